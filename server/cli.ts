@@ -1,0 +1,70 @@
+/** Flags and their environment twins (REKOGNITION_LOCAL_<FLAG>), flags winning. */
+import { parseArgs } from 'node:util';
+import { defaultConfig, type Config, type Credential } from '../src/config';
+
+export const usage = `rekognition-local: an offline Amazon Rekognition
+
+Options (each also read from the environment variable shown):
+  --port N              listening port (REKOGNITION_LOCAL_PORT, default 4599; 0 picks a free one)
+  --host HOST           listening address (REKOGNITION_LOCAL_HOST, default 0.0.0.0)
+  --data-dir DIR        persist state in SQLite under DIR (REKOGNITION_LOCAL_DATA_DIR; default in memory)
+  --s3-dir DIR          read S3 objects from DIR/<Bucket>/<Key> (REKOGNITION_LOCAL_S3_DIR)
+  --s3-endpoint URL     read S3 objects from an S3-compatible endpoint (REKOGNITION_LOCAL_S3_ENDPOINT,
+                        else AWS_ENDPOINT_URL_S3)
+  --strict-auth         verify SigV4 signatures (REKOGNITION_LOCAL_STRICT_AUTH=1)
+  --credentials LIST    accepted keys as AKID:SECRET[,AKID:SECRET...] (REKOGNITION_LOCAL_CREDENTIALS)
+  --default-region R    region when a request is unsigned (REKOGNITION_LOCAL_DEFAULT_REGION, default us-east-1)
+  --log-level LEVEL     debug, info, warn or error (REKOGNITION_LOCAL_LOG_LEVEL, default info)
+  --help                this text
+`;
+
+const env = (name: string) => process.env[`REKOGNITION_LOCAL_${name}`];
+
+function parseCredentials(list: string | undefined): Credential[] {
+  if (!list) return [];
+  return list
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const i = pair.indexOf(':');
+      if (i <= 0) throw new Error(`credentials entry '${pair}' is not AKID:SECRET`);
+      return { accessKeyId: pair.slice(0, i), secretAccessKey: pair.slice(i + 1) };
+    });
+}
+
+export function parseConfig(argv: string[]): Config | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      's3-dir': { type: 'string' },
+      's3-endpoint': { type: 'string' },
+      'strict-auth': { type: 'boolean' },
+      credentials: { type: 'string' },
+      'default-region': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return 'help';
+  const port = Number(values.port ?? env('PORT') ?? defaultConfig.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${values.port ?? env('PORT')}`);
+  const logLevel = (values['log-level'] ?? env('LOG_LEVEL') ?? defaultConfig.logLevel) as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new Error(`invalid log level ${logLevel}`);
+  const strictEnv = env('STRICT_AUTH');
+  return {
+    ...defaultConfig,
+    port,
+    host: values.host ?? env('HOST') ?? defaultConfig.host,
+    dataDir: values['data-dir'] ?? env('DATA_DIR'),
+    s3Dir: values['s3-dir'] ?? env('S3_DIR'),
+    s3Endpoint: values['s3-endpoint'] ?? env('S3_ENDPOINT') ?? process.env.AWS_ENDPOINT_URL_S3,
+    strictAuth: values['strict-auth'] ?? (strictEnv === '1' || strictEnv === 'true'),
+    credentials: parseCredentials(values.credentials ?? env('CREDENTIALS')),
+    defaultRegion: values['default-region'] ?? env('DEFAULT_REGION') ?? defaultConfig.defaultRegion,
+    logLevel,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The /_rekognition/ control plane: health, reset, id seeding and result pinning. Emulator-only;
+ * real Rekognition has none of it.
+ */
+import express, { type Router } from 'express';
+import { checkOutput } from '../src/api/check-output';
+import { operations, type OperationName } from '../src/api/generated/model';
+import type { Services } from '../src/operations/context';
+import { resetDatabase } from '../src/store/database';
+import { modelStates } from '../models/registry';
+import type { PinSelector, PinStore } from './pins';
+import { version } from './version';
+
+function badRequest(res: express.Response, message: string): void {
+  res.status(400).json({ error: message });
+}
+
+function selectorFrom(body: Record<string, unknown>): PinSelector | string {
+  const operation = body.operation;
+  if (typeof operation !== 'string' || !Object.prototype.hasOwnProperty.call(operations, operation)) {
+    return `'operation' must name one of the ${Object.keys(operations).length} Rekognition operations`;
+  }
+  if (typeof body.sha256 === 'string') {
+    if (!/^[0-9a-fA-F]{64}$/.test(body.sha256)) return `'sha256' must be 64 hex characters`;
+    return { operation, sha256: body.sha256 };
+  }
+  if (typeof body.bucket === 'string' && typeof body.key === 'string') return { operation, bucket: body.bucket, key: body.key };
+  return `give either 'sha256' (of the image bytes) or 'bucket' and 'key' (of the S3 object)`;
+}
+
+export function controlPlane(services: Services, pins: PinStore): Router {
+  const router = express.Router();
+  router.use(express.json({ limit: services.config.maxBodyBytes }));
+
+  router.get('/health', (_req, res) => {
+    res.json({
+      status: 'ok',
+      version,
+      uptimeSeconds: Math.round((Date.now() - services.startedAt.getTime()) / 1000),
+      persistence: services.config.dataDir ? 'sqlite' : 'memory',
+      models: modelStates(),
+    });
+  });
+
+  router.post('/reset', (_req, res) => {
+    resetDatabase(services.db);
+    const cleared = pins.delete();
+    res.json({ reset: true, pinsCleared: cleared });
+  });
+
+  router.post('/seed', (req, res) => {
+    const seed = req.body?.seed;
+    if (seed !== null && typeof seed !== 'string' && typeof seed !== 'number') return badRequest(res, `'seed' must be a string, a number or null`);
+    services.ids.setSeed(seed === null ? undefined : String(seed));
+    res.json({ seed: services.ids.seeded ?? null });
+  });
+
+  router.get('/pins', (_req, res) => res.json({ pins: pins.list() }));
+
+  router.put('/pins', (req, res) => {
+    const selector = selectorFrom(req.body ?? {});
+    if (typeof selector === 'string') return badRequest(res, selector);
+    const response = req.body.response;
+    if (!response || typeof response !== 'object' || Array.isArray(response)) return badRequest(res, `'response' must be the operation's output as a JSON object`);
+    const outputShape = operations[selector.operation as OperationName].output;
+    const problems = outputShape ? checkOutput(response, outputShape) : [];
+    if (problems.length) return badRequest(res, `'response' does not fit ${selector.operation}'s output: ${problems.join('; ')}`);
+    pins.set({ ...selector, response });
+    res.json({ pinned: selector });
+  });
+
+  router.delete('/pins', (req, res) => {
+    if (!req.body || Object.keys(req.body).length === 0) return res.json({ deleted: pins.delete() });
+    const selector = selectorFrom(req.body);
+    if (typeof selector === 'string') return badRequest(res, selector);
+    res.json({ deleted: pins.delete(selector) });
+  });
+
+  router.use((_req, res) => res.status(404).json({ error: 'unknown control-plane path' }));
+  return router;
+}

@@ -1,0 +1,60 @@
+/**
+ * Writes an operation's output as the service does: compact JSON in the handler's key order
+ * (handlers build objects in AWS's wire order), floats as float32 values widened to double and
+ * printed in shortest round-trip form with `.0` kept, timestamps as epoch seconds, blobs as base64,
+ * absent members left out. Members the model does not define are not sent.
+ */
+import { shapes } from './generated/model';
+import { memberShapeName } from './model-types';
+
+export function formatFloat(value: number): string {
+  const widened = Math.fround(value);
+  if (!Number.isFinite(widened)) return '0.0';
+  const text = String(widened);
+  return Number.isInteger(widened) && !text.includes('e') ? `${text}.0` : text;
+}
+
+function write(value: unknown, shapeName: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const shape = shapes[shapeName];
+  switch (shape.type) {
+    case 'structure': {
+      const parts: string[] = [];
+      const members = shape.members ?? {};
+      for (const [key, memberValue] of Object.entries(value as Record<string, unknown>)) {
+        const ref = members[key];
+        if (!ref) continue;
+        const text = typeof ref === 'object' && ref.jsonvalue ? JSON.stringify(memberValue) : write(memberValue, memberShapeName(ref));
+        if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    case 'list':
+      return `[${(value as unknown[]).map((item) => write(item, shape.member!) ?? 'null').join(',')}]`;
+    case 'map':
+      return `{${Object.entries(value as Record<string, unknown>)
+        .map(([k, v]) => `${JSON.stringify(k)}:${write(v, shape.value!) ?? 'null'}`)
+        .join(',')}}`;
+    case 'float':
+    case 'double':
+      return formatFloat(value as number);
+    case 'integer':
+    case 'long':
+      return String(Math.round(value as number));
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'blob':
+      return JSON.stringify(Buffer.from(value as Uint8Array).toString('base64'));
+    case 'timestamp': {
+      const ms = value instanceof Date ? value.getTime() : (value as number) * 1000;
+      return String(ms / 1000);
+    }
+    default:
+      return JSON.stringify(value);
+  }
+}
+
+export function serializeOutput(output: unknown, outputShape: string | null): string {
+  if (!outputShape) return '{}';
+  return write(output ?? {}, outputShape) ?? '{}';
+}

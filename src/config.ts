@@ -1,0 +1,36 @@
+/** Runtime configuration, filled from flags and environment variables by server/cli.ts. */
+export interface Credential {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Persist state in SQLite under this folder; in memory when absent. */
+  dataDir?: string;
+  /** Read S3 objects from DIR/<Bucket>/<Key>. */
+  s3Dir?: string;
+  /** Read S3 objects from this S3-compatible endpoint. */
+  s3Endpoint?: string;
+  /** Verify SigV4 signatures against `credentials`. */
+  strictAuth: boolean;
+  credentials: Credential[];
+  defaultAccount: string;
+  defaultRegion: string;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const defaultConfig: Config = {
+  port: 4599,
+  host: '0.0.0.0',
+  strictAuth: false,
+  credentials: [],
+  defaultAccount: '000000000000',
+  defaultRegion: 'us-east-1',
+  // Two 5 MB images base64-encoded (CompareFaces) plus the JSON around them.
+  maxBodyBytes: 16 * 1024 * 1024,
+  logLevel: 'info',
+};

@@ -1,0 +1,3 @@
+/** Loads every operations module; each registers its handlers when imported. */
+import './tags';
+import './collections';
