@@ -4,6 +4,7 @@ import '../src/operations/index';
 import { openDatabase } from '../src/store/database';
 import { IdGenerator } from '../src/store/ids';
 import type { Services } from '../src/operations/context';
+import { WorkerPool } from '../models/pool';
 import { createApp } from './app';
 import { parseConfig, usage } from './cli';
 import { log, setLogLevel } from './log';
@@ -22,7 +23,13 @@ function main(): void {
   }
   setLogLevel(config.logLevel);
 
-  const services: Services = { config, db: openDatabase(config.dataDir), ids: new IdGenerator(), startedAt: new Date() };
+  const services: Services = {
+    config,
+    db: openDatabase(config.dataDir),
+    ids: new IdGenerator(),
+    startedAt: new Date(),
+    inference: new WorkerPool(),
+  };
   const server = createApp(services).listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -37,8 +44,10 @@ function main(): void {
     stopping = true;
     log.info(`${signal}: shutting down`);
     server.close(() => {
-      services.db.close();
-      process.exit(0);
+      void services.inference.close().finally(() => {
+        services.db.close();
+        process.exit(0);
+      });
     });
     server.closeAllConnections();
     setTimeout(() => process.exit(0), 5000).unref();

@@ -2,12 +2,15 @@
 import type { Db } from '../store/database';
 import type { IdGenerator } from '../store/ids';
 import type { Config } from '../config';
+import type { WorkerPool } from '../../models/pool';
 
 export interface Services {
   config: Config;
   db: Db;
   ids: IdGenerator;
   startedAt: Date;
+  /** Model inference, off the event loop. */
+  inference: WorkerPool;
 }
 
 export interface RequestContext extends Services {

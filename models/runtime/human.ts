@@ -1,0 +1,78 @@
+/**
+ * One @vladmandic/human instance per worker, with every module this emulator uses: face detector,
+ * mesh, iris, emotion and description (age/gender) for faces; centernet for objects; movenet for
+ * body pose. Modules load on first use; each call enables only what it needs.
+ */
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { initTfjs, packageDir, require } from './tfjs';
+
+// The package's `exports` map is malformed and its main entry needs tfjs-node: load the wasm build by path.
+const humanDir = packageDir('@vladmandic/human');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type HumanModule = { Human: new (config: Record<string, unknown>) => any };
+const { Human } = require(join(humanDir, 'dist', 'human.node-wasm.js')) as HumanModule;
+
+export type HumanInstance = InstanceType<HumanModule['Human']>;
+
+const baseConfig = {
+  backend: 'wasm',
+  wasmPath: `${join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist')}/`,
+  modelBasePath: `${pathToFileURL(join(humanDir, 'models')).href}/`,
+  debug: false,
+  async: true,
+  // Results must come from this input alone, never from a cache of a similar earlier frame.
+  cacheSensitivity: 0,
+  warmup: 'none',
+  filter: { enabled: false },
+  face: {
+    enabled: false,
+    detector: { enabled: true, rotation: true, maxDetected: 100, minConfidence: 0.2, iouThreshold: 0.1, return: false },
+    mesh: { enabled: true },
+    iris: { enabled: true },
+    emotion: { enabled: true },
+    description: { enabled: true },
+    attention: { enabled: false },
+    antispoof: { enabled: false },
+    liveness: { enabled: false },
+  },
+  body: { enabled: false, modelPath: 'movenet-lightning.json', maxDetected: 1 },
+  object: { enabled: false, modelPath: 'centernet.json', maxDetected: 100, minConfidence: 0.1 },
+  hand: { enabled: false },
+  gesture: { enabled: false },
+  segmentation: { enabled: false },
+};
+
+let instance: Promise<HumanInstance> | undefined;
+
+export function getHuman(): Promise<HumanInstance> {
+  instance ??= (async () => {
+    await initTfjs();
+    const human = new Human(baseConfig);
+    await human.init();
+    return human;
+  })();
+  return instance;
+}
+
+/** Which human modules a call runs. */
+export interface HumanModules {
+  face?: boolean;
+  body?: boolean;
+  object?: boolean;
+}
+
+/** Runs human on an RGB image with only the requested modules enabled. */
+export async function detectWithHuman(rgb: { data: Uint8Array; width: number; height: number }, modules: HumanModules) {
+  const human = await getHuman();
+  const tensor = human.tf.tensor3d(rgb.data, [rgb.height, rgb.width, 3], 'int32');
+  try {
+    return await human.detect(tensor, {
+      face: { ...baseConfig.face, enabled: Boolean(modules.face) },
+      body: { ...baseConfig.body, enabled: Boolean(modules.body) },
+      object: { ...baseConfig.object, enabled: Boolean(modules.object) },
+    });
+  } finally {
+    human.tf.dispose(tensor);
+  }
+}

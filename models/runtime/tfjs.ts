@@ -1,0 +1,78 @@
+/**
+ * tfjs in a worker thread: the wasm backend (the CPU backend is ~20x slower; tfjs-node cannot be
+ * installed offline), with its .wasm files and every model read from local npm packages. Each
+ * worker has one tfjs engine shared by human, face-api and nsfwjs.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as TfCore from '@tensorflow/tfjs-core';
+
+export const require = createRequire(import.meta.url);
+export const tf = require('@tensorflow/tfjs-core') as typeof TfCore;
+const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string): void };
+
+/** The folder an installed package lives in (found on disk: some packages do not export package.json). */
+export function packageDir(name: string): string {
+  for (const base of require.resolve.paths(name) ?? []) {
+    if (existsSync(join(base, name, 'package.json'))) return join(base, name);
+  }
+  throw new Error(`package ${name} is not installed`);
+}
+
+interface WeightsManifestEntry {
+  paths: string[];
+  weights: TfCore.io.WeightsManifestEntry[];
+}
+
+/** Loads a tfjs model.json and its weight shards from disk (tfjs-core only knows http). */
+function fileHandler(path: string): TfCore.io.IOHandler {
+  return {
+    load: async () => {
+      const json = JSON.parse(await readFile(path, 'utf8')) as {
+        modelTopology?: unknown;
+        weightsManifest: WeightsManifestEntry[];
+        format?: string;
+        generatedBy?: string;
+        convertedBy?: string;
+        signature?: unknown;
+        userDefinedMetadata?: Record<string, object>;
+        modelInitializer?: unknown;
+      };
+      const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
+      const shards = await Promise.all(json.weightsManifest.flatMap((group) => group.paths).map((p) => readFile(join(dirname(path), p))));
+      const weightData = Buffer.concat(shards);
+      return {
+        modelTopology: json.modelTopology as TfCore.io.ModelArtifacts['modelTopology'],
+        weightSpecs,
+        weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength),
+        format: json.format,
+        generatedBy: json.generatedBy,
+        convertedBy: json.convertedBy ?? undefined,
+        signature: json.signature as TfCore.io.ModelArtifacts['signature'],
+        userDefinedMetadata: json.userDefinedMetadata,
+        modelInitializer: json.modelInitializer as TfCore.io.ModelArtifacts['modelInitializer'],
+      };
+    },
+  };
+}
+
+let ready: Promise<void> | undefined;
+
+/** Selects the wasm backend once per worker and lets file:// model URLs load from disk. */
+export function initTfjs(): Promise<void> {
+  ready ??= (async () => {
+    // A router answers null for URLs it does not handle; tfjs-core's type leaves that out.
+    const router = (url: string | string[]) => {
+      const u = Array.isArray(url) ? url[0] : url;
+      return typeof u === 'string' && u.startsWith('file://') ? fileHandler(fileURLToPath(u)) : null;
+    };
+    tf.io.registerLoadRouter(router as Parameters<typeof tf.io.registerLoadRouter>[0]);
+    wasm.setWasmPaths(`${join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist')}/`);
+    await tf.setBackend('wasm');
+    await tf.ready();
+  })();
+  return ready;
+}

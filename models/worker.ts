@@ -1,0 +1,24 @@
+/** The inference worker: runs the tasks models/tasks defines, one message at a time. */
+import { parentPort } from 'node:worker_threads';
+import { tasks } from './tasks/index';
+import type { ModelState } from './registry';
+
+if (!parentPort) throw new Error('models/worker.ts must run as a worker thread');
+const port = parentPort;
+
+/** Tasks report their models' load state through this, so the health endpoint can show it. */
+export function reportModelState(name: string, state: ModelState, error?: string): void {
+  port.postMessage({ kind: 'model-state', name, state, error });
+}
+
+port.on('message', async (message: { id: number; task: string; payload: unknown }) => {
+  const run = tasks[message.task];
+  try {
+    if (!run) throw new Error(`unknown inference task ${message.task}`);
+    const result = await run(message.payload as never, { reportModelState });
+    port.postMessage({ kind: 'result', id: message.id, result });
+  } catch (err) {
+    const e = err as Error & { errorType?: string };
+    port.postMessage({ kind: 'error', id: message.id, message: e.message ?? String(err), errorType: e.errorType });
+  }
+});
