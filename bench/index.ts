@@ -1,0 +1,27 @@
+/** `npm run bench`: every benchmark, printing its numbers. Pass names to run some: `npm run bench -- platform faces`. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+interface Bench {
+  name: string;
+  file: string;
+  fn: string;
+}
+
+const benches: Bench[] = [
+  { name: 'platform', file: './platform.ts', fn: 'benchPlatform' },
+  { name: 'faces', file: './faces.ts', fn: 'benchFaces' },
+  { name: 'search', file: './search.ts', fn: 'benchSearch' },
+  { name: 'vision', file: './vision.ts', fn: 'benchVision' },
+  { name: 'text', file: './text.ts', fn: 'benchText' },
+];
+
+const wanted = process.argv.slice(2);
+for (const bench of benches) {
+  if (wanted.length && !wanted.includes(bench.name)) continue;
+  if (!existsSync(fileURLToPath(new URL(bench.file, import.meta.url)))) continue;
+  console.log(`\n== ${bench.name} ==`);
+  const mod = (await import(bench.file)) as Record<string, () => Promise<void>>;
+  await mod[bench.fn]();
+}
+process.exit(0);
