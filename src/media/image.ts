@@ -1,0 +1,140 @@
+/**
+ * The `Image` input of every image operation: bytes or an S3 object, checked against the
+ * operation's limits in AWS's order, decoded with sharp, EXIF orientation applied.
+ * Limits and messages: AWS-BEHAVIOUR.md §2 and §5.
+ */
+import { createHash } from 'node:crypto';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { errors } from '../api/errors';
+import type { Image } from '../api/generated/types';
+import { readS3Object, type MediaContext } from './s3';
+
+export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
+export const DEFAULT_MAX_S3_BYTES = 15 * 1024 * 1024;
+export const DEFAULT_MIN_SIDE = 80;
+/**
+ * sharp's default limitInputPixels (0x3FFF squared). Larger images would fail to decode, so they
+ * are refused up front with the message AWS uses for dimensions it will not take.
+ */
+const MAX_PIXELS = 0x3fff * 0x3fff;
+
+export interface ImageLimits {
+  /** Largest `Bytes`: 5 MB by default; PPE and custom labels take 4 MB. */
+  maxBytes?: number;
+  /** Largest S3 object: 15 MB by default. */
+  maxS3Bytes?: number;
+  /** Shortest accepted side in pixels: 80 by default; PPE takes 64. */
+  minSide?: number;
+  /** Longest accepted side in pixels (10000 for labels and moderation, 4096 for PPE); unchecked when absent. */
+  maxSide?: number;
+}
+
+export interface LoadImageOptions extends ImageLimits {
+  /** Where the image sits in the request, for validation messages: `image`, `sourceImage`, `targetImage`. */
+  memberPath?: string;
+}
+
+export interface RgbImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 3;
+}
+
+export interface LoadedImage {
+  /** The bytes as received or read from S3. */
+  bytes: Buffer;
+  format: 'jpeg' | 'png';
+  /** Size after EXIF orientation, i.e. as a viewer shows the image. */
+  width: number;
+  height: number;
+  /** EXIF orientation, 1 to 8 (1 when absent). */
+  orientation: number;
+  /** Hex SHA-256 of `bytes`. */
+  sha256: string;
+  /** Raw 8-bit RGB pixels after EXIF orientation, decoded on first call and cached. */
+  rgb(): Promise<RgbImage>;
+}
+
+const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function sniffFormat(bytes: Buffer): 'jpeg' | 'png' | undefined {
+  if (bytes.subarray(0, JPEG_MAGIC.length).equals(JPEG_MAGIC)) return 'jpeg';
+  if (bytes.subarray(0, PNG_MAGIC.length).equals(PNG_MAGIC)) return 'png';
+  return undefined;
+}
+
+async function readBytes(image: Image | undefined, ctx: MediaContext, options: LoadImageOptions): Promise<Buffer> {
+  const hasBytes = image?.Bytes !== undefined;
+  const hasS3 = image?.S3Object !== undefined;
+  // AWS's message reads as "exactly one of": both at once is refused too (our interpretation).
+  if (hasBytes === hasS3) throw errors.invalidParameter('Requested image should either contain bytes or s3 object.');
+  if (image?.Bytes !== undefined) {
+    const max = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    const size = image.Bytes.length;
+    if (size > max) {
+      const path = `${options.memberPath ?? 'image'}.bytes`;
+      throw errors.validation(
+        `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${size} cap=${size}]' at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+      );
+    }
+    return image.Bytes;
+  }
+  return readS3Object(image?.S3Object, ctx, {
+    maxBytes: options.maxS3Bytes ?? DEFAULT_MAX_S3_BYTES,
+    tooLarge: () => errors.imageTooLarge('Image size is too large.'),
+  });
+}
+
+/** Loads and checks an image input; throws the Rekognition error AWS gives for each violation. */
+export async function loadImage(image: Image | undefined, ctx: MediaContext, options: LoadImageOptions = {}): Promise<LoadedImage> {
+  const bytes = await readBytes(image, ctx, options);
+  const format = sniffFormat(bytes);
+  if (!format) throw errors.invalidImageFormat();
+
+  let metadata: Metadata;
+  try {
+    // Header only; without sharp's pixel limit, so that huge images get the size error below.
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    throw errors.invalidImageFormat();
+  }
+  if (metadata.format !== format) throw errors.invalidImageFormat();
+  const { width, height } = metadata.autoOrient;
+  if (!width || !height) throw errors.invalidImageFormat();
+
+  const minSide = options.minSide ?? DEFAULT_MIN_SIDE;
+  if (width < minSide || height < minSide) throw errors.invalidParameter();
+  if (options.maxSide !== undefined && (width > options.maxSide || height > options.maxSide)) {
+    throw errors.imageTooLarge(`Input image dimensions ${width} x ${height} exceed maximum dimension size of ${options.maxSide} pixels`);
+  }
+  if (width * height > MAX_PIXELS) throw errors.imageTooLarge(`Image dimensions: ${width} x ${height} pixels exceed the maximum limit.`);
+
+  let pixels: Promise<RgbImage> | undefined;
+  return {
+    bytes,
+    format,
+    width,
+    height,
+    orientation: metadata.orientation ?? 1,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    rgb: () => (pixels ??= decodeRgb(bytes)),
+  };
+}
+
+async function decodeRgb(bytes: Buffer): Promise<RgbImage> {
+  let result: { data: Buffer; info: OutputInfo };
+  try {
+    // failOn 'error' tolerates warnings (as lenient decoders do) but not truncated or corrupt data.
+    // sRGB makes greyscale 3 channels and 16-bit images 8-bit.
+    result = await sharp(bytes, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  } catch {
+    throw errors.invalidImageFormat();
+  }
+  const { data, info } = result;
+  if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
+    throw new Error(`expected 8-bit RGB from sharp, got ${info.channels} channels and ${data.length} bytes for ${info.width}x${info.height}`);
+  }
+  return { data, width: info.width, height: info.height, channels: 3 };
+}

@@ -1,0 +1,253 @@
+/**
+ * Reads `S3Object {Bucket, Name, Version}` inputs, from a local folder (`--s3-dir DIR`, objects at
+ * DIR/<Bucket>/<Name>) or from an S3-compatible endpoint (`--s3-endpoint URL`). When both are
+ * configured the folder wins: it is the explicit choice, while the endpoint may come from
+ * AWS_ENDPOINT_URL_S3 in the environment.
+ *
+ * Every failure to find or reach an object is InvalidS3ObjectException, as on AWS, where a missing
+ * key, a missing bucket and a denied access all give the same message.
+ */
+import { constants as fsConstants, createWriteStream } from 'node:fs';
+import { mkdtemp, open, realpath, rm, type FileHandle } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { errors, RekognitionError } from '../api/errors';
+import type { S3Object } from '../api/generated/types';
+import type { Config } from '../config';
+
+/** What reading media needs from a request: where S3 objects live and the caller's region. */
+export interface MediaContext {
+  config: Pick<Config, 's3Dir' | 's3Endpoint'>;
+  region: string;
+}
+
+/** The largest object a caller accepts, and the error it gives for a larger one. */
+export interface SizeLimit {
+  maxBytes: number;
+  tooLarge: (size: number) => RekognitionError;
+}
+
+/** An S3 object available as a local file; call `cleanup` once done with it. */
+export interface LocalObject {
+  path: string;
+  size: number;
+  cleanup: () => Promise<void>;
+}
+
+interface Location {
+  bucket: string;
+  key: string;
+  version?: string;
+}
+
+const noSource = () =>
+  errors.invalidS3Object(
+    'rekognition-local has no S3 source configured: start it with --s3-dir DIR (objects are read from DIR/<Bucket>/<Name>) or --s3-endpoint URL.',
+  );
+
+function locate(object: S3Object | undefined): Location {
+  // Which error AWS gives for an S3Object without Bucket or Name is not known; this is our choice.
+  if (!object?.Bucket || !object.Name) throw errors.invalidS3Object();
+  return { bucket: object.Bucket, key: object.Name, version: object.Version || undefined };
+}
+
+/** The whole object in memory, refused with `limit.tooLarge` before reading when it is too big. */
+export async function readS3Object(object: S3Object | undefined, ctx: MediaContext, limit: SizeLimit): Promise<Buffer> {
+  const where = locate(object);
+  if (ctx.config.s3Dir) {
+    const file = await openInDir(ctx.config.s3Dir, where);
+    try {
+      if (file.size > limit.maxBytes) throw limit.tooLarge(file.size);
+      return await collect(file.handle.createReadStream({ autoClose: false }), limit);
+    } catch (err) {
+      throw asS3Error(err);
+    } finally {
+      await file.handle.close();
+    }
+  }
+  if (ctx.config.s3Endpoint) {
+    const body = await getFromEndpoint(ctx.config.s3Endpoint, ctx.region, where, limit);
+    try {
+      return await collect(body, limit);
+    } catch (err) {
+      throw asS3Error(err);
+    }
+  }
+  throw noSource();
+}
+
+/**
+ * The object as a local file: the real file itself for the folder source (nothing to clean up),
+ * a temporary copy under os.tmpdir() for the endpoint source.
+ */
+export async function s3ObjectToFile(object: S3Object | undefined, ctx: MediaContext, limit: SizeLimit): Promise<LocalObject> {
+  const where = locate(object);
+  if (ctx.config.s3Dir) {
+    const file = await openInDir(ctx.config.s3Dir, where);
+    await file.handle.close();
+    if (file.size > limit.maxBytes) throw limit.tooLarge(file.size);
+    return { path: file.path, size: file.size, cleanup: async () => {} };
+  }
+  if (ctx.config.s3Endpoint) {
+    const body = await getFromEndpoint(ctx.config.s3Endpoint, ctx.region, where, limit);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rekognition-local-s3-'));
+    const cleanup = () => rm(dir, { recursive: true, force: true });
+    // Keep the extension (a hint for ffprobe) but never use the key itself as a file name.
+    const file = path.join(dir, `object${path.extname(where.key).replace(/[^A-Za-z0-9.]/g, '')}`);
+    let size = 0;
+    try {
+      await pipeline(
+        body,
+        async function* (source: AsyncIterable<Uint8Array>) {
+          try {
+            for await (const chunk of source) {
+              size += chunk.length;
+              if (size > limit.maxBytes) throw limit.tooLarge(size);
+              yield chunk;
+            }
+          } catch (err) {
+            throw asS3Error(err);
+          }
+        },
+        createWriteStream(file),
+      );
+    } catch (err) {
+      // Download failures are S3 errors (mapped above); a local write failure stays an internal error.
+      await cleanup();
+      throw err;
+    }
+    return { path: file, size, cleanup };
+  }
+  throw noSource();
+}
+
+// ---- folder source ----
+
+/**
+ * Names that could leave DIR are refused before touching the disk: `..` segments, absolute keys,
+ * NUL bytes, separators in a bucket name. Backslashes count as separators too, so the rule does
+ * not depend on the platform.
+ */
+function escapes(bucket: string, key: string): boolean {
+  if (bucket.includes('\0') || key.includes('\0')) return true;
+  if (/[/\\]/.test(bucket) || bucket === '.' || bucket === '..') return true;
+  if (path.isAbsolute(key) || key.startsWith('/') || key.startsWith('\\')) return true;
+  return key.split(/[/\\]/).includes('..');
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+/**
+ * Opens DIR/<Bucket>/<Name> for reading. Symlinks are followed only when they end inside DIR:
+ * the real path is checked for containment and then opened with O_NOFOLLOW, so a link swapped in
+ * between makes the open fail rather than read elsewhere. Versions are not modelled here: the
+ * current file is read whatever Version asks for.
+ */
+async function openInDir(dir: string, where: Location): Promise<{ handle: FileHandle; path: string; size: number }> {
+  if (escapes(where.bucket, where.key)) throw errors.invalidS3Object();
+  let handle: FileHandle | undefined;
+  try {
+    const root = await realpath(dir);
+    const real = await realpath(path.join(root, where.bucket, where.key));
+    if (!isInside(root, real)) throw errors.invalidS3Object();
+    // O_NONBLOCK: a FIFO in the folder must not hang the request (it is refused as not a file).
+    handle = await open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw errors.invalidS3Object();
+    return { handle, path: real, size: stat.size };
+  } catch (err) {
+    await handle?.close();
+    throw asS3Error(err);
+  }
+}
+
+// ---- endpoint source ----
+
+const clients = new Map<string, S3Client>();
+
+/** Credentials from the environment, else dummy ones: local S3 servers rarely check them. */
+function envCredentials() {
+  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = process.env;
+  if (AWS_ACCESS_KEY_ID && AWS_SECRET_ACCESS_KEY) {
+    return { accessKeyId: AWS_ACCESS_KEY_ID, secretAccessKey: AWS_SECRET_ACCESS_KEY, sessionToken: AWS_SESSION_TOKEN || undefined };
+  }
+  return { accessKeyId: 'test', secretAccessKey: 'test' };
+}
+
+function clientFor(endpoint: string, region: string): S3Client {
+  const credentials = envCredentials();
+  const cacheKey = JSON.stringify([endpoint, region, credentials]);
+  let client = clients.get(cacheKey);
+  if (!client) {
+    client = new S3Client({
+      endpoint,
+      region,
+      credentials,
+      forcePathStyle: true,
+      // Checksums only when required: many S3-compatible servers do not know the newer ones.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    clients.set(cacheKey, client);
+  }
+  return client;
+}
+
+/** HeadObject for the size, then GetObject for the body: nothing is downloaded for an object that is too large. */
+async function getFromEndpoint(endpoint: string, region: string, where: Location, limit: SizeLimit): Promise<AsyncIterable<Uint8Array>> {
+  const client = clientFor(endpoint, region);
+  const params = { Bucket: where.bucket, Key: where.key, VersionId: where.version };
+  let size: number | undefined;
+  try {
+    size = (await client.send(new HeadObjectCommand(params))).ContentLength;
+  } catch {
+    throw errors.invalidS3Object();
+  }
+  if (size !== undefined && size > limit.maxBytes) throw limit.tooLarge(size);
+  let body: unknown;
+  try {
+    const got = await client.send(new GetObjectCommand(params));
+    body = got.Body;
+    // The object may have changed since HeadObject.
+    if (got.ContentLength !== undefined && got.ContentLength > limit.maxBytes) {
+      destroy(body);
+      throw limit.tooLarge(got.ContentLength);
+    }
+  } catch (err) {
+    throw asS3Error(err);
+  }
+  if (!isAsyncIterable(body)) throw errors.invalidS3Object();
+  return body;
+}
+
+// ---- shared ----
+
+/** Reads a stream into memory, stopping as soon as it grows past the limit. */
+async function collect(stream: AsyncIterable<Uint8Array>, limit: SizeLimit): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.length;
+    if (total > limit.maxBytes) throw limit.tooLarge(total);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Our own errors pass through; anything else (I/O, S3 client) is an object we could not get. */
+function asS3Error(err: unknown): RekognitionError {
+  return err instanceof RekognitionError ? err : errors.invalidS3Object();
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+function destroy(body: unknown): void {
+  if (typeof body === 'object' && body !== null && 'destroy' in body && typeof body.destroy === 'function') body.destroy();
+}
