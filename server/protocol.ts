@@ -15,8 +15,14 @@ import { accountFor, parseAuthorization, verifySignature } from './sigv4';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
+/** Sends JSON text with AWS's exact Content-Type (a Buffer, so express appends no `; charset=utf-8`). */
+function sendJson(res: Response, status: number, text: string): void {
+  res.status(status).set('Content-Type', CONTENT_TYPE).send(Buffer.from(text, 'utf8'));
+}
+
 export function sendError(res: Response, err: RekognitionError): void {
-  res.status(err.status).set('x-amzn-ErrorType', err.type).type(CONTENT_TYPE).send(JSON.stringify(err.toBody()));
+  res.set('x-amzn-ErrorType', err.type);
+  sendJson(res, err.status, JSON.stringify(err.toBody()));
 }
 
 function parseBody(body: Buffer): Record<string, unknown> {
@@ -73,7 +79,7 @@ export function protocolHandler(services: Services, pins: PinStore) {
         if (!info) throw errors.notImplemented(operation);
         wire = serializeOutput(await info.handler(input as never, ctx), model.output);
       }
-      res.status(200).type(CONTENT_TYPE).send(wire);
+      sendJson(res, 200, wire);
       log.debug('request', { operation, requestId });
     } catch (err) {
       if (err instanceof RekognitionError) {

@@ -70,7 +70,10 @@ function coerce(value: unknown, shapeName: string): unknown {
         throw errors.serialization('Expected map or null');
       }
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = coerce(v, shape.value!);
+      // defineProperty, not assignment: a key named `__proto__` (a valid tag key) must stay a key.
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        Object.defineProperty(out, k, { value: coerce(v, shape.value!), enumerable: true, writable: true, configurable: true });
+      }
       return out;
     }
     case 'string':
@@ -92,7 +95,7 @@ function coerce(value: unknown, shapeName: string): unknown {
     case 'blob': {
       if (kind === 'object' || kind === 'list') wrongStart(value);
       if (kind !== 'string') throw errors.serialization(`class ${kind === 'number' ? javaNumberClass(value as number) : 'java.lang.Boolean'} can not be converted to a Blob`);
-      return decodeBase64(value as string);
+      return decodeBase64(value as string, shapeName);
     }
     case 'timestamp':
       if (kind === 'number') return new Date((value as number) * 1000);
@@ -110,15 +113,21 @@ function coerceJsonValue(value: unknown): unknown {
   return value;
 }
 
+/** Blob shapes holding images. */
+const IMAGE_BLOBS = new Set(['ImageBlob', 'LivenessImageBlob']);
+
 /**
- * Strict base64, as the service reads it: anything else is not an image it can decode. Node's
- * decoder skips characters outside the alphabet, so a short result (or URL-safe characters)
- * reveals bad input without scanning megabytes with a regular expression.
+ * Strict base64, as the service reads it: in an image, anything else is not an image it can
+ * decode (InvalidImageFormatException). In other blobs (UpdateDatasetEntries' GroundTruth, whose
+ * modelled errors include no image error) it is a body that cannot be read: SerializationException
+ * (a choice; no capture shows it). Node's decoder skips characters outside the alphabet, so a short
+ * result (or URL-safe characters) reveals bad input without scanning megabytes with a regular expression.
  */
-function decodeBase64(text: string): Buffer {
+function decodeBase64(text: string, shapeName: string): Buffer {
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const decoded = text.length % 4 === 0 ? Buffer.from(text, 'base64') : undefined;
   if (!decoded || decoded.length !== (text.length / 4) * 3 - padding || text.includes('-') || text.includes('_')) {
+    if (!IMAGE_BLOBS.has(shapeName)) throw errors.serialization('Base64 encoded data is not valid');
     throw errors.invalidImageFormat('Invalid image encoding');
   }
   return decoded;

@@ -1,0 +1,56 @@
+/**
+ * Which service the contract suite talks to, and what the global setup hands the test files.
+ * Safe to import from the global setup (Node) and from test files (vitest workers).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type ContractTarget = 'emulator' | 'aws';
+
+/** `CONTRACT_TARGET=aws` runs the suite against real Amazon Rekognition; anything else is refused. */
+export function contractTarget(): ContractTarget {
+  const value = (process.env.CONTRACT_TARGET ?? 'emulator').trim().toLowerCase();
+  if (value === '' || value === 'emulator') return 'emulator';
+  if (value === 'aws') return 'aws';
+  throw new Error(`CONTRACT_TARGET must be 'emulator' (the default) or 'aws', not '${process.env.CONTRACT_TARGET}'`);
+}
+
+/** True when the suite runs against rekognition-local (the default). */
+export const isEmulator: boolean = contractTarget() === 'emulator';
+
+/** What the global setup provides to every test file (vitest `provide`/`inject`). */
+export interface ContractContext {
+  target: ContractTarget;
+  /** The emulator's base URL (`http://127.0.0.1:PORT`); absent for AWS, where the SDK resolves it. */
+  endpoint?: string;
+  /** Bucket holding the fixtures (`s3Image`). */
+  bucket: string;
+  /** Key prefix of the fixtures inside `bucket`, ending in `/`. */
+  prefix: string;
+  /** A token unique to this run, used by `uniqueName`. */
+  runId: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    contract: ContractContext;
+  }
+}
+
+/** The bucket folder the emulator's `--s3-dir` gets; any valid bucket name would do. */
+export const EMULATOR_BUCKET = 'contract-fixtures';
+
+/**
+ * Every fixture the suite uses, as paths under the project's `fixtures/` folder (whose README gives
+ * their provenance); the global setup places each one in the target's S3 under the same path.
+ */
+export const FIXTURES = ['images/chelsea.png'] as const;
+export type FixtureName = (typeof FIXTURES)[number];
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const fixturesDir = join(repoRoot, 'fixtures');
+
+export function fixtureBytes(name: FixtureName): Buffer {
+  return readFileSync(join(fixturesDir, name));
+}
