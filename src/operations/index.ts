@@ -1,3 +1,4 @@
 /** Loads every operations module; each registers its handlers when imported. */
 import './tags';
 import './collections';
+import './text';

@@ -1,0 +1,191 @@
+/**
+ * Rekognition's DetectText semantics on top of recognised lines: WORDs split from each LINE,
+ * geometry as ratios of the image, WordFilter and RegionsOfInterest, the 100-word limit, and the
+ * wire order (all LINEs with Ids 0..n-1, then the WORDs with ParentId). AWS-BEHAVIOUR.md §3.3.
+ */
+import { errors } from '../api/errors';
+import type { BoundingBox, DetectTextFilters, Point as ApiPoint, TextDetection } from '../api/generated/types';
+import { boxCorners, fractionInside, subBox, type Point, type RotatedBox } from './text-geometry';
+
+/** One recognised character; `from`/`to` are fractions of the line box's width. */
+export interface PlacedChar {
+  text: string;
+  /** 0-1 */
+  prob: number;
+  from: number;
+  to: number;
+}
+
+/** A recognised line: its rotated box in image pixels (reading direction along u) and its characters. */
+export interface OcrLine {
+  box: RotatedBox;
+  chars: PlacedChar[];
+}
+
+export interface OcrWord {
+  text: string;
+  /** 0-100 */
+  confidence: number;
+  box: RotatedBox;
+}
+
+/** Rekognition's limit [DOCS: DG-limits]. */
+export const MAX_WORDS = 100;
+export const MAX_REGIONS = 10;
+/** A Polygon region of interest has at most 10 points [DOCS: RegionOfInterest]. */
+export const MAX_REGION_POINTS = 10;
+/**
+ * DetectionFilter documents "the default MinConfidence is 80"; we apply it when a WordFilter is
+ * given without MinConfidence. With no WordFilter at all, real responses do include words under
+ * 80 (our reading of published samples), so only recogniser noise is dropped: NOISE_CONFIDENCE.
+ * Both are guesses, kept here to be easy to change.
+ */
+export const DEFAULT_FILTER_MIN_CONFIDENCE = 80;
+export const NOISE_CONFIDENCE = 50;
+/** A word counts as inside a region when more than half of it is (RegionOfInterest docs). */
+const REGION_SHARE = 0.5;
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/**
+ * Splits a line at its spaces. Each word spans from half a character pitch before its first
+ * character's centre to half a pitch after its last (never past the spaces around it); the first
+ * and last words reach the line's ends. The pitch is the median distance between neighbouring
+ * characters of a word, or the line's height for lines of single characters.
+ */
+export function splitWords(line: OcrLine): OcrWord[] {
+  const centre = (c: PlacedChar) => (c.from + c.to) / 2;
+  const isSpace = (c: PlacedChar) => c.text.trim() === '';
+  if (line.chars.every(isSpace)) return [];
+  const steps: number[] = [];
+  line.chars.forEach((c, i) => {
+    const next = line.chars[i + 1];
+    if (next && !isSpace(c) && !isSpace(next)) steps.push(centre(next) - centre(c));
+  });
+  steps.sort((a, b) => a - b);
+  const pitch = steps.length ? steps[steps.length >> 1] : Math.min(1, line.box.h / Math.max(1e-6, line.box.w));
+  const groups: { chars: PlacedChar[]; spaceBefore?: number; spaceAfter?: number }[] = [];
+  let current: PlacedChar[] = [];
+  let spaceBefore: number | undefined;
+  let previousSpace: number | undefined;
+  for (const c of line.chars) {
+    if (isSpace(c)) {
+      if (current.length) groups.push({ chars: current, spaceBefore, spaceAfter: centre(c) });
+      current = [];
+      previousSpace = centre(c);
+    } else {
+      if (!current.length) spaceBefore = previousSpace;
+      current.push(c);
+    }
+  }
+  if (current.length) groups.push({ chars: current, spaceBefore });
+  return groups.map((g, k) => {
+    const first = g.chars[0];
+    const last = g.chars[g.chars.length - 1];
+    const from = k === 0 ? 0 : Math.max(g.spaceBefore ?? 0, centre(first) - pitch / 2);
+    const to = k === groups.length - 1 ? 1 : Math.min(g.spaceAfter ?? 1, centre(last) + pitch / 2);
+    return {
+      text: g.chars.map((c) => c.text).join(''),
+      confidence: 100 * mean(g.chars.map((c) => c.prob)),
+      box: subBox(line.box, Math.max(0, from), Math.min(1, Math.max(from, to))),
+    };
+  });
+}
+
+const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
+
+/** Polygon (4 points, reading order) and axis-aligned BoundingBox as ratios of the image, clamped to it. */
+export function geometry(box: RotatedBox, width: number, height: number): { BoundingBox: BoundingBox; Polygon: ApiPoint[] } {
+  const polygon = boxCorners(box).map((p) => ({ X: clamp01(p.x / width), Y: clamp01(p.y / height) }));
+  const xs = polygon.map((p) => p.X);
+  const ys = polygon.map((p) => p.Y);
+  const left = Math.min(...xs);
+  const top = Math.min(...ys);
+  return { BoundingBox: { Width: Math.max(...xs) - left, Height: Math.max(...ys) - top, Left: left, Top: top }, Polygon: polygon };
+}
+
+/** Regions of interest as polygons in ratio coordinates; checks what the model's constraints cannot. */
+export function regionPolygons(filters?: DetectTextFilters): Point[][] | undefined {
+  const regions = filters?.RegionsOfInterest;
+  if (!regions?.length) return undefined;
+  if (regions.length > MAX_REGIONS) throw errors.invalidParameter();
+  return regions.map((r) => {
+    if (r.Polygon?.length) {
+      if (r.Polygon.length < 3 || r.Polygon.length > MAX_REGION_POINTS) throw errors.invalidParameter();
+      return r.Polygon.map((p) => ({ x: p.X ?? 0, y: p.Y ?? 0 }));
+    }
+    const b = r.BoundingBox;
+    if (!b) throw errors.invalidParameter();
+    const left = b.Left ?? 0;
+    const top = b.Top ?? 0;
+    const right = left + (b.Width ?? 0);
+    const bottom = top + (b.Height ?? 0);
+    return [
+      { x: left, y: top },
+      { x: right, y: top },
+      { x: right, y: bottom },
+      { x: left, y: bottom },
+    ];
+  });
+}
+
+interface Kept {
+  line: OcrLine;
+  text: string;
+  confidence: number;
+  words: OcrWord[];
+}
+
+/** LINE and WORD detections for recognised lines in an image of `width` x `height` pixels. */
+export function toTextDetections(lines: OcrLine[], width: number, height: number, filters?: DetectTextFilters): TextDetection[] {
+  const wordFilter = filters?.WordFilter;
+  const minConfidence = wordFilter ? (wordFilter.MinConfidence ?? DEFAULT_FILTER_MIN_CONFIDENCE) : NOISE_CONFIDENCE;
+  const minHeight = wordFilter?.MinBoundingBoxHeight ?? 0;
+  const minWidth = wordFilter?.MinBoundingBoxWidth ?? 0;
+  const regions = regionPolygons(filters);
+
+  let kept: Kept[] = [];
+  for (const line of lines) {
+    const all = splitWords(line);
+    if (!all.length) continue;
+    const words = all.filter((w) => {
+      if (w.confidence < minConfidence) return false;
+      const { BoundingBox: bb, Polygon: poly } = geometry(w.box, width, height);
+      if (bb.Height! < minHeight || bb.Width! < minWidth) return false;
+      if (!regions) return true;
+      const quad = poly.map((p) => ({ x: p.X!, y: p.Y! })) as [Point, Point, Point, Point];
+      return regions.some((region) => fractionInside(quad, region) > REGION_SHARE);
+    });
+    if (!words.length) continue;
+    const glyphs = line.chars.filter((c) => c.text.trim() !== '');
+    kept.push({ line, text: all.map((w) => w.text).join(' '), confidence: 100 * mean(glyphs.map((c) => c.prob)), words });
+  }
+
+  // At most 100 words: drop the least confident lines first, keeping reading order.
+  let total = kept.reduce((n, k) => n + k.words.length, 0);
+  if (total > MAX_WORDS) {
+    const byConfidence = [...kept].sort((a, b) => a.confidence - b.confidence);
+    const dropped = new Set<Kept>();
+    for (const k of byConfidence) {
+      if (total <= MAX_WORDS) break;
+      dropped.add(k);
+      total -= k.words.length;
+    }
+    kept = kept.filter((k) => !dropped.has(k));
+  }
+
+  const out: TextDetection[] = kept.map((k, id) => ({
+    DetectedText: k.text,
+    Type: 'LINE',
+    Id: id,
+    Confidence: k.confidence,
+    Geometry: geometry(k.line.box, width, height),
+  }));
+  let id = kept.length;
+  kept.forEach((k, parent) => {
+    for (const w of k.words) {
+      out.push({ DetectedText: w.text, Type: 'WORD', Id: id++, ParentId: parent, Confidence: w.confidence, Geometry: geometry(w.box, width, height) });
+    }
+  });
+  return out;
+}
