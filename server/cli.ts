@@ -11,6 +11,8 @@ Options (each also read from the environment variable shown):
   --s3-dir DIR          read S3 objects from DIR/<Bucket>/<Key> (REKOGNITION_LOCAL_S3_DIR)
   --s3-endpoint URL     read S3 objects from an S3-compatible endpoint (REKOGNITION_LOCAL_S3_ENDPOINT,
                         else AWS_ENDPOINT_URL_S3)
+  --celebrities-dir DIR celebrity gallery for RecognizeCelebrities: DIR/<Name>/*.jpg|png, optional
+                        DIR/<Name>/meta.json {Id, Urls, KnownGender} (REKOGNITION_LOCAL_CELEBRITIES_DIR)
   --strict-auth         verify SigV4 signatures (REKOGNITION_LOCAL_STRICT_AUTH=1)
   --credentials LIST    accepted keys as AKID:SECRET[,AKID:SECRET...] (REKOGNITION_LOCAL_CREDENTIALS)
   --default-region R    region when a request is unsigned (REKOGNITION_LOCAL_DEFAULT_REGION, default us-east-1)
@@ -42,6 +44,7 @@ export function parseConfig(argv: string[]): Config | 'help' {
       'data-dir': { type: 'string' },
       's3-dir': { type: 'string' },
       's3-endpoint': { type: 'string' },
+      'celebrities-dir': { type: 'string' },
       'strict-auth': { type: 'boolean' },
       credentials: { type: 'string' },
       'default-region': { type: 'string' },
@@ -62,6 +65,7 @@ export function parseConfig(argv: string[]): Config | 'help' {
     dataDir: values['data-dir'] ?? env('DATA_DIR'),
     s3Dir: values['s3-dir'] ?? env('S3_DIR'),
     s3Endpoint: values['s3-endpoint'] ?? env('S3_ENDPOINT') ?? process.env.AWS_ENDPOINT_URL_S3,
+    celebritiesDir: values['celebrities-dir'] ?? env('CELEBRITIES_DIR'),
     strictAuth: values['strict-auth'] ?? (strictEnv === '1' || strictEnv === 'true'),
     credentials: parseCredentials(values.credentials ?? env('CREDENTIALS')),
     defaultRegion: values['default-region'] ?? env('DEFAULT_REGION') ?? defaultConfig.defaultRegion,

@@ -5,6 +5,8 @@ import { openDatabase } from '../src/store/database';
 import { IdGenerator } from '../src/store/ids';
 import type { Services } from '../src/operations/context';
 import { WorkerPool } from '../models/pool';
+import { startCelebrityGallery } from '../src/operations/celebrities';
+import { flushIndexes } from '../src/store/face-store';
 import { createApp } from './app';
 import { parseConfig, usage } from './cli';
 import { log, setLogLevel } from './log';
@@ -35,6 +37,10 @@ function main(): void {
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     process.stdout.write(`rekognition-local ready on http://${shownHost}:${port}\n`);
     log.info('state', { persistence: config.dataDir ?? 'memory', s3: config.s3Dir ?? config.s3Endpoint ?? 'none' });
+    // The celebrity gallery's photos are embedded in the background; RecognizeCelebrities waits for it.
+    startCelebrityGallery(services);
+    // Face models load in every worker in the background, so the first face request does not wait.
+    services.inference.broadcast('faces.warmup', {}).catch((err: Error) => log.warn('face models failed to load', { error: err.message }));
   });
   server.keepAliveTimeout = 65_000;
 
@@ -45,6 +51,7 @@ function main(): void {
     log.info(`${signal}: shutting down`);
     server.close(() => {
       void services.inference.close().finally(() => {
+        flushIndexes();
         services.db.close();
         process.exit(0);
       });

@@ -13,6 +13,8 @@ export interface Config {
   s3Dir?: string;
   /** Read S3 objects from this S3-compatible endpoint. */
   s3Endpoint?: string;
+  /** Celebrity gallery for RecognizeCelebrities: DIR/<Name>/*.jpg|png and an optional DIR/<Name>/meta.json. */
+  celebritiesDir?: string;
   /** Verify SigV4 signatures against `credentials`. */
   strictAuth: boolean;
   credentials: Credential[];

@@ -45,7 +45,47 @@ export const EMULATOR_BUCKET = 'contract-fixtures';
  * Every fixture the suite uses, as paths under the project's `fixtures/` folder (whose README gives
  * their provenance); the global setup places each one in the target's S3 under the same path.
  */
-export const FIXTURES = ['images/chelsea.png'] as const;
+export const FIXTURES = [
+  'images/chelsea.png',
+  'images/astronaut.png',
+  'images/coffee.png',
+  // faces (contract-tests/faces-detect.test.ts; fixtures/faces/ground-truth.json lists them)
+  'face-search/alex_lacamoire/1.png',
+  'faces/fr/alex_lacamoire/2.jpg',
+  'face-search/alex_lacamoire/3.jpg',
+  'celebrities/barack_obama/1.jpg',
+  'face-search/barack_obama/2.jpg',
+  'celebrities/barack_obama/3.jpg',
+  'face-search/barack_obama/4.jpg',
+  'face-search/joe_biden/1.jpg',
+  'celebrities/joe_biden/2.jpg',
+  'face-search/kit_harington/1.jpg',
+  'face-search/kit_harington/2.jpeg',
+  'celebrities/kit_harington/3.jpeg',
+  'face-search/lin_manuel_miranda/1.png',
+  'face-search/rose_leslie/1.jpg',
+  'face-search/rose_leslie/2.jpg',
+  'faces/bbt/leonard/leonard1.png',
+  'faces/bbt/leonard/leonard2.png',
+  'faces/bbt/leonard/leonard3.png',
+  'faces/bbt/leonard/leonard4.png',
+  'faces/bbt/leonard/leonard5.png',
+  'faces/bbt/bernadette/bernadette1.png',
+  'faces/bbt/bernadette/bernadette2.png',
+  'faces/bbt/bernadette/bernadette3.png',
+  'faces/bbt/penny/penny1.png',
+  'faces/bbt/penny/penny2.png',
+  'faces/bbt/penny/penny3.png',
+  'faces/johns/John_Salley/000179_02159509.jpg',
+  'faces/johns/John_Salley/000183_02159543.jpg',
+  'faces/johns/John_Salley/000186_02159346.jpg',
+  'faces/johns/John_Savage/000264_01099001.jpg',
+  'faces/johns/John_Savage/000274_01099061.jpg',
+  'faces/johns/John_Savage/000277_01099000.jpg',
+  'faces/johns/John_Simm/000288_00470387.jpg',
+  'faces/johns/John_Simm/000297_00470170.jpg',
+  'faces/johns/John_Simm/000300_00470148.jpg',
+] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

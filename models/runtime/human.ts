@@ -55,6 +55,18 @@ export function getHuman(): Promise<HumanInstance> {
   return instance;
 }
 
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * human keeps each call's config and its face-box cache on the instance, and a worker may have
+ * several tasks in flight (they interleave at awaits): calls to detect (and load) must not overlap.
+ */
+export function exclusive<T>(run: () => Promise<T>): Promise<T> {
+  const next = queue.then(run, run);
+  queue = next.catch(() => undefined);
+  return next;
+}
+
 /** Which human modules a call runs. */
 export interface HumanModules {
   face?: boolean;
@@ -62,17 +74,22 @@ export interface HumanModules {
   object?: boolean;
 }
 
-/** Runs human on an RGB image with only the requested modules enabled. */
-export async function detectWithHuman(rgb: { data: Uint8Array; width: number; height: number }, modules: HumanModules) {
+/**
+ * Runs human on an RGB image with only the requested modules enabled. `face` overrides parts of the
+ * face config for this call (e.g. emotion off, or `detector.return` to get each face's crop tensor).
+ */
+export async function detectWithHuman(rgb: { data: Uint8Array; width: number; height: number }, modules: HumanModules, face: Record<string, unknown> = {}) {
   const human = await getHuman();
-  const tensor = human.tf.tensor3d(rgb.data, [rgb.height, rgb.width, 3], 'int32');
-  try {
-    return await human.detect(tensor, {
-      face: { ...baseConfig.face, enabled: Boolean(modules.face) },
-      body: { ...baseConfig.body, enabled: Boolean(modules.body) },
-      object: { ...baseConfig.object, enabled: Boolean(modules.object) },
-    });
-  } finally {
-    human.tf.dispose(tensor);
-  }
+  return exclusive(async () => {
+    const tensor = human.tf.tensor3d(rgb.data, [rgb.height, rgb.width, 3], 'int32');
+    try {
+      return await human.detect(tensor, {
+        face: { ...baseConfig.face, ...face, enabled: Boolean(modules.face) },
+        body: { ...baseConfig.body, enabled: Boolean(modules.body) },
+        object: { ...baseConfig.object, enabled: Boolean(modules.object) },
+      });
+    } finally {
+      human.tf.dispose(tensor);
+    }
+  });
 }

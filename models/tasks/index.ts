@@ -3,6 +3,7 @@
  * (raw RGB pixels travel as transferred ArrayBuffers) and returns plain data.
  */
 import type { ModelState } from '../registry';
+import { faceTasks } from './faces';
 import { textTasks } from './text';
 
 export interface TaskContext {
@@ -14,5 +15,6 @@ export type Task = (payload: never, ctx: TaskContext) => Promise<unknown>;
 export const tasks: Record<string, Task> = {
   /** Proves a worker is alive and answers; used by tests and the benchmark. */
   echo: async (payload: unknown) => payload,
+  ...faceTasks,
   ...textTasks,
 };

@@ -2,3 +2,7 @@
 import './tags';
 import './collections';
 import './text';
+import './faces-detect';
+import './faces';
+import './users';
+import './celebrities';

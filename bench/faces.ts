@@ -1,0 +1,77 @@
+/**
+ * Face latency and memory: DetectFaces (default attributes, then ALL) on a 640x480 photo with one
+ * face, CompareFaces of two such photos, through the registered handlers and a worker pool, one
+ * request at a time, with the analysis cache cleared before each call so every call does the work.
+ * Targets: DetectFaces p50 <= 200 ms (aim 100 ms); resident memory with face models <= 1 GB.
+ * Reports wall-clock p50/p90 and CPU time per call (process-wide, steadier on a busy machine).
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { clearFaceCache } from '../src/analysis/faces';
+import { defaultConfig } from '../src/config';
+import '../src/operations/faces-detect';
+import { handlerFor } from '../src/operations/registry';
+import type { RequestContext } from '../src/operations/context';
+import type { OperationName } from '../src/api/generated/model';
+import { WorkerPool } from '../models/pool';
+
+const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url)));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** A 640x480 JPEG (quality 90) cropped around the middle of a fixture photo. */
+const photo640 = (name: string) => sharp(fixture(name)).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
+
+export async function benchFaces(rounds = Number(process.env.BENCH_FACES_ROUNDS) || 15): Promise<void> {
+  const pool = new WorkerPool();
+  const t0 = performance.now();
+  await pool.broadcast('faces.warmup', {});
+  console.log(`${pool.size} workers up with the face models in ${(performance.now() - t0).toFixed(0)} ms`);
+  const ctx = (operation: string) =>
+    ({ config: defaultConfig, region: 'us-east-1', account: '000000000000', requestId: 'bench', operation, inference: pool }) as unknown as RequestContext;
+  const call = async (operation: OperationName, input: unknown) => {
+    const info = handlerFor(operation);
+    if (!info) throw new Error(`${operation} is not registered`);
+    return (await info.handler(input as never, ctx(operation))) as Record<string, unknown[]>;
+  };
+
+  const one = await photo640('celebrities/barack_obama/3.jpg');
+  const other = await photo640('celebrities/joe_biden/2.jpg');
+  const cases: [string, OperationName, unknown, (out: Record<string, unknown[]>) => string][] = [
+    ['DetectFaces, default attributes, 640x480, 1 face', 'DetectFaces', { Image: { Bytes: one } }, (o) => `${o.FaceDetails.length} face`],
+    ['DetectFaces, Attributes ALL, 640x480, 1 face', 'DetectFaces', { Image: { Bytes: one }, Attributes: ['ALL'] }, (o) => `${o.FaceDetails.length} face`],
+    [
+      'CompareFaces, two 640x480 photos of different people',
+      'CompareFaces',
+      { SourceImage: { Bytes: one }, TargetImage: { Bytes: other } },
+      (o) => `${o.FaceMatches.length} match, ${o.UnmatchedFaces.length} unmatched`,
+    ],
+  ];
+  for (const [label, operation, input, describe] of cases) {
+    clearFaceCache();
+    await call(operation, input);
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    let what = '';
+    for (let i = 0; i < rounds; i++) {
+      clearFaceCache();
+      const c0 = process.cpuUsage();
+      const w0 = performance.now();
+      what = describe(await call(operation, input));
+      wall.push(performance.now() - w0);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
+    }
+    console.log(`${label}: p50 ${percentile(wall, 50).toFixed(0)} ms, p90 ${percentile(wall, 90).toFixed(0)} ms, CPU p50 ${percentile(cpu, 50).toFixed(0)} ms (${what}; ${rounds} calls)`);
+  }
+  const mem = process.memoryUsage();
+  console.log(`resident memory with the face models loaded in ${pool.size} workers: ${(mem.rss / 2 ** 20).toFixed(0)} MB (target <= 1024 MB)`);
+  await pool.close();
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchFaces();

@@ -1,0 +1,452 @@
+/**
+ * Face tasks: detection with human (blazeface, 478-point mesh with iris), then, on request, its
+ * emotion and age/gender nets on each face crop, face-api's identity embedding on a dlib-aligned
+ * chip, and pixel statistics of mesh regions on an upright, scale-normalised face image.
+ * This file measures; src/analysis/faces.ts decides what the measurements mean.
+ */
+import type * as TfCore from '@tensorflow/tfjs-core';
+import { applySimilarity, CHIP_SIZE, chipTransform, descriptor, getFaceApi, LANDMARK_INPUT, landmarks68, warp, type Similarity2D } from '../runtime/faceapi';
+import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
+import type { Task, TaskContext } from './index';
+
+import { FACE_MODELS } from '../../src/analysis/face-regions';
+
+export { EMOTION_LABELS } from '../../src/analysis/face-regions';
+
+export interface FaceTaskPayload {
+  /** 8-bit RGB pixels, row-major (transferred). */
+  pixels: ArrayBuffer;
+  width: number;
+  height: number;
+  /** Run the emotion net. */
+  emotion?: boolean;
+  /** Run the age/gender net. */
+  ageGender?: boolean;
+  /** Compute the 128-d identity embedding. */
+  embeddings?: boolean;
+  /** Regions to measure on the canonical face: name -> mesh point indices whose convex hull is the region. */
+  regions?: Record<string, number[]>;
+  /** Faces whose mesh confidence is below this are dropped before any further work. */
+  minFaceScore?: number;
+}
+
+/** Pixel statistics of one region of the canonical face image. */
+export interface RegionStats {
+  /** Pixels inside the region (0 when it falls outside the image). */
+  pixels: number;
+  /** Luma (BT.601, 0-255): mean, standard deviation, 10th and 90th percentiles. */
+  mean: number;
+  std: number;
+  p10: number;
+  p90: number;
+  /** Mean R, G, B. */
+  rgb: [number, number, number];
+  /** Mean absolute luma gradient along x (vertical edges) and along y (horizontal edges). */
+  gradX: number;
+  gradY: number;
+  /** Mean absolute 4-neighbour Laplacian of luma. */
+  laplacian: number;
+  /**
+   * Strength of a thin dark horizontal line (a glasses rim, say): per column, the largest amount by
+   * which a pixel is darker than both pixels 3 rows above and below it; averaged over columns.
+   */
+  hLine: number;
+  /** Fraction of the region's canonical pixels that lie outside the source image. */
+  outside: number;
+}
+
+export interface RawFace {
+  /** 478 points x (x, y, z) in source-image pixels; z is relative depth in the same scale. */
+  mesh: number[];
+  /** Detector (blazeface) and mesh confidences, 0-1. */
+  boxScore: number;
+  faceScore: number;
+  /** Head pose from the mesh, radians (human's convention). */
+  angles: { roll: number; yaw: number; pitch: number };
+  /** Emotion probabilities in EMOTION_LABELS order (src/analysis/face-regions.ts). */
+  emotion?: number[];
+  /** Age distribution over years 0-99 (sums to ~1) and the net's probability that the face is male. */
+  age?: number[];
+  male?: number;
+  embedding?: number[];
+  regions: Record<string, RegionStats>;
+}
+
+export interface FaceTaskResult {
+  faces: RawFace[];
+  /** Whether the faces were found only after padding the image (tight crops). */
+  padded: boolean;
+}
+
+/** Loads a model group once per worker, reporting its state to the registry. */
+function loader<T>(name: string, load: () => Promise<T>): (ctx: TaskContext) => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return (ctx) => {
+    if (!promise) {
+      ctx.reportModelState(name, 'loading');
+      promise = load().then(
+        (value) => {
+          ctx.reportModelState(name, 'ready');
+          return value;
+        },
+        (err: Error) => {
+          ctx.reportModelState(name, 'failed', err.message);
+          promise = undefined;
+          throw err;
+        },
+      );
+    }
+    return promise;
+  };
+}
+
+type GraphModel = { execute(input: TfCore.Tensor): TfCore.Tensor | TfCore.Tensor[]; inputs: { shape?: number[] }[] };
+
+async function humanModel(key: 'emotion' | 'faceres', option: 'emotion' | 'description'): Promise<{ human: HumanInstance; model: GraphModel }> {
+  const human = await getHuman();
+  if (!human.models.models[key]) await exclusive(() => human.load({ face: { enabled: true, [option]: { enabled: true } } }));
+  const model = human.models.models[key] as GraphModel | null;
+  if (!model) throw new Error(`human did not load its ${key} model`);
+  return { human, model };
+}
+
+const loadDetector = loader(FACE_MODELS.detector, async () => {
+  const human = await getHuman();
+  await exclusive(() => human.load({ face: { enabled: true, detector: { enabled: true }, mesh: { enabled: true }, iris: { enabled: true } } }));
+  return human;
+});
+const loadEmotion = loader(FACE_MODELS.emotion, () => humanModel('emotion', 'emotion'));
+const loadAgeGender = loader(FACE_MODELS.ageGender, () => humanModel('faceres', 'description'));
+const loadIdentity = loader(FACE_MODELS.identity, getFaceApi);
+
+/** Emotion net on human's upright face crop, as human feeds it: 64x64 grey, scaled to -1..1. */
+async function emotionScores(crop: TfCore.Tensor, ctx: TaskContext): Promise<number[]> {
+  const { human, model } = await loadEmotion(ctx);
+  const tf = human.tf as typeof TfCore;
+  const size = model.inputs[0].shape?.[2] ?? 64;
+  const out = tf.tidy(() => {
+    const resized = tf.image.resizeBilinear(tf.expandDims(crop, 0) as TfCore.Tensor4D, [size, size], false);
+    const grey = tf.sum(tf.mul(resized, [0.2989, 0.587, 0.114]), 3, true);
+    return model.execute(tf.mul(tf.sub(grey, 0.5), 2)) as TfCore.Tensor;
+  });
+  const scores = Array.from(await out.data());
+  out.dispose();
+  return scores;
+}
+
+/** Age/gender net (HSE FaceRes) on the same crop: 224x224, 0-255. */
+async function ageGender(crop: TfCore.Tensor, ctx: TaskContext): Promise<{ age: number[]; male: number }> {
+  const { human, model } = await loadAgeGender(ctx);
+  const tf = human.tf as typeof TfCore;
+  const size = model.inputs[0].shape?.[2] ?? 224;
+  const outs = tf.tidy(() => {
+    const resized = tf.image.resizeBilinear(tf.expandDims(crop, 0) as TfCore.Tensor4D, [size, size], false);
+    return model.execute(tf.mul(resized, 255)) as TfCore.Tensor[];
+  });
+  try {
+    const gender = outs.find((t) => t.shape[1] === 1);
+    const age = outs.find((t) => t.shape[1] === 100);
+    if (!gender || !age) throw new Error('unexpected outputs from the age/gender net');
+    return { male: (await gender.data())[0], age: Array.from(await age.data()) };
+  } finally {
+    tf.dispose(outs);
+  }
+}
+
+type Rgb = { data: Uint8Array; width: number; height: number };
+type Point = [number, number];
+
+const point = (mesh: number[], i: number): Point => [mesh[3 * i], mesh[3 * i + 1]];
+const mid = (a: Point, b: Point): Point => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+
+/** Centres of the eye on the image's left and on its right (mean of the eye corners). */
+function eyeCentres(mesh: number[]): [Point, Point] {
+  const a = mid(point(mesh, 33), point(mesh, 133));
+  const b = mid(point(mesh, 263), point(mesh, 362));
+  return a[0] <= b[0] ? [a, b] : [b, a];
+}
+
+/**
+ * The 68-point landmarks of a face: its mesh box, padded 25%, rotated upright by the eye line,
+ * goes through face-api's landmark net; points come back in image pixels.
+ */
+async function faceLandmarks68(rgb: Rgb, mesh: number[]): Promise<Point[]> {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let i = 0; i < 468; i++) {
+    const [x, y] = point(mesh, i);
+    minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+  }
+  const [left, right] = eyeCentres(mesh);
+  const roll = Math.atan2(right[1] - left[1], right[0] - left[0]);
+  const scale = (Math.max(maxX - minX, maxY - minY) * 1.5) / LANDMARK_INPUT;
+  const a = scale * Math.cos(roll), b = scale * Math.sin(roll), h = LANDMARK_INPUT / 2;
+  const cx = (minX + maxX) / 2, cy = (minY + maxY) / 2;
+  const toImage: Similarity2D = { a, b, tx: cx - (a * h - b * h), ty: cy - (b * h + a * h) };
+  const crop = warp(rgb, toImage, LANDMARK_INPUT);
+  return (await landmarks68({ data: crop, size: LANDMARK_INPUT })).map(([x, y]) => applySimilarity(toImage, x, y));
+}
+
+async function embedding(rgb: Rgb, mesh: number[]): Promise<number[]> {
+  const points = await faceLandmarks68(rgb, mesh);
+  return descriptor(warp(rgb, chipTransform(points), CHIP_SIZE));
+}
+
+/** The canonical face image: upright, eyes CANON_EYE_DIST apart at CANON_EYE_Y. */
+const CANON_W = 128, CANON_H = 144, CANON_EYE_DIST = 40, CANON_EYE_Y = 56;
+
+function canonicalTransform(mesh: number[]): Similarity2D {
+  const [left, right] = eyeCentres(mesh);
+  const from: Point[] = [[CANON_W / 2 - CANON_EYE_DIST / 2, CANON_EYE_Y], [CANON_W / 2 + CANON_EYE_DIST / 2, CANON_EYE_Y]];
+  // canonical -> image: exact for two points
+  const dx = right[0] - left[0], dy = right[1] - left[1];
+  const a = dx / CANON_EYE_DIST, b = dy / CANON_EYE_DIST;
+  return { a, b, tx: left[0] - (a * from[0][0] - b * from[0][1]), ty: left[1] - (b * from[0][0] + a * from[0][1]) };
+}
+
+/** Convex hull (monotone chain) of 2-D points, counter-clockwise. */
+export function convexHull(points: Point[]): Point[] {
+  const p = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (p.length < 3) return p;
+  const cross = (o: Point, a: Point, b: Point) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const lower: Point[] = [], upper: Point[] = [];
+  for (const q of p) {
+    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], q) <= 0) lower.pop();
+    lower.push(q);
+  }
+  for (let i = p.length - 1; i >= 0; i--) {
+    const q = p[i];
+    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], q) <= 0) upper.pop();
+    upper.push(q);
+  }
+  return [...lower.slice(0, -1), ...upper.slice(0, -1)];
+}
+
+/** Statistics of each named region, measured on the canonical face image. */
+export function measureRegions(rgb: Rgb, mesh: number[], regions: Record<string, number[]>): Record<string, RegionStats> {
+  const toImage = canonicalTransform(mesh);
+  const canon = warp(rgb, toImage, CANON_W, CANON_H);
+  const luma = new Float32Array(CANON_W * CANON_H);
+  const outside = new Uint8Array(CANON_W * CANON_H);
+  for (let y = 0, i = 0; y < CANON_H; y++) {
+    for (let x = 0; x < CANON_W; x++, i++) {
+      luma[i] = 0.299 * canon[3 * i] + 0.587 * canon[3 * i + 1] + 0.114 * canon[3 * i + 2];
+      const sx = toImage.a * x - toImage.b * y + toImage.tx, sy = toImage.b * x + toImage.a * y + toImage.ty;
+      outside[i] = sx < -0.5 || sy < -0.5 || sx > rgb.width - 0.5 || sy > rgb.height - 0.5 ? 1 : 0;
+    }
+  }
+  const toCanon = (i: number): Point => {
+    const [x, y] = point(mesh, i);
+    const d = toImage.a * toImage.a + toImage.b * toImage.b;
+    const ux = x - toImage.tx, uy = y - toImage.ty;
+    return [(toImage.a * ux + toImage.b * uy) / d, (-toImage.b * ux + toImage.a * uy) / d];
+  };
+  const result: Record<string, RegionStats> = {};
+  const values = new Float32Array(CANON_W * CANON_H);
+  const columnRidge = new Float32Array(CANON_W);
+  const columnSeen = new Uint8Array(CANON_W);
+  for (const [name, indices] of Object.entries(regions)) {
+    const hull = convexHull(indices.map(toCanon));
+    columnRidge.fill(0);
+    columnSeen.fill(0);
+    let r = 0, g = 0, b = 0, gx = 0, gy = 0, lap = 0, sum = 0, sumSq = 0, n = 0, out = 0, total = 0;
+    const ys = hull.map((p) => p[1]);
+    const y0 = Math.max(1, Math.ceil(Math.min(...ys))), y1 = Math.min(CANON_H - 2, Math.floor(Math.max(...ys)));
+    for (let y = y0; y <= y1 && hull.length >= 3; y++) {
+      // the row's span inside the convex hull
+      let left = Infinity, right = -Infinity;
+      for (let e = 0; e < hull.length; e++) {
+        const [ax, ay] = hull[e], [bx, by] = hull[(e + 1) % hull.length];
+        if ((y < ay && y < by) || (y > ay && y > by)) continue;
+        if (ay === by) {
+          left = Math.min(left, ax, bx);
+          right = Math.max(right, ax, bx);
+        } else {
+          const x = ax + ((y - ay) / (by - ay)) * (bx - ax);
+          left = Math.min(left, x);
+          right = Math.max(right, x);
+        }
+      }
+      const xa = Math.max(1, Math.ceil(left)), xb = Math.min(CANON_W - 2, Math.floor(right));
+      for (let x = xa; x <= xb; x++) {
+        total++;
+        const i = y * CANON_W + x;
+        if (outside[i]) {
+          out++;
+          continue;
+        }
+        const l = luma[i];
+        values[n++] = l;
+        sum += l;
+        sumSq += l * l;
+        r += canon[3 * i]; g += canon[3 * i + 1]; b += canon[3 * i + 2];
+        gx += Math.abs(luma[i + 1] - luma[i - 1]) / 2;
+        gy += Math.abs(luma[i + CANON_W] - luma[i - CANON_W]) / 2;
+        lap += Math.abs(4 * l - luma[i - 1] - luma[i + 1] - luma[i - CANON_W] - luma[i + CANON_W]);
+        if (y >= 3 && y < CANON_H - 3) {
+          const ridge = Math.min(luma[i - 3 * CANON_W] - l, luma[i + 3 * CANON_W] - l);
+          if (ridge > columnRidge[x]) columnRidge[x] = ridge;
+          columnSeen[x] = 1;
+        }
+      }
+    }
+    const sorted = values.subarray(0, n).sort();
+    const mean = n ? sum / n : 0;
+    let columns = 0, ridges = 0;
+    for (let x = 0; x < CANON_W; x++) {
+      if (!columnSeen[x]) continue;
+      columns++;
+      ridges += columnRidge[x];
+    }
+    result[name] = {
+      pixels: n,
+      mean,
+      std: n ? Math.sqrt(Math.max(0, sumSq / n - mean * mean)) : 0,
+      p10: n ? sorted[Math.floor(0.1 * (n - 1))] : 0,
+      p90: n ? sorted[Math.floor(0.9 * (n - 1))] : 0,
+      rgb: n ? [r / n, g / n, b / n] : [0, 0, 0],
+      gradX: n ? gx / n : 0,
+      gradY: n ? gy / n : 0,
+      laplacian: n ? lap / n : 0,
+      hLine: columns ? ridges / columns : 0,
+      outside: total ? out / total : 1,
+    };
+  }
+  return result;
+}
+
+interface HumanFace {
+  mesh: number[][];
+  boxScore: number;
+  faceScore: number;
+  rotation?: { angle: { roll: number; yaw: number; pitch: number } };
+  tensor?: TfCore.Tensor;
+}
+
+function meshBox(mesh: number[]): [number, number, number, number] {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let i = 0; i < 468; i++) {
+    minX = Math.min(minX, mesh[3 * i]); maxX = Math.max(maxX, mesh[3 * i]);
+    minY = Math.min(minY, mesh[3 * i + 1]); maxY = Math.max(maxY, mesh[3 * i + 1]);
+  }
+  return [minX, minY, maxX, maxY];
+}
+
+/** Drops a face whose mesh box lies mostly inside a more confident face's (the detector can fire twice on one face). */
+function suppressDuplicates<T extends { mesh: number[]; score: number }>(faces: T[]): T[] {
+  const kept: T[] = [];
+  for (const face of [...faces].sort((p, q) => q.score - p.score)) {
+    const [ax0, ay0, ax1, ay1] = meshBox(face.mesh);
+    const duplicate = kept.some((k) => {
+      const [bx0, by0, bx1, by1] = meshBox(k.mesh);
+      const iw = Math.max(0, Math.min(ax1, bx1) - Math.max(ax0, bx0)), ih = Math.max(0, Math.min(ay1, by1) - Math.max(ay0, by0));
+      const smaller = Math.min((ax1 - ax0) * (ay1 - ay0), (bx1 - bx0) * (by1 - by0));
+      return smaller > 0 && (iw * ih) / smaller > 0.5;
+    });
+    if (!duplicate) kept.push(face);
+  }
+  return kept;
+}
+
+/** Pads an image on every side by `pad` pixels, repeating its edge pixels. */
+function padImage(rgb: Rgb, pad: number): Rgb {
+  const width = rgb.width + 2 * pad, height = rgb.height + 2 * pad;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(rgb.height - 1, Math.max(0, y - pad));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(rgb.width - 1, Math.max(0, x - pad));
+      const s = (sy * rgb.width + sx) * 3, d = (y * width + x) * 3;
+      data[d] = rgb.data[s]; data[d + 1] = rgb.data[s + 1]; data[d + 2] = rgb.data[s + 2];
+    }
+  }
+  return { data, width, height };
+}
+
+/** Tight crops (a face filling the frame) defeat the detector; padding by this share of the longer side fixes most. */
+const CROP_PAD = 0.3;
+
+async function detect(rgb: Rgb, minFaceScore: number, wantCrops: boolean): Promise<HumanFace[]> {
+  const result = await detectWithHuman(rgb, { face: true }, {
+    emotion: { enabled: false },
+    description: { enabled: false },
+    detector: { enabled: true, rotation: true, maxDetected: 100, minConfidence: 0.2, iouThreshold: 0.1, return: wantCrops },
+  });
+  const faces = result.face as HumanFace[];
+  const keep = faces.filter((f) => f.faceScore >= minFaceScore && f.mesh.length >= 478);
+  for (const f of faces) if (!keep.includes(f)) f.tensor?.dispose();
+  return keep;
+}
+
+export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext): Promise<FaceTaskResult> {
+  await loadDetector(ctx);
+  const minFaceScore = payload.minFaceScore ?? 0.5;
+  const wantCrops = Boolean(payload.emotion || payload.ageGender);
+  let rgb: Rgb = { data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height };
+  let offset = 0;
+  let found = await detect(rgb, minFaceScore, wantCrops);
+  if (!found.length) {
+    offset = Math.round(Math.max(rgb.width, rgb.height) * CROP_PAD);
+    const padded = padImage(rgb, offset);
+    found = await detect(padded, minFaceScore, wantCrops);
+    if (found.length) rgb = padded;
+    else offset = 0;
+  }
+  const candidates = found.map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore }));
+  const unique = suppressDuplicates(candidates);
+  for (const c of candidates) if (!unique.includes(c)) c.human.tensor?.dispose();
+
+  const faces: RawFace[] = [];
+  try {
+    for (const c of unique) {
+      const face: RawFace = {
+        mesh: c.mesh,
+        boxScore: c.human.boxScore,
+        faceScore: c.human.faceScore,
+        angles: c.human.rotation?.angle ?? { roll: 0, yaw: 0, pitch: 0 },
+        regions: payload.regions ? measureRegions(rgb, c.mesh, payload.regions) : {},
+      };
+      const crop = c.human.tensor;
+      if (payload.emotion && crop) face.emotion = await emotionScores(crop, ctx);
+      if (payload.ageGender && crop) Object.assign(face, await ageGender(crop, ctx));
+      if (payload.embeddings) {
+        await loadIdentity(ctx);
+        face.embedding = await embedding(rgb, c.mesh);
+      }
+      // back to the caller's coordinates when the image was padded
+      if (offset) {
+        for (let i = 0; i < face.mesh.length; i += 3) {
+          face.mesh[i] -= offset;
+          face.mesh[i + 1] -= offset;
+        }
+      }
+      faces.push(face);
+    }
+  } finally {
+    for (const c of unique) c.human.tensor?.dispose();
+  }
+  return { faces, padded: offset > 0 };
+}
+
+/** Loads every face model (and runs each once) so the first request does not pay for it. */
+export async function warmupFacesTask(_payload: unknown, ctx: TaskContext): Promise<{ ok: true }> {
+  const human = await loadDetector(ctx);
+  const tf = human.tf as typeof TfCore;
+  const crop = tf.zeros([192, 192, 3]);
+  try {
+    await emotionScores(crop, ctx);
+    await ageGender(crop, ctx);
+  } finally {
+    crop.dispose();
+  }
+  await loadIdentity(ctx);
+  const grey: Rgb = { data: new Uint8Array(160 * 160 * 3).fill(128), width: 160, height: 160 };
+  await detect(grey, 0.5, false);
+  await descriptor(warp(grey, { a: 1, b: 0, tx: 0, ty: 0 }, CHIP_SIZE));
+  await landmarks68({ data: new Float32Array(LANDMARK_INPUT * LANDMARK_INPUT * 3), size: LANDMARK_INPUT });
+  return { ok: true };
+}
+
+export const faceTasks: Record<string, Task> = {
+  'faces.detect': detectFacesTask as Task,
+  'faces.warmup': warmupFacesTask as Task,
+};

@@ -1,0 +1,531 @@
+/**
+ * Faces: turns the face task's raw measurements (models/tasks/faces.ts: mesh, iris, emotion,
+ * age/gender, identity embedding, pixel statistics of mesh regions) into Rekognition's FaceDetail,
+ * and identity embeddings into Similarity. Every attribute comes from the input's evidence; the
+ * methods and their measured accuracy are in docs/FACES.md. Nothing here knows HTTP.
+ */
+import type { AgeRange, BoundingBox, Emotion, EmotionName, FaceDetail, Landmark, LandmarkType, Pose } from '../api/generated/types';
+import sharp from 'sharp';
+import type { LoadedImage } from '../media/image';
+import type { Services } from '../operations/context';
+import { registerModel } from '../../models/registry';
+import type { FaceTaskPayload, FaceTaskResult, RawFace, RegionStats } from '../../models/tasks/faces';
+import { EMOTION_LABELS, FACE_MODELS, REGIONS } from './face-regions';
+
+registerModel(FACE_MODELS.detector, '@vladmandic/human', 'face detection, 478-point mesh and iris (DetectFaces, CompareFaces, collections)');
+registerModel(FACE_MODELS.emotion, '@vladmandic/human', 'face emotions (DetectFaces EMOTIONS, SMILE)');
+registerModel(FACE_MODELS.ageGender, '@vladmandic/human', 'age and gender (DetectFaces AGE_RANGE, GENDER)');
+registerModel(FACE_MODELS.identity, '@vladmandic/face-api', 'face identity: 68-point alignment and 128-d embedding (CompareFaces, search)');
+
+export interface DetectedFace {
+  /** Rekognition shape, members in wire order; detectFaces returns faces largest first. */
+  detail: FaceDetail;
+  /** 128-d identity embedding, when requested. */
+  embedding?: number[];
+  quality: {
+    /** Quality.Brightness and Quality.Sharpness, 0-100. */
+    brightness: number;
+    sharpness: number;
+    /** FaceDetail.Confidence, 0-100. */
+    confidence: number;
+    /** FaceDetail.Pose, degrees. */
+    pose: { roll: number; yaw: number; pitch: number };
+    /** The face box's shorter side over the image's shorter side (0-1; a 40 px face in 1920x1080 is 0.037). */
+    sizeRatio: number;
+  };
+}
+
+/** Rekognition's per-face attributes beyond the defaults (BoundingBox, Confidence, 5 Landmarks, Pose, Quality). */
+export const FACE_ATTRIBUTES = [
+  'AGE_RANGE',
+  'BEARD',
+  'EMOTIONS',
+  'EYE_DIRECTION',
+  'EYEGLASSES',
+  'EYES_OPEN',
+  'FACE_OCCLUDED',
+  'GENDER',
+  'MOUTH_OPEN',
+  'MUSTACHE',
+  'SMILE',
+  'SUNGLASSES',
+] as const;
+export type FaceAttribute = (typeof FACE_ATTRIBUTES)[number];
+
+/**
+ * The attributes a request asks for: none (defaults only) for absent or DEFAULT, every one for ALL
+ * (ALL wins when combined with DEFAULT), else the named ones on top of the defaults.
+ */
+export function resolveAttributes(requested: readonly string[] | undefined): { attributes: Set<FaceAttribute>; allLandmarks: boolean } {
+  if (requested?.includes('ALL')) return { attributes: new Set(FACE_ATTRIBUTES), allLandmarks: true };
+  const attributes = new Set<FaceAttribute>(FACE_ATTRIBUTES.filter((a) => requested?.includes(a)));
+  return { attributes, allLandmarks: false };
+}
+
+/** Rekognition returns at most this many faces per image. */
+export const MAX_FACES = 100;
+/** Mesh confidence below this is not a face (real faces score 0.99-1.0; false ones on the fixtures 0.29-0.56). */
+export const MIN_FACE_SCORE = 0.7;
+
+// ---------------------------------------------------------------------------------------------
+// Similarity
+
+/**
+ * Euclidean distance between face-api descriptors that maps to Similarity 80 (the default
+ * threshold). On the development pairs (docs/FACES.md) the best split lies at 0.565-0.60; on LFW
+ * FAR is 1% at 0.617 and 0.1% at 0.568 (MODELS.md). 0.59 sits between.
+ */
+export const DISTANCE_AT_80 = 0.59;
+/** Steepness of the distance -> similarity logistic: same-person pairs (0.3-0.5) land at 97-99.9, different people (0.7+) under 25. */
+const SIMILARITY_SLOPE = 23;
+/** The logistic's midpoint, placed so that the curve, rescaled to be 100 at distance 0, is exactly 80 at DISTANCE_AT_80. */
+const DISTANCE_AT_50 = Math.log((Math.exp(SIMILARITY_SLOPE * DISTANCE_AT_80) - 1.25) / 0.25) / SIMILARITY_SLOPE;
+
+export function faceDistance(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length) throw new Error(`embeddings differ in length (${a.length} vs ${b.length})`);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
+  return Math.sqrt(sum);
+}
+
+/** Similarity 0-100 of two identity embeddings: a logistic in their distance, exactly 100 for identical ones. */
+export function similarity(a: number[], b: number[]): number {
+  const d = faceDistance(a, b);
+  const at = (x: number) => 1 / (1 + Math.exp(SIMILARITY_SLOPE * (x - DISTANCE_AT_50)));
+  return Math.min(100, Math.max(0, (100 * at(d)) / at(0)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Geometry from the mesh
+
+type Point = [number, number];
+
+class Mesh {
+  constructor(private readonly flat: readonly number[]) {}
+
+  p(i: number): Point {
+    return [this.flat[3 * i], this.flat[3 * i + 1]];
+  }
+
+  /** Centre of the iris nearest the given eye's corners (human's iris order is not the image's). */
+  iris(corners: [number, number]): Point {
+    const centre = mid(this.p(corners[0]), this.p(corners[1]));
+    const a = this.p(468), b = this.p(473);
+    return dist(a, centre) <= dist(b, centre) ? a : b;
+  }
+}
+
+const mid = (a: Point, b: Point): Point => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+const dist = (a: Point, b: Point) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+
+/** The eye on the image's left (the person's right) uses mesh corners 33/133, the other 263/362. */
+const LEFT_EYE: [number, number] = [33, 133];
+const RIGHT_EYE: [number, number] = [362, 263];
+
+/** A frame aligned with the face: x along the eye line, y down the face, unit = inter-eye distance. */
+class FaceFrame {
+  readonly origin: Point;
+  readonly angle: number;
+  readonly unit: number;
+
+  constructor(readonly mesh: Mesh) {
+    const l = mid(mesh.p(LEFT_EYE[0]), mesh.p(LEFT_EYE[1]));
+    const r = mid(mesh.p(RIGHT_EYE[0]), mesh.p(RIGHT_EYE[1]));
+    this.origin = mid(l, r);
+    this.angle = Math.atan2(r[1] - l[1], r[0] - l[0]);
+    this.unit = dist(l, r) || 1;
+  }
+
+  /** Coordinates of mesh point i in this frame. */
+  at(i: number): Point {
+    const [x, y] = this.mesh.p(i);
+    return this.local([x, y]);
+  }
+
+  local([x, y]: Point): Point {
+    const dx = x - this.origin[0], dy = y - this.origin[1];
+    const c = Math.cos(this.angle), s = Math.sin(this.angle);
+    return [(c * dx + s * dy) / this.unit, (-s * dx + c * dy) / this.unit];
+  }
+}
+
+/** Eye aspect ratio: mean lid opening over eye width (open eyes 0.2-0.47 on the fixtures; closed about 0.05). */
+export function eyeOpenness(mesh: Mesh): number {
+  const ear = (pairs: [number, number][], corners: [number, number]) =>
+    pairs.reduce((s, [u, d]) => s + dist(mesh.p(u), mesh.p(d)), 0) / pairs.length / (dist(mesh.p(corners[0]), mesh.p(corners[1])) || 1);
+  const left = ear([[159, 145], [158, 153], [160, 144]], LEFT_EYE);
+  const right = ear([[386, 374], [385, 380], [387, 373]], RIGHT_EYE);
+  return (left + right) / 2;
+}
+
+/** Gap between the inner lips over mouth width (closed 0-0.07, toothy smiles 0.12-0.26, speaking 0.3-0.4). */
+export function mouthGap(mesh: Mesh): number {
+  return dist(mesh.p(13), mesh.p(14)) / (dist(mesh.p(61), mesh.p(291)) || 1);
+}
+
+/** How far the mouth corners sit above the lips' centre, over mouth width (smiles 0.06-0.16). */
+export function mouthCornerLift(frame: FaceFrame): number {
+  const centre = (frame.at(13)[1] + frame.at(14)[1]) / 2;
+  const corners = (frame.at(61)[1] + frame.at(291)[1]) / 2;
+  const width = Math.abs(frame.at(291)[0] - frame.at(61)[0]) || 1e-6;
+  return (centre - corners) / width;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Turning evidence into {Value, Confidence}
+
+/** A yes/no attribute from a score and the threshold where it flips: confidence grows with the margin. */
+export function decide(score: number, threshold: number, scale: number, certainty = 1): { Value: boolean; Confidence: number } {
+  const margin = (score - threshold) / scale;
+  return { Value: margin >= 0, Confidence: 50 + 49.9 * certainty * Math.tanh(Math.abs(margin)) };
+}
+
+const logistic = (x: number) => 1 / (1 + Math.exp(-x));
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+
+interface Evidence {
+  skin: number;
+  regions: Record<string, RegionStats>;
+}
+
+/** Skin reference: the mid-cheeks (below glasses, above beards). */
+function evidence(face: RawFace): Evidence {
+  const r = face.regions;
+  return { skin: Math.max(1, (r.cheekL.mean + r.cheekR.mean) / 2), regions: r };
+}
+
+/** Beard: the jaw (and, less, the upper lip) darker than the cheeks. Split at 0.45 on the fixtures. */
+export function beardScore(e: Evidence): number {
+  const r = e.regions;
+  return 1 - (r.jawL.mean + r.jawR.mean) / 2 / e.skin + 0.5 * (1 - r.upperLip.mean / e.skin);
+}
+
+/** Mustache: the upper lip (and, less, the jaw) darker than the cheeks. Split at 0.40 on the fixtures. */
+export function mustacheScore(e: Evidence): number {
+  const r = e.regions;
+  return 1 - r.upperLip.mean / e.skin + 0.5 * (1 - (r.jawL.mean + r.jawR.mean) / 2 / e.skin);
+}
+
+/**
+ * Eyeglasses: thin dark horizontal lines across the nose bridge and the upper cheeks (frames),
+ * relative to skin brightness, x100. Faces without glasses 0-7.3, with glasses 27-102 (one 5.9).
+ */
+export function glassesScore(e: Evidence): number {
+  const r = e.regions;
+  return ((r.bridge.hLine + Math.min(r.cheekL.hLine, r.cheekR.hLine)) / e.skin) * 100;
+}
+
+/** Sunglasses: even the brighter eye socket's brightest tenth is dark against the cheeks (bare eyes 0.61-1.19). */
+export function socketBrightness(e: Evidence): number {
+  const r = e.regions;
+  return Math.max(r.socketL.p90, r.socketR.p90) / e.skin;
+}
+
+/**
+ * Lip structure: edges in the mouth region against the whole face's (bare mouths 0.63-3.75 on the
+ * fixtures, a mask or a hand over the mouth near 0).
+ */
+export function mouthStructure(e: Evidence): number {
+  const r = e.regions;
+  return r.mouth.laplacian / Math.max(1e-6, r.face.laplacian);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Emotions
+
+const EMOTION_TYPES: Record<(typeof EMOTION_LABELS)[number], EmotionName> = {
+  angry: 'ANGRY',
+  disgust: 'DISGUSTED',
+  fear: 'FEAR',
+  happy: 'HAPPY',
+  sad: 'SAD',
+  surprise: 'SURPRISED',
+  neutral: 'CALM',
+};
+
+/** Eyebrow height above its eye, over that eye's width, in the face frame. */
+function browRaise(frame: FaceFrame, brow: number[], corners: [number, number]): number {
+  const eyeY = (frame.at(corners[0])[1] + frame.at(corners[1])[1]) / 2;
+  const browY = Math.min(...brow.map((i) => frame.at(i)[1]));
+  const width = Math.abs(frame.at(corners[1])[0] - frame.at(corners[0])[0]) || 1e-6;
+  return (eyeY - browY) / width;
+}
+
+/**
+ * The 8 Rekognition emotions from the 7-way emotion net (neutral -> CALM). The net has no
+ * CONFUSED class: CONFUSED takes a share of the probability that grows with one eyebrow raised
+ * above the other (the classic cue of puzzlement) and with the net's own uncertainty (1 - its top
+ * probability); the other seven share the rest in the net's proportions. Sorted, highest first.
+ */
+export function emotions(probabilities: readonly number[], frame: FaceFrame): Emotion[] {
+  const total = probabilities.reduce((s, p) => s + p, 0) || 1;
+  const p = probabilities.map((x) => x / total);
+  const asymmetry = Math.abs(browRaise(frame, [70, 63, 105, 66, 107], LEFT_EYE) - browRaise(frame, [336, 296, 334, 293, 300], RIGHT_EYE));
+  const confused = logistic((asymmetry - 0.15) / 0.04) * (1 - Math.max(...p));
+  const list: Emotion[] = EMOTION_LABELS.map((label, i) => ({ Type: EMOTION_TYPES[label], Confidence: 100 * p[i] * (1 - confused) }));
+  list.push({ Type: 'CONFUSED', Confidence: 100 * confused });
+  return list.sort((a, b) => (b.Confidence ?? 0) - (a.Confidence ?? 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Landmarks
+
+/** Mesh points (averaged when several) for each Rekognition landmark, in Rekognition's order for ALL. */
+const LANDMARK_POINTS: [LandmarkType, number[] | 'irisLeft' | 'irisRight'][] = [
+  ['eyeLeft', 'irisLeft'],
+  ['eyeRight', 'irisRight'],
+  ['mouthLeft', [61]],
+  ['mouthRight', [291]],
+  ['nose', [1]],
+  ['leftEyeBrowLeft', [70]],
+  ['leftEyeBrowRight', [107]],
+  ['leftEyeBrowUp', [105, 66]],
+  ['rightEyeBrowLeft', [336]],
+  ['rightEyeBrowRight', [300]],
+  ['rightEyeBrowUp', [334, 296]],
+  ['leftEyeLeft', [33]],
+  ['leftEyeRight', [133]],
+  ['leftEyeUp', [159]],
+  ['leftEyeDown', [145]],
+  ['rightEyeLeft', [362]],
+  ['rightEyeRight', [263]],
+  ['rightEyeUp', [386]],
+  ['rightEyeDown', [374]],
+  ['noseLeft', [64]],
+  ['noseRight', [294]],
+  ['mouthUp', [0]],
+  ['mouthDown', [17]],
+  ['leftPupil', 'irisLeft'],
+  ['rightPupil', 'irisRight'],
+  ['upperJawlineLeft', [234]],
+  ['midJawlineLeft', [172]],
+  ['chinBottom', [152]],
+  ['midJawlineRight', [397]],
+  ['upperJawlineRight', [454]],
+];
+
+export function landmarks(mesh: Mesh, width: number, height: number, all: boolean): Landmark[] {
+  return LANDMARK_POINTS.slice(0, all ? LANDMARK_POINTS.length : 5).map(([type, source]) => {
+    let p: Point;
+    if (source === 'irisLeft') p = mesh.iris(LEFT_EYE);
+    else if (source === 'irisRight') p = mesh.iris(RIGHT_EYE);
+    else p = source.map((i) => mesh.p(i)).reduce((a, b) => [a[0] + b[0] / source.length, a[1] + b[1] / source.length], [0, 0] as Point);
+    return { Type: type, X: p[0] / width, Y: p[1] / height };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// One face
+
+const degrees = (rad: number) => (rad * 180) / Math.PI;
+
+/** Age range: the middle half (25th-75th percentile) of the age net's distribution over years. */
+export function ageRange(distribution: readonly number[]): AgeRange {
+  const total = distribution.reduce((s, p) => s + p, 0) || 1;
+  const quantile = (q: number) => {
+    let c = 0;
+    for (let i = 0; i < distribution.length; i++) {
+      c += distribution[i] / total;
+      if (c >= q) return i;
+    }
+    return distribution.length - 1;
+  };
+  const low = quantile(0.25), high = quantile(0.75);
+  return { Low: low, High: Math.max(low, high) };
+}
+
+function boundingBox(mesh: Mesh, width: number, height: number): BoundingBox {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let i = 0; i < 468; i++) {
+    const [x, y] = mesh.p(i);
+    minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+  }
+  return { Width: (maxX - minX) / width, Height: (maxY - minY) / height, Left: minX / width, Top: minY / height };
+}
+
+/**
+ * Face confidence: mesh confidence and detector score as independent evidence,
+ * 1 - P(not a face by both). human rounds the mesh score to 0.01, so it is capped at 0.999.
+ */
+export function faceConfidence(faceScore: number, boxScore: number): number {
+  return 100 * (1 - (1 - Math.min(faceScore, 0.999)) * (1 - clamp(boxScore, 0, 1)));
+}
+
+/** Sharpness 0-100 from the mean absolute Laplacian of the face on the scale-normalised image (fixtures: 2.4-26). */
+export function sharpness(laplacian: number): number {
+  return 100 * (1 - Math.exp(-laplacian / 8));
+}
+
+/** Median iris height above the eye-corner line in eyeball radii over the fixtures' portraits (people looking at the camera). */
+const IRIS_RISE = 0.18;
+
+/** Eye direction from each iris against its eye corners, eyeball radius taken as 0.42 eye widths; degrees. */
+function eyeDirection(mesh: Mesh, frame: FaceFrame, openness: number, eyeWidthPx: number) {
+  const one = (corners: [number, number]) => {
+    const a = frame.at(corners[0]), b = frame.at(corners[1]);
+    const width = Math.abs(b[0] - a[0]) || 1e-6;
+    const iris = frame.local(mesh.iris(corners));
+    const radius = 0.42 * width;
+    // image x grows to the right; yaw positive = looking toward the image's left, like Pose.Yaw
+    const yaw = Math.asin(clamp(((a[0] + b[0]) / 2 - iris[0]) / radius, -1, 1));
+    // the iris centre sits IRIS_RISE radii above the corner line when looking straight ahead
+    const pitch = Math.asin(clamp(((a[1] + b[1]) / 2 - iris[1]) / radius - IRIS_RISE, -1, 1));
+    return [yaw, pitch];
+  };
+  const [ly, lp] = one(LEFT_EYE), [ry, rp] = one(RIGHT_EYE);
+  // open, large eyes give a trustworthy iris position
+  const confidence = 100 * logistic((openness - 0.15) / 0.03) * (1 - Math.exp(-eyeWidthPx / 10));
+  return { Yaw: degrees((ly + ry) / 2), Pitch: degrees((lp + rp) / 2), Confidence: confidence };
+}
+
+interface BuiltFace extends DetectedFace {
+  area: number;
+}
+
+export function buildFace(raw: RawFace, width: number, height: number, requested: ReturnType<typeof resolveAttributes>): BuiltFace {
+  const { attributes: want, allLandmarks } = requested;
+  const mesh = new Mesh(raw.mesh);
+  const frame = new FaceFrame(mesh);
+  const ev = evidence(raw);
+  const box = boundingBox(mesh, width, height);
+  const wPx = (box.Width ?? 0) * width, hPx = (box.Height ?? 0) * height;
+  const confidence = faceConfidence(raw.faceScore, raw.boxScore);
+  const pose: Required<Pose> = { Roll: degrees(frame.angle), Yaw: degrees(raw.angles.yaw), Pitch: degrees(raw.angles.pitch) };
+  const quality = { Brightness: (raw.regions.face.mean / 255) * 100, Sharpness: sharpness(raw.regions.face.laplacian) };
+  const openness = eyeOpenness(mesh);
+  const sunglasses = decide(Math.log(0.45 / Math.max(0.01, socketBrightness(ev))), 0, 0.25);
+  const pSunglasses = sunglasses.Value ? sunglasses.Confidence / 100 : 1 - sunglasses.Confidence / 100;
+
+  const detail: FaceDetail = { BoundingBox: box };
+  if (want.has('AGE_RANGE') && raw.age) detail.AgeRange = ageRange(raw.age);
+  if (want.has('SMILE') && raw.emotion) {
+    const happy = raw.emotion[EMOTION_LABELS.indexOf('happy')];
+    const score = 0.7 * happy + 0.3 * logistic((mouthCornerLift(frame) - 0.05) / 0.02);
+    detail.Smile = decide(score, 0.5, 0.15);
+  }
+  if (want.has('EYEGLASSES')) detail.Eyeglasses = decide(Math.log(Math.max(0.1, glassesScore(ev)) / 15), 0, 0.5);
+  if (want.has('SUNGLASSES')) detail.Sunglasses = sunglasses;
+  if (want.has('GENDER') && raw.male !== undefined) {
+    detail.Gender = { Value: raw.male >= 0.5 ? 'Male' : 'Female', Confidence: 100 * Math.max(raw.male, 1 - raw.male) };
+  }
+  if (want.has('BEARD')) detail.Beard = decide(beardScore(ev), 0.45, 0.1);
+  if (want.has('MUSTACHE')) detail.Mustache = decide(mustacheScore(ev), 0.4, 0.1);
+  // behind dark lenses the mesh can only guess the lids
+  if (want.has('EYES_OPEN')) detail.EyesOpen = decide(openness, 0.16, 0.05, 1 - pSunglasses);
+  if (want.has('MOUTH_OPEN')) detail.MouthOpen = decide(mouthGap(mesh), 0.1, 0.04);
+  if (want.has('EMOTIONS') && raw.emotion) detail.Emotions = emotions(raw.emotion, frame);
+  detail.Landmarks = landmarks(mesh, width, height, allLandmarks);
+  detail.Pose = pose;
+  detail.Quality = quality;
+  detail.Confidence = confidence;
+  if (want.has('FACE_OCCLUDED')) {
+    const r = raw.regions;
+    // eyes, nose or mouth cut by the image edge, a mouth without lip structure (mask, hand), or dark lenses: AWS counts all three
+    const cut = Math.max(r.eyeL.outside, r.eyeR.outside, r.nose.outside, r.mouth.outside);
+    const scores = [(cut - 0.3) / 0.1, Math.log(0.4 / Math.max(0.01, mouthStructure(ev))) / 0.3, Math.log(0.45 / Math.max(0.01, socketBrightness(ev))) / 0.25];
+    // a soft maximum: the strongest sign decides, and every sign moves the confidence
+    const occluded = Math.log(scores.reduce((sum, x) => sum + Math.exp(x), 0));
+    detail.FaceOccluded = decide(occluded, 0, 1, 0.6 + 0.4 * clamp(raw.faceScore, 0, 1));
+  }
+  if (want.has('EYE_DIRECTION')) detail.EyeDirection = eyeDirection(mesh, frame, openness, (dist(mesh.p(33), mesh.p(133)) + dist(mesh.p(362), mesh.p(263))) / 2);
+
+  return {
+    detail,
+    embedding: raw.embedding,
+    quality: {
+      brightness: quality.Brightness,
+      sharpness: quality.Sharpness,
+      confidence,
+      pose: { roll: pose.Roll, yaw: pose.Yaw, pitch: pose.Pitch },
+      sizeRatio: Math.min(wPx, hPx) / Math.min(width, height),
+    },
+    area: wPx * hPx,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// detectFaces
+
+/** What the face task found, and the size of the pixels its coordinates refer to. */
+interface Analysis {
+  result: FaceTaskResult;
+  width: number;
+  height: number;
+}
+
+/**
+ * Recent analyses by image and requested models: clients compare one image against many, and
+ * the analysis of the same bytes never changes. Small, so memory stays flat.
+ */
+const CACHE_SIZE = 64;
+const cache = new Map<string, Promise<Analysis>>();
+
+export function clearFaceCache(): void {
+  cache.clear();
+}
+
+/**
+ * Pixels sent to the face task are capped at this side: the detector sees the image at 256 px
+ * anyway, and a 10000 px image would be 300 MB of RGB.
+ */
+const ANALYSIS_MAX_SIDE = 2048;
+
+interface Needs {
+  emotion: boolean;
+  ageGender: boolean;
+  embeddings: boolean;
+}
+
+async function runTask(image: LoadedImage, services: Pick<Services, 'inference'>, need: Needs): Promise<Analysis> {
+  let { data, width, height } = await image.rgb();
+  if (Math.max(width, height) > ANALYSIS_MAX_SIDE) {
+    const out = await sharp(data, { raw: { width, height, channels: 3 } })
+      .resize(ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE, { fit: 'inside' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    ({ data, width, height } = { data: out.data, width: out.info.width, height: out.info.height });
+  }
+  // a copy travels to the worker, so the image's own pixels stay usable here
+  const pixels = new Uint8Array(data).buffer;
+  const payload: FaceTaskPayload = { pixels, width, height, ...need, regions: REGIONS, minFaceScore: MIN_FACE_SCORE };
+  return { result: await services.inference.run<FaceTaskResult>('faces.detect', payload, [pixels]), width, height };
+}
+
+function analyse(image: LoadedImage, services: Pick<Services, 'inference'>, need: Needs): Promise<Analysis> {
+  // an analysis that ran more models serves a request for fewer
+  for (const [key, entry] of cache) {
+    const [sha, e, a, m] = key.split('|');
+    if (sha === image.sha256 && (e === '1' || !need.emotion) && (a === '1' || !need.ageGender) && (m === '1' || !need.embeddings)) {
+      cache.delete(key);
+      cache.set(key, entry);
+      return entry;
+    }
+  }
+  const key = [image.sha256, +need.emotion, +need.ageGender, +need.embeddings].join('|');
+  const entry = runTask(image, services, need);
+  cache.set(key, entry);
+  entry.catch(() => cache.delete(key));
+  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return entry;
+}
+
+/** Faces in the image, largest first, at most `maxFaces` (and 100), with the requested attributes. */
+export async function detectFaces(
+  image: LoadedImage,
+  services: Pick<Services, 'inference'>,
+  opts: { attributes?: string[]; embeddings?: boolean; maxFaces?: number },
+): Promise<DetectedFace[]> {
+  const requested = resolveAttributes(opts.attributes);
+  const want = requested.attributes;
+  const { result, width, height } = await analyse(image, services, {
+    emotion: want.has('EMOTIONS') || want.has('SMILE'),
+    ageGender: want.has('AGE_RANGE') || want.has('GENDER'),
+    embeddings: Boolean(opts.embeddings),
+  });
+  const limit = Math.min(MAX_FACES, opts.maxFaces ?? MAX_FACES);
+  return result.faces
+    .map((f) => buildFace(f, width, height, requested))
+    .sort((a, b) => b.area - a.area)
+    .slice(0, limit)
+    .map(({ detail, embedding, quality }) => (opts.embeddings && embedding ? { detail, embedding: [...embedding], quality } : { detail, quality }));
+}

@@ -1,0 +1,213 @@
+/**
+ * RecognizeCelebrities and GetCelebrityInfo against a local gallery (--celebrities-dir DIR):
+ * `DIR/<Name>/*.jpg|png`, plus an optional `DIR/<Name>/meta.json` `{Name?, Id?, Urls?, KnownGender?}`.
+ * The catalogue (names, ids, urls) is read synchronously; face embeddings of the photos are computed
+ * in the background from start-up, and RecognizeCelebrities waits for them.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as faceAnalysis from '../analysis/faces';
+import { errors } from '../api/errors';
+import type { Celebrity, ComparedFace, FaceDetail, KnownGenderType } from '../api/generated/types';
+import { loadImage } from '../media/image';
+import { VectorIndex } from '../store/vector-index';
+import { log } from '../../server/log';
+import type { RequestContext, Services } from './context';
+import { largestFirst } from './faces';
+import { registerHandler } from './registry';
+
+/**
+ * Lowest similarity at which a face is named as a gallery celebrity. Our choice: AWS gives no
+ * figure; this is the CompareFaces/SearchFaces default threshold, on the same calibrated scale.
+ */
+export const CELEBRITY_MATCH_THRESHOLD = 80;
+/** RecognizeCelebrities looks at the 64 largest faces (API_RecognizeCelebrities). */
+export const MAX_CELEBRITY_FACES = 64;
+const IMAGE_FILE = /\.(jpe?g|png)$/i;
+const GENDERS: KnownGenderType[] = ['Male', 'Female', 'Nonbinary', 'Unlisted'];
+const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+export interface CelebrityEntry {
+  id: string;
+  name: string;
+  urls: string[];
+  knownGender?: KnownGenderType;
+  /** Photo files, sorted. */
+  images: string[];
+}
+
+/** A stable 8-character alphanumeric id for a name (AWS ids are 7-8 alphanumerics). */
+export function celebrityIdFor(name: string): string {
+  const digest = createHash('sha256').update(name).digest();
+  let id = '';
+  for (let i = 0; i < 8; i++) id += ALNUM[digest[i] % ALNUM.length];
+  return id;
+}
+
+/** AWS lists celebrity URLs without a scheme (`www.imdb.com/name/…`). */
+export function stripScheme(url: string): string {
+  return url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+}
+
+/** `barack_obama` -> `Barack Obama`; a folder name with capitals or spaces is kept as written. */
+export function displayName(folder: string): string {
+  if (/[A-Z ]/.test(folder)) return folder;
+  return folder
+    .split(/[_-]+/)
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+/** Reads the gallery's catalogue; problems with one folder are reported and that folder skipped. */
+export function scanGallery(dir: string): CelebrityEntry[] {
+  const entries: CelebrityEntry[] = [];
+  const seen = new Set<string>();
+  for (const folder of readdirSync(dir).sort()) {
+    const path = join(dir, folder);
+    if (!statSync(path).isDirectory()) continue;
+    let meta: { Name?: unknown; Id?: unknown; Urls?: unknown; KnownGender?: unknown } = {};
+    const metaFile = join(path, 'meta.json');
+    if (existsSync(metaFile)) {
+      try {
+        meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+      } catch (err) {
+        log.warn('celebrity meta.json unreadable; folder skipped', { folder, error: (err as Error).message });
+        continue;
+      }
+    }
+    const name = typeof meta.Name === 'string' && meta.Name ? meta.Name : displayName(folder);
+    const id = typeof meta.Id === 'string' && /^[0-9A-Za-z]{1,64}$/.test(meta.Id) ? meta.Id : celebrityIdFor(name);
+    if (seen.has(id)) {
+      log.warn('celebrity id used twice; folder skipped', { folder, id });
+      continue;
+    }
+    seen.add(id);
+    const gender = typeof meta.KnownGender === 'string' ? GENDERS.find((g) => g.toLowerCase() === (meta.KnownGender as string).toLowerCase()) : undefined;
+    entries.push({
+      id,
+      name,
+      urls: Array.isArray(meta.Urls) ? meta.Urls.filter((u): u is string => typeof u === 'string').map(stripScheme) : [],
+      knownGender: gender,
+      images: readdirSync(path)
+        .filter((f) => IMAGE_FILE.test(f))
+        .sort()
+        .map((f) => join(path, f)),
+    });
+  }
+  return entries;
+}
+
+export interface Gallery {
+  dir?: string;
+  byId: Map<string, CelebrityEntry>;
+  /** Resolves when every photo has been embedded. */
+  ready: Promise<GalleryIndex>;
+}
+
+export interface GalleryIndex {
+  index: VectorIndex;
+  /** Index label -> celebrity. */
+  owner: Map<number, CelebrityEntry>;
+}
+
+let current: Gallery | undefined;
+
+async function embedGallery(entries: CelebrityEntry[], services: Services): Promise<GalleryIndex> {
+  const index = new VectorIndex();
+  const owner = new Map<number, CelebrityEntry>();
+  const media = { config: services.config, region: services.config.defaultRegion };
+  for (const entry of entries) {
+    for (const file of entry.images) {
+      try {
+        const image = await loadImage({ Bytes: readFileSync(file) }, media);
+        const [face] = largestFirst(await faceAnalysis.detectFaces(image, services, { embeddings: true, maxFaces: 1 }));
+        if (!face?.embedding?.length) {
+          log.warn('no face found in celebrity photo', { file });
+          continue;
+        }
+        const label = owner.size;
+        index.add(label, face.embedding);
+        owner.set(label, entry);
+      } catch (err) {
+        log.warn('celebrity photo skipped', { file, error: (err as Error).message });
+      }
+    }
+  }
+  log.info('celebrity gallery indexed', { celebrities: entries.length, photos: owner.size });
+  return { index, owner };
+}
+
+/** Reads the catalogue and starts embedding in the background; server start-up calls this, handlers too. */
+export function startCelebrityGallery(services: Services): Gallery {
+  const dir = services.config.celebritiesDir;
+  if (current && current.dir === dir) return current;
+  let entries: CelebrityEntry[] = [];
+  if (dir) {
+    try {
+      entries = scanGallery(dir);
+    } catch (err) {
+      log.error('celebrities directory unreadable', { dir, error: (err as Error).message });
+    }
+  }
+  const gallery: Gallery = { dir, byId: new Map(entries.map((e) => [e.id, e])), ready: embedGallery(entries, services) };
+  current = gallery;
+  return gallery;
+}
+
+/** The face as RecognizeCelebrities shows it: BoundingBox, Confidence, Landmarks, Pose, Quality, Emotions, Smile. */
+export function comparedFace(detail: FaceDetail): ComparedFace {
+  return {
+    BoundingBox: detail.BoundingBox,
+    Confidence: detail.Confidence,
+    Landmarks: detail.Landmarks,
+    Pose: detail.Pose,
+    Quality: detail.Quality,
+    Emotions: detail.Emotions,
+    Smile: detail.Smile,
+  };
+}
+
+/** The best gallery match for an embedding, if at or above the threshold. */
+export function bestCelebrity(gallery: GalleryIndex, embedding: number[], similarity: (a: number[], b: number[]) => number, threshold = CELEBRITY_MATCH_THRESHOLD) {
+  const [nearest] = gallery.index.search(embedding, 1);
+  if (!nearest) return undefined;
+  const score = similarity(embedding, Array.from(gallery.index.vector(nearest.label)!));
+  return score >= threshold ? { entry: gallery.owner.get(nearest.label)!, similarity: score } : undefined;
+}
+
+registerHandler('RecognizeCelebrities', async (input, ctx: RequestContext) => {
+  const image = await loadImage(input.Image, ctx);
+  const gallery = await startCelebrityGallery(ctx).ready;
+  const faces = largestFirst(await faceAnalysis.detectFaces(image, ctx, { attributes: ['DEFAULT', 'EMOTIONS', 'SMILE'], embeddings: true })).slice(
+    0,
+    MAX_CELEBRITY_FACES,
+  );
+  const celebrities: Celebrity[] = [];
+  const unrecognized: ComparedFace[] = [];
+  for (const face of faces) {
+    const match = face.embedding?.length ? bestCelebrity(gallery, face.embedding, faceAnalysis.similarity) : undefined;
+    if (!match) {
+      unrecognized.push(comparedFace(face.detail));
+      continue;
+    }
+    // Wire order from a 2024 capture: Urls, Name, Id, Face, MatchConfidence, KnownGender (AWS-BEHAVIOUR §3.11).
+    celebrities.push({
+      Urls: match.entry.urls,
+      Name: match.entry.name,
+      Id: match.entry.id,
+      Face: comparedFace(face.detail),
+      MatchConfidence: match.similarity,
+      KnownGender: match.entry.knownGender ? { Type: match.entry.knownGender } : undefined,
+    });
+  }
+  return { CelebrityFaces: celebrities, UnrecognizedFaces: unrecognized };
+});
+
+registerHandler('GetCelebrityInfo', (input, ctx) => {
+  const entry = startCelebrityGallery(ctx).byId.get(input.Id);
+  // Message not captured from AWS; our wording.
+  if (!entry) throw errors.resourceNotFound(`The celebrity id: ${input.Id} does not exist`);
+  return { Urls: entry.urls, Name: entry.name, KnownGender: entry.knownGender ? { Type: entry.knownGender } : undefined };
+});

@@ -1,0 +1,246 @@
+/**
+ * Users of a collection: CreateUser, DeleteUser, ListUsers, AssociateFaces, DisassociateFaces,
+ * SearchUsers, SearchUsersByImage. A user is a named group of up to 100 stored faces; it matches a
+ * query as well as its best face does (our choice: AWS does not say how it scores a user).
+ */
+import * as faceAnalysis from '../analysis/faces';
+import { errors } from '../api/errors';
+import type {
+  UnsearchedFace,
+  UnsearchedFaceReason,
+  UnsuccessfulFaceAssociation,
+  UnsuccessfulFaceDisassociation,
+  UserMatch,
+  UserStatus,
+} from '../api/generated/types';
+import { loadImage } from '../media/image';
+import {
+  deleteUserRow,
+  facesByLabel,
+  facesOfUser,
+  getFace,
+  getUser,
+  insertUser,
+  listUsers,
+  setFaceUser,
+  setUserStatus,
+  type FaceRow,
+  type Scope,
+} from '../store/face-store';
+import { requireCollection } from './collections';
+import type { RequestContext } from './context';
+import { MAX_FACES_PER_IMAGE, qualityReasons } from './face-quality';
+import { searchUsers, userMatchConfidence, type UserScore } from './face-search';
+import { indexFor, largestFirst, vectorOf } from './faces';
+import { idempotent } from './idempotency';
+import { decodePageToken, encodePageToken } from './pagination';
+import { registerHandler } from './registry';
+
+/** AssociateFaces' UserMatchThreshold when absent (AWS-BEHAVIOUR §5). */
+export const DEFAULT_ASSOCIATE_THRESHOLD = 75;
+/** SearchUsers and SearchUsersByImage UserMatchThreshold when absent (AWS-BEHAVIOUR §5). */
+export const DEFAULT_USER_MATCH_THRESHOLD = 80;
+/** Faces one user may hold (API_AssociateFaces). */
+export const MAX_FACES_PER_USER = 100;
+/** ListUsers page size and SearchUsers MaxUsers when absent: undocumented; the model's maximum (our choice). */
+export const DEFAULT_USER_PAGE = 500;
+
+/** Message not captured from AWS (AWS-BEHAVIOUR §6); styled after the collection message. */
+const userNotFound = (userId: string) => errors.resourceNotFound(`The user id: ${userId} does not exist`);
+
+function requireUser(ctx: RequestContext, collection: string, userId: string) {
+  const user = getUser(ctx.db, ctx, collection, userId);
+  if (!user) throw userNotFound(userId);
+  return user;
+}
+
+const withOperation = (ctx: RequestContext): Scope & { operation: string } => ({ account: ctx.account, region: ctx.region, operation: ctx.operation });
+
+registerHandler('CreateUser', (input, ctx) => {
+  const id = input.CollectionId;
+  requireCollection(ctx, id);
+  return idempotent(ctx.db, withOperation(ctx), id, { ...input }, () => {
+    // Wording from the API reference's description of ConflictException; no capture (AWS-BEHAVIOUR §6).
+    if (getUser(ctx.db, ctx, id, input.UserId)) throw errors.conflict('A User with the same Id already exists within the collection.');
+    insertUser(ctx.db, ctx, id, input.UserId, ctx.ids.uuid(), 'CREATED');
+    return {};
+  });
+});
+
+registerHandler('DeleteUser', (input, ctx) => {
+  const id = input.CollectionId;
+  requireCollection(ctx, id);
+  return idempotent(ctx.db, withOperation(ctx), id, { ...input }, () => {
+    requireUser(ctx, id, input.UserId);
+    // Its faces stay in the collection, no longer associated (API_DeleteUser).
+    deleteUserRow(ctx.db, ctx, id, input.UserId);
+    return {};
+  });
+});
+
+registerHandler('ListUsers', (input, ctx) => {
+  const id = input.CollectionId;
+  requireCollection(ctx, id);
+  let after = '';
+  if (input.NextToken) {
+    const position = decodePageToken(input.NextToken, 'ListUsers');
+    const slash = position.lastIndexOf('/');
+    if (position.slice(0, slash) !== id) throw errors.invalidPaginationToken();
+    after = position.slice(slash + 1);
+  }
+  const limit = input.MaxResults ?? DEFAULT_USER_PAGE;
+  // Ordered by the system-generated id, not by UserId (API_ListUsers).
+  const rows = listUsers(ctx.db, ctx, id, after, limit);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    Users: page.map((u) => ({ UserId: u.user_id, UserStatus: u.user_status as UserStatus })),
+    NextToken: rows.length > limit && last ? encodePageToken(`${id}/${last.internal_id}`, 'ListUsers') : undefined,
+  };
+});
+
+registerHandler('AssociateFaces', (input, ctx) => {
+  const id = input.CollectionId;
+  requireCollection(ctx, id);
+  return idempotent(ctx.db, withOperation(ctx), id, { ...input }, () => {
+    const user = requireUser(ctx, id, input.UserId);
+    const existing = facesOfUser(ctx.db, ctx, id, input.UserId);
+    if (existing.length >= MAX_FACES_PER_USER) {
+      // Wording is ours; AWS documents only the exception (API_AssociateFaces).
+      throw errors.serviceQuotaExceeded(`The user ${input.UserId} already has the maximum of ${MAX_FACES_PER_USER} faces.`);
+    }
+    const index = indexFor(ctx, id);
+    const userVectors = existing.map((row) => vectorOf(ctx, index, row));
+    const threshold = input.UserMatchThreshold ?? DEFAULT_ASSOCIATE_THRESHOLD;
+    const accepted: FaceRow[] = [];
+    const unsuccessful: UnsuccessfulFaceAssociation[] = [];
+    for (const faceId of new Set(input.FaceIds)) {
+      const row = getFace(ctx.db, ctx, id, faceId);
+      if (!row) {
+        unsuccessful.push({ FaceId: faceId, UserId: input.UserId, Reasons: ['FACE_NOT_FOUND'] });
+      } else if (row.user_id === input.UserId) {
+        // Already this user's: ignored, in neither list (API_AssociateFaces).
+      } else if (row.user_id) {
+        unsuccessful.push({ FaceId: faceId, UserId: row.user_id, Reasons: ['ASSOCIATED_TO_A_DIFFERENT_USER'] });
+      } else {
+        // Checked against the faces the user had before this call; a user with none accepts any face.
+        const confidence = userMatchConfidence(vectorOf(ctx, index, row), userVectors, faceAnalysis.similarity);
+        if (confidence !== undefined && confidence < threshold) {
+          unsuccessful.push({ FaceId: faceId, UserId: input.UserId, Confidence: confidence, Reasons: ['LOW_MATCH_CONFIDENCE'] });
+        } else if (existing.length + accepted.length >= MAX_FACES_PER_USER) {
+          // Over the per-user limit: refused, but the model has no reason for it, so none is given.
+          unsuccessful.push({ FaceId: faceId, UserId: input.UserId });
+        } else {
+          accepted.push(row);
+        }
+      }
+    }
+    setFaceUser(ctx.db, accepted.map((r) => r.label), input.UserId);
+    // The emulator associates synchronously, so the user is ACTIVE (never UPDATING) once it has faces.
+    let status = user.user_status as UserStatus;
+    if (accepted.length && status !== 'ACTIVE') setUserStatus(ctx.db, ctx, id, input.UserId, (status = 'ACTIVE'));
+    return { AssociatedFaces: accepted.map((r) => ({ FaceId: r.face_id })), UnsuccessfulFaceAssociations: unsuccessful, UserStatus: status };
+  });
+});
+
+registerHandler('DisassociateFaces', (input, ctx) => {
+  const id = input.CollectionId;
+  requireCollection(ctx, id);
+  return idempotent(ctx.db, withOperation(ctx), id, { ...input }, () => {
+    const user = requireUser(ctx, id, input.UserId);
+    const removed: FaceRow[] = [];
+    const unsuccessful: UnsuccessfulFaceDisassociation[] = [];
+    for (const faceId of new Set(input.FaceIds)) {
+      const row = getFace(ctx.db, ctx, id, faceId);
+      if (!row) unsuccessful.push({ FaceId: faceId, UserId: input.UserId, Reasons: ['FACE_NOT_FOUND'] });
+      else if (row.user_id && row.user_id !== input.UserId) unsuccessful.push({ FaceId: faceId, UserId: row.user_id, Reasons: ['ASSOCIATED_TO_A_DIFFERENT_USER'] });
+      else if (row.user_id === input.UserId) removed.push(row);
+      // A face associated with nobody is ignored (API_DisassociateFaces).
+    }
+    setFaceUser(ctx.db, removed.map((r) => r.label), null);
+    return {
+      DisassociatedFaces: removed.map((r) => ({ FaceId: r.face_id })),
+      UnsuccessfulFaceDisassociations: unsuccessful,
+      UserStatus: user.user_status as UserStatus,
+    };
+  });
+});
+
+function userMatches(ctx: RequestContext, collection: string, scores: UserScore[]): UserMatch[] {
+  return scores.flatMap((s) => {
+    const user = getUser(ctx.db, ctx, collection, s.userId);
+    return user ? [{ Similarity: s.similarity, User: { UserId: user.user_id, UserStatus: user.user_status as UserStatus } }] : [];
+  });
+}
+
+function rankUsers(ctx: RequestContext, collection: string, queries: ArrayLike<number>[], threshold: number, limit: number, excludeUser?: string): UserMatch[] {
+  const scores = searchUsers(indexFor(ctx, collection), queries, {
+    threshold,
+    limit,
+    similarity: faceAnalysis.similarity,
+    excludeUser,
+    usersOf: (labels) => {
+      const out = new Map<number, string>();
+      for (const [label, row] of facesByLabel(ctx.db, ctx, collection, labels)) if (row.user_id) out.set(label, row.user_id);
+      return out;
+    },
+  });
+  return userMatches(ctx, collection, scores);
+}
+
+registerHandler('SearchUsers', (input, ctx) => {
+  const collection = requireCollection(ctx, input.CollectionId);
+  const id = collection.id;
+  // Exactly one of UserId and FaceId (API_SearchUsers); AWS's message for a violation is not known.
+  if ((input.UserId === undefined) === (input.FaceId === undefined)) throw errors.invalidParameter();
+  const threshold = input.UserMatchThreshold ?? DEFAULT_USER_MATCH_THRESHOLD;
+  const limit = input.MaxUsers ?? DEFAULT_USER_PAGE;
+  const index = indexFor(ctx, id);
+  if (input.FaceId !== undefined) {
+    const row = getFace(ctx.db, ctx, id, input.FaceId);
+    // SearchFaces' message for an unknown face; assumed to be shared.
+    if (!row) throw errors.invalidParameter('faceId was not found in the collection.');
+    return {
+      UserMatches: rankUsers(ctx, id, [vectorOf(ctx, index, row)], threshold, limit),
+      FaceModelVersion: collection.face_model_version,
+      SearchedFace: { FaceId: row.face_id },
+    };
+  }
+  const userId = input.UserId!;
+  requireUser(ctx, id, userId);
+  const queries = facesOfUser(ctx.db, ctx, id, userId).map((row) => vectorOf(ctx, index, row));
+  return {
+    // The searched user is not among its own matches, as a face is not in SearchFaces'.
+    UserMatches: rankUsers(ctx, id, queries, threshold, limit, userId),
+    FaceModelVersion: collection.face_model_version,
+    SearchedUser: { UserId: userId },
+  };
+});
+
+registerHandler('SearchUsersByImage', async (input, ctx) => {
+  const id = input.CollectionId;
+  requireCollection(ctx, id);
+  const image = await loadImage(input.Image, ctx);
+  const filter = input.QualityFilter ?? 'NONE';
+  const detected = largestFirst(await faceAnalysis.detectFaces(image, ctx, { embeddings: true }));
+  const collection = requireCollection(ctx, id);
+
+  // The largest face that passes the filter is searched; every other one says why it was not.
+  let searched: (typeof detected)[number] | undefined;
+  const unsearched: UnsearchedFace[] = [];
+  detected.forEach((face, i) => {
+    let reasons: UnsearchedFaceReason[] = qualityReasons(face.quality, filter);
+    if (!reasons.length && !face.embedding?.length) reasons = ['LOW_FACE_QUALITY'];
+    if (!reasons.length && i >= MAX_FACES_PER_IMAGE) reasons = ['EXCEEDS_MAX_FACES'];
+    if (!reasons.length && !searched) searched = face;
+    else unsearched.push({ FaceDetails: face.detail, Reasons: reasons.length ? reasons : ['FACE_NOT_LARGEST'] });
+  });
+  // No usable face is not an error here, unlike SearchFacesByImage (AWS-BEHAVIOUR §5).
+  if (!searched) return { UserMatches: [], FaceModelVersion: collection.face_model_version, UnsearchedFaces: unsearched };
+  return {
+    UserMatches: rankUsers(ctx, id, [searched.embedding!], input.UserMatchThreshold ?? DEFAULT_USER_MATCH_THRESHOLD, input.MaxUsers ?? DEFAULT_USER_PAGE),
+    FaceModelVersion: collection.face_model_version,
+    SearchedFace: { FaceDetail: searched.detail },
+    UnsearchedFaces: unsearched,
+  };
+});

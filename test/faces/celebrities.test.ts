@@ -1,0 +1,103 @@
+/** The celebrity gallery: catalogue from the fixture folder, recognition with synthetic detections. */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+import type { DetectedFace } from '../../src/analysis/faces';
+import { celebrityIdFor, displayName, scanGallery, startCelebrityGallery, stripScheme } from '../../src/operations/celebrities';
+import { call, makeContext, pngBytes, syntheticFace, tempDir } from './helpers';
+import { photoOf, rng, unitVector } from './synthetic';
+
+const analysis = vi.hoisted(() => ({ detections: new Map<string, DetectedFace[]>() }));
+vi.mock('../../src/analysis/faces', async () => {
+  const { testSimilarity } = await import('./synthetic');
+  return {
+    similarity: testSimilarity,
+    detectFaces: async (image: { sha256: string }, _services: unknown, opts: { maxFaces?: number }) => {
+      const faces = analysis.detections.get(image.sha256) ?? [];
+      return opts.maxFaces ? faces.slice(0, opts.maxFaces) : faces;
+    },
+  };
+});
+
+const gallery = fileURLToPath(new URL('../../fixtures/celebrities', import.meta.url));
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const box = (size: number) => ({ Width: size, Height: size, Left: 0.1, Top: 0.1 });
+
+describe('celebrity catalogue', () => {
+  it('reads names, derived ids, scheme-less urls and genders from the fixture gallery', () => {
+    const entries = scanGallery(gallery);
+    expect(entries.map((e) => [e.name, e.urls, e.knownGender, e.images.length])).toEqual([
+      ['Barack Obama', ['www.wikidata.org/wiki/Q76'], 'Male', 2],
+      ['Joe Biden', ['www.wikidata.org/wiki/Q6279'], 'Male', 1],
+      ['Kit Harington', [], undefined, 1],
+    ]);
+    for (const e of entries) {
+      expect(e.id).toMatch(/^[0-9A-Za-z]{8}$/);
+      expect(e.id).toBe(celebrityIdFor(e.name));
+    }
+    expect(new Set(entries.map((e) => e.id)).size).toBe(3);
+  });
+
+  it('takes Id and Name from meta.json, skips unreadable meta and duplicate ids', () => {
+    const dir = tempDir();
+    const add = (folder: string, meta?: string) => {
+      mkdirSync(join(dir, folder));
+      writeFileSync(join(dir, folder, 'a.jpg'), '');
+      if (meta !== undefined) writeFileSync(join(dir, folder, 'meta.json'), meta);
+    };
+    add('ada_lovelace', JSON.stringify({ Id: '3Ir0du6', Name: 'Ada King', Urls: ['http://example.org/ada', 'www.imdb.com/x'], KnownGender: 'female' }));
+    add('broken', '{');
+    add('copy', JSON.stringify({ Id: '3Ir0du6' }));
+    add('Grace Hopper');
+    const entries = scanGallery(dir);
+    // Folders in code-point order: 'Grace Hopper' before 'ada_lovelace'; 'copy' reuses Ada's id.
+    expect(entries.map((e) => [e.id, e.name, e.urls, e.knownGender])).toEqual([
+      [celebrityIdFor('Grace Hopper'), 'Grace Hopper', [], undefined],
+      ['3Ir0du6', 'Ada King', ['example.org/ada', 'www.imdb.com/x'], 'Female'],
+    ]);
+    expect(displayName('lin_manuel_miranda')).toBe('Lin Manuel Miranda');
+    expect(stripScheme('https://www.wikidata.org/wiki/Q76')).toBe('www.wikidata.org/wiki/Q76');
+  });
+});
+
+describe('GetCelebrityInfo and RecognizeCelebrities', () => {
+  it('answers from the gallery and names a matching face', async () => {
+    const random = rng(5);
+    const identity = new Map<string, number[]>();
+    // Every gallery photo gets a synthetic face of its folder's identity.
+    for (const folder of readdirSync(gallery)) {
+      identity.set(folder, unitVector(random));
+      for (const file of readdirSync(join(gallery, folder)).filter((f) => /\.(jpe?g|png)$/.test(f))) {
+        analysis.detections.set(sha(readFileSync(join(gallery, folder, file))), [syntheticFace(photoOf(identity.get(folder)!, random, 0.01), box(0.4))]);
+      }
+    }
+    const ctx = makeContext({ celebritiesDir: gallery });
+    const obamaId = celebrityIdFor('Barack Obama');
+    expect(await call(ctx, 'GetCelebrityInfo', { Id: obamaId })).toEqual({ Urls: ['www.wikidata.org/wiki/Q76'], Name: 'Barack Obama', KnownGender: { Type: 'Male' } });
+    expect(await call(ctx, 'GetCelebrityInfo', { Id: celebrityIdFor('Kit Harington') })).toEqual({ Urls: [], Name: 'Kit Harington' });
+    await expect(call(ctx, 'GetCelebrityInfo', { Id: 'nobody12' })).rejects.toMatchObject({ type: 'ResourceNotFoundException' });
+
+    const bytes = await pngBytes(77);
+    analysis.detections.set(sha(bytes), [
+      syntheticFace(photoOf(identity.get('barack_obama')!, random, 0.01), box(0.5)),
+      syntheticFace(unitVector(random), box(0.2)),
+    ]);
+    await startCelebrityGallery(ctx).ready;
+    const out = await call(ctx, 'RecognizeCelebrities', { Image: { Bytes: bytes.toString('base64') } });
+    expect(Object.keys(out)).toEqual(['CelebrityFaces', 'UnrecognizedFaces']);
+    expect(out.CelebrityFaces).toHaveLength(1);
+    const [celebrity] = out.CelebrityFaces;
+    expect(Object.keys(celebrity)).toEqual(['Urls', 'Name', 'Id', 'Face', 'MatchConfidence', 'KnownGender']);
+    expect(celebrity).toMatchObject({ Name: 'Barack Obama', Id: obamaId, Urls: ['www.wikidata.org/wiki/Q76'], KnownGender: { Type: 'Male' } });
+    expect(celebrity.MatchConfidence).toBeGreaterThanOrEqual(80);
+    expect(Object.keys(celebrity.Face)).toEqual(['BoundingBox', 'Confidence', 'Landmarks', 'Pose', 'Quality']);
+    expect(out.UnrecognizedFaces).toHaveLength(1);
+    expect(out.UnrecognizedFaces[0].BoundingBox.Width).toBe(Math.fround(0.2));
+
+    const empty = await pngBytes(78);
+    expect(await call(ctx, 'RecognizeCelebrities', { Image: { Bytes: empty.toString('base64') } })).toEqual({ CelebrityFaces: [], UnrecognizedFaces: [] });
+    ctx.db.close();
+  });
+});

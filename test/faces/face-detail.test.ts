@@ -1,0 +1,175 @@
+/**
+ * Building Rekognition's FaceDetail from the face task's raw output (src/analysis/faces.ts), on a
+ * real face recorded by test/faces/record-face.ts (fixtures/images/astronaut.png) and on edited
+ * copies of its mesh and pixel statistics whose effect is known.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ageRange, buildFace, decide, resolveAttributes, FACE_ATTRIBUTES } from '../../src/analysis/faces';
+import type { RawFace } from '../../models/tasks/faces';
+
+const recorded = JSON.parse(readFileSync(new URL('./astronaut-face.json', import.meta.url), 'utf8')) as { width: number; height: number; face: RawFace };
+const { width, height } = recorded;
+const copy = (): RawFace => structuredClone(recorded.face);
+const ALL = resolveAttributes(['ALL']);
+const DEFAULT = resolveAttributes(undefined);
+
+/** Moves mesh point `i` to `target`'s position plus an offset. */
+function movePoint(face: RawFace, i: number, target: number, dx = 0, dy = 0): void {
+  face.mesh[3 * i] = face.mesh[3 * target] + dx;
+  face.mesh[3 * i + 1] = face.mesh[3 * target + 1] + dy;
+}
+
+describe('resolveAttributes', () => {
+  it('gives the defaults only for no list and for DEFAULT', () => {
+    expect(resolveAttributes(undefined)).toEqual({ attributes: new Set(), allLandmarks: false });
+    expect(resolveAttributes(['DEFAULT'])).toEqual({ attributes: new Set(), allLandmarks: false });
+  });
+
+  it('gives everything for ALL, also next to DEFAULT', () => {
+    expect(resolveAttributes(['DEFAULT', 'ALL'])).toEqual({ attributes: new Set(FACE_ATTRIBUTES), allLandmarks: true });
+  });
+
+  it('adds named attributes to the defaults', () => {
+    expect(resolveAttributes(['DEFAULT', 'FACE_OCCLUDED'])).toEqual({ attributes: new Set(['FACE_OCCLUDED']), allLandmarks: false });
+    expect(resolveAttributes(['SMILE', 'GENDER']).attributes).toEqual(new Set(['SMILE', 'GENDER']));
+  });
+});
+
+describe('buildFace', () => {
+  it('DEFAULT has BoundingBox, 5 landmarks, Pose, Quality and Confidence, in wire order', () => {
+    const { detail } = buildFace(copy(), width, height, DEFAULT);
+    expect(Object.keys(detail)).toEqual(['BoundingBox', 'Landmarks', 'Pose', 'Quality', 'Confidence']);
+    expect(detail.Landmarks!.map((l) => l.Type)).toEqual(['eyeLeft', 'eyeRight', 'mouthLeft', 'mouthRight', 'nose']);
+  });
+
+  it('ALL has every member in wire order, 30 landmarks with the pupils on the eyes, 8 emotions summing to 100', () => {
+    const { detail } = buildFace(copy(), width, height, ALL);
+    expect(Object.keys(detail)).toEqual([
+      'BoundingBox', 'AgeRange', 'Smile', 'Eyeglasses', 'Sunglasses', 'Gender', 'Beard', 'Mustache', 'EyesOpen', 'MouthOpen',
+      'Emotions', 'Landmarks', 'Pose', 'Quality', 'Confidence', 'FaceOccluded', 'EyeDirection',
+    ]);
+    const lm = Object.fromEntries(detail.Landmarks!.map((l) => [l.Type, l]));
+    expect(detail.Landmarks).toHaveLength(30);
+    expect(lm.leftPupil).toEqual({ ...lm.eyeLeft, Type: 'leftPupil' });
+    expect(lm.rightPupil).toEqual({ ...lm.eyeRight, Type: 'rightPupil' });
+    expect(lm.eyeLeft.X!).toBeLessThan(lm.eyeRight.X!);
+    expect(lm.leftEyeLeft.X!).toBeLessThan(lm.leftEyeRight.X!);
+    expect(lm.leftEyeUp.Y!).toBeLessThan(lm.leftEyeDown.Y!);
+    expect(lm.mouthUp.Y!).toBeLessThan(lm.mouthDown.Y!);
+    expect(lm.upperJawlineLeft.X!).toBeLessThan(lm.midJawlineLeft.X!);
+    const emotions = detail.Emotions!;
+    expect(emotions).toHaveLength(8);
+    expect(emotions.reduce((s, e) => s + e.Confidence!, 0)).toBeCloseTo(100, 6);
+    expect(emotions.map((e) => e.Confidence)).toEqual(emotions.map((e) => e.Confidence).sort((a, b) => b! - a!));
+    expect(detail.AgeRange!.Low!).toBeLessThanOrEqual(detail.AgeRange!.High!);
+  });
+
+  it('measures the box in image ratios from the mesh, negative where the face leaves the image', () => {
+    const face = copy();
+    const box = buildFace(face, width, height, DEFAULT).detail.BoundingBox!;
+    for (let i = 0; i < face.mesh.length; i += 3) face.mesh[i] -= 0.5 * width;
+    const shifted = buildFace(face, width, height, DEFAULT).detail.BoundingBox!;
+    expect(shifted.Left!).toBeCloseTo(box.Left! - 0.5, 9);
+    expect(shifted.Left!).toBeLessThan(0);
+    expect(shifted.Width!).toBeCloseTo(box.Width!, 9);
+  });
+
+  it('closed eyelids turn EyesOpen false; the open original is true', () => {
+    expect(buildFace(copy(), width, height, ALL).detail.EyesOpen!.Value).toBe(true);
+    const face = copy();
+    // upper lid onto the lower lid, both eyes
+    for (const [up, down] of [[159, 145], [158, 153], [160, 144], [386, 374], [385, 380], [387, 373]]) movePoint(face, up, down, 0, -1);
+    const eyes = buildFace(face, width, height, ALL).detail.EyesOpen!;
+    expect(eyes.Value).toBe(false);
+    expect(eyes.Confidence!).toBeGreaterThan(90);
+  });
+
+  it('parted lips turn MouthOpen true, closed lips false', () => {
+    const closed = copy();
+    movePoint(closed, 14, 13);
+    expect(buildFace(closed, width, height, ALL).detail.MouthOpen!.Value).toBe(false);
+    const open = copy();
+    const mouthWidth = Math.abs(open.mesh[3 * 291] - open.mesh[3 * 61]);
+    movePoint(open, 14, 13, 0, 0.4 * mouthWidth);
+    expect(buildFace(open, width, height, ALL).detail.MouthOpen!.Value).toBe(true);
+  });
+
+  it('a dark jaw and upper lip make Beard and Mustache true; dark eye sockets make Sunglasses and FaceOccluded true', () => {
+    const bare = buildFace(copy(), width, height, ALL).detail;
+    expect([bare.Beard!.Value, bare.Mustache!.Value, bare.Sunglasses!.Value, bare.FaceOccluded!.Value]).toEqual([false, false, false, false]);
+    const face = copy();
+    const skin = (face.regions.cheekL.mean + face.regions.cheekR.mean) / 2;
+    for (const r of ['jawL', 'jawR', 'upperLip']) face.regions[r].mean = 0.4 * skin;
+    for (const r of ['socketL', 'socketR']) face.regions[r].p90 = 0.2 * skin;
+    const d = buildFace(face, width, height, ALL).detail;
+    expect([d.Beard!.Value, d.Mustache!.Value, d.Sunglasses!.Value, d.FaceOccluded!.Value]).toEqual([true, true, true, true]);
+    // nobody can tell open eyes behind dark lenses
+    expect(d.EyesOpen!.Confidence!).toBeLessThan(bare.EyesOpen!.Confidence!);
+  });
+
+  it('a mouth without edges (covered) makes FaceOccluded true', () => {
+    const face = copy();
+    face.regions.mouth.laplacian = 0.02 * face.regions.face.laplacian;
+    expect(buildFace(face, width, height, ALL).detail.FaceOccluded!.Value).toBe(true);
+  });
+
+  it('thin dark lines over the nose bridge and cheeks make Eyeglasses true', () => {
+    const face = copy();
+    const skin = (face.regions.cheekL.mean + face.regions.cheekR.mean) / 2;
+    face.regions.bridge.hLine = 0.3 * skin;
+    face.regions.cheekL.hLine = face.regions.cheekR.hLine = 0.15 * skin;
+    expect(buildFace(face, width, height, ALL).detail.Eyeglasses!.Value).toBe(true);
+  });
+
+  it('rotating the face in the image adds the angle to Roll and leaves the eyes in image order', () => {
+    const face = copy();
+    const roll = buildFace(face, width, height, DEFAULT).detail.Pose!.Roll!;
+    const t = (10 * Math.PI) / 180, cx = width / 2, cy = height / 2;
+    for (let i = 0; i < face.mesh.length; i += 3) {
+      const x = face.mesh[i] - cx, y = face.mesh[i + 1] - cy;
+      face.mesh[i] = cx + x * Math.cos(t) - y * Math.sin(t);
+      face.mesh[i + 1] = cy + x * Math.sin(t) + y * Math.cos(t);
+    }
+    const rotated = buildFace(face, width, height, DEFAULT).detail;
+    expect(rotated.Pose!.Roll!).toBeCloseTo(roll + 10, 6);
+    const [left, right] = rotated.Landmarks!;
+    expect(left.Type).toBe('eyeLeft');
+    expect(left.X!).toBeLessThan(right.X!);
+  });
+
+  it('one raised eyebrow moves emotion mass to CONFUSED when the net is unsure', () => {
+    const face = copy();
+    face.emotion = [0.2, 0.05, 0.1, 0.25, 0.15, 0.1, 0.15];
+    const confused = (f: RawFace) => buildFace(f, width, height, ALL).detail.Emotions!.find((e) => e.Type === 'CONFUSED')!.Confidence!;
+    const level = confused(face);
+    const eyeWidth = Math.abs(face.mesh[3 * 133] - face.mesh[3 * 33]);
+    for (const i of [70, 63, 105, 66, 107]) face.mesh[3 * i + 1] -= 0.5 * eyeWidth;
+    expect(confused(face)).toBeGreaterThan(level + 20);
+  });
+
+  it('reports sizeRatio as the box shorter side over the image shorter side', () => {
+    const built = buildFace(copy(), width, height, DEFAULT);
+    const box = built.detail.BoundingBox!;
+    expect(built.quality.sizeRatio).toBeCloseTo(Math.min(box.Width! * width, box.Height! * height) / Math.min(width, height), 9);
+    expect(built.quality.confidence).toBe(built.detail.Confidence);
+  });
+});
+
+describe('ageRange', () => {
+  it('spans the middle half of the age distribution', () => {
+    const dist = Array.from({ length: 100 }, (_, age) => Math.exp(-((age - 40) ** 2) / (2 * 5 ** 2)));
+    expect(ageRange(dist)).toEqual({ Low: 37, High: 43 });
+  });
+});
+
+describe('decide', () => {
+  it('is 50% at the threshold and grows with the margin on either side', () => {
+    expect(decide(0.5, 0.5, 0.1)).toEqual({ Value: true, Confidence: 50 });
+    const a = decide(0.55, 0.5, 0.1), b = decide(0.7, 0.5, 0.1), c = decide(0.2, 0.5, 0.1);
+    expect(a.Confidence).toBeLessThan(b.Confidence);
+    expect(c).toMatchObject({ Value: false });
+    expect(c.Confidence).toBeGreaterThan(95);
+    expect(b.Confidence).toBeLessThan(100);
+  });
+});
