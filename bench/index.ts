@@ -14,6 +14,7 @@ const benches: Bench[] = [
   { name: 'search', file: './search.ts', fn: 'benchSearch' },
   { name: 'vision', file: './vision.ts', fn: 'benchVision' },
   { name: 'text', file: './text.ts', fn: 'benchText' },
+  { name: 'video', file: './video.ts', fn: 'benchVideo' },
 ];
 
 const wanted = process.argv.slice(2);

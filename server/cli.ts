@@ -11,12 +11,16 @@ Options (each also read from the environment variable shown):
   --s3-dir DIR          read S3 objects from DIR/<Bucket>/<Key> (REKOGNITION_LOCAL_S3_DIR)
   --s3-endpoint URL     read S3 objects from an S3-compatible endpoint (REKOGNITION_LOCAL_S3_ENDPOINT,
                         else AWS_ENDPOINT_URL_S3)
+  --sns-endpoint URL    publish video job completions to an SNS-compatible endpoint
+                        (REKOGNITION_LOCAL_SNS_ENDPOINT, else AWS_ENDPOINT_URL_SNS)
+  --notify-url URL      also POST each video job completion message here (REKOGNITION_LOCAL_NOTIFY_URL)
   --celebrities-dir DIR celebrity gallery for RecognizeCelebrities: DIR/<Name>/*.jpg|png, optional
                         DIR/<Name>/meta.json {Id, Urls, KnownGender} (REKOGNITION_LOCAL_CELEBRITIES_DIR)
   --strict-auth         verify SigV4 signatures (REKOGNITION_LOCAL_STRICT_AUTH=1)
   --credentials LIST    accepted keys as AKID:SECRET[,AKID:SECRET...] (REKOGNITION_LOCAL_CREDENTIALS)
   --default-region R    region when a request is unsigned (REKOGNITION_LOCAL_DEFAULT_REGION, default us-east-1)
   --log-level LEVEL     debug, info, warn or error (REKOGNITION_LOCAL_LOG_LEVEL, default info)
+  --model-config FILE   use your own ONNX models, per docs/MODEL-PLUGINS.md (REKOGNITION_LOCAL_MODEL_CONFIG)
   --help                this text
 `;
 
@@ -45,10 +49,13 @@ export function parseConfig(argv: string[]): Config | 'help' {
       's3-dir': { type: 'string' },
       's3-endpoint': { type: 'string' },
       'celebrities-dir': { type: 'string' },
+      'sns-endpoint': { type: 'string' },
+      'notify-url': { type: 'string' },
       'strict-auth': { type: 'boolean' },
       credentials: { type: 'string' },
       'default-region': { type: 'string' },
       'log-level': { type: 'string' },
+      'model-config': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -66,9 +73,12 @@ export function parseConfig(argv: string[]): Config | 'help' {
     s3Dir: values['s3-dir'] ?? env('S3_DIR'),
     s3Endpoint: values['s3-endpoint'] ?? env('S3_ENDPOINT') ?? process.env.AWS_ENDPOINT_URL_S3,
     celebritiesDir: values['celebrities-dir'] ?? env('CELEBRITIES_DIR'),
+    snsEndpoint: values['sns-endpoint'] ?? env('SNS_ENDPOINT') ?? process.env.AWS_ENDPOINT_URL_SNS,
+    notifyUrl: values['notify-url'] ?? env('NOTIFY_URL'),
     strictAuth: values['strict-auth'] ?? (strictEnv === '1' || strictEnv === 'true'),
     credentials: parseCredentials(values.credentials ?? env('CREDENTIALS')),
     defaultRegion: values['default-region'] ?? env('DEFAULT_REGION') ?? defaultConfig.defaultRegion,
     logLevel,
+    modelConfig: values['model-config'] ?? env('MODEL_CONFIG'),
   };
 }

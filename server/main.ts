@@ -5,6 +5,7 @@ import { openDatabase } from '../src/store/database';
 import { IdGenerator } from '../src/store/ids';
 import type { Services } from '../src/operations/context';
 import { WorkerPool } from '../models/pool';
+import { startVideoJobs } from '../src/jobs/handlers';
 import { startCelebrityGallery } from '../src/operations/celebrities';
 import { flushIndexes } from '../src/store/face-store';
 import { createApp } from './app';
@@ -37,9 +38,12 @@ function main(): void {
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     process.stdout.write(`rekognition-local ready on http://${shownHost}:${port}\n`);
     log.info('state', { persistence: config.dataDir ?? 'memory', s3: config.s3Dir ?? config.s3Endpoint ?? 'none' });
+    // Video jobs a previous run left IN_PROGRESS run again (or fail) once requests are served.
+    startVideoJobs(services);
     // The celebrity gallery's photos are embedded in the background; RecognizeCelebrities waits for it.
     startCelebrityGallery(services);
     // Face models load in every worker in the background, so the first face request does not wait.
+    services.inference.broadcast('vision.warmup', {}).catch((err: Error) => log.warn('image models failed to load', { error: err.message }));
     services.inference.broadcast('faces.warmup', {}).catch((err: Error) => log.warn('face models failed to load', { error: err.message }));
   });
   server.keepAliveTimeout = 65_000;

@@ -15,6 +15,10 @@ export interface Config {
   s3Endpoint?: string;
   /** Celebrity gallery for RecognizeCelebrities: DIR/<Name>/*.jpg|png and an optional DIR/<Name>/meta.json. */
   celebritiesDir?: string;
+  /** Publish video job completions to NotificationChannel topics through this SNS-compatible endpoint. */
+  snsEndpoint?: string;
+  /** Also POST each video job completion message here. */
+  notifyUrl?: string;
   /** Verify SigV4 signatures against `credentials`. */
   strictAuth: boolean;
   credentials: Credential[];
@@ -23,6 +27,8 @@ export interface Config {
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** JSON file pointing capabilities at the user's own ONNX models (docs/MODEL-PLUGINS.md). */
+  modelConfig?: string;
 }
 
 export const defaultConfig: Config = {

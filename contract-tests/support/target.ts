@@ -47,8 +47,15 @@ export const EMULATOR_BUCKET = 'contract-fixtures';
  */
 export const FIXTURES = [
   'images/chelsea.png',
+  'video/megamind.mp4',
+  // image understanding (contract-tests/vision.test.ts)
   'images/astronaut.png',
   'images/coffee.png',
+  'images/motorcycle_left.png',
+  'images/rocket.jpg',
+  'images/hubble_deep_field.jpg',
+  'images/kit-harington-gloves.jpg',
+  'images/page.png',
   // faces (contract-tests/faces-detect.test.ts; fixtures/faces/ground-truth.json lists them)
   'face-search/alex_lacamoire/1.png',
   'faces/fr/alex_lacamoire/2.jpg',

@@ -5,6 +5,7 @@
 import type { ModelState } from '../registry';
 import { faceTasks } from './faces';
 import { textTasks } from './text';
+import { visionTasks } from './vision';
 
 export interface TaskContext {
   reportModelState(name: string, state: ModelState, error?: string): void;
@@ -17,4 +18,5 @@ export const tasks: Record<string, Task> = {
   echo: async (payload: unknown) => payload,
   ...faceTasks,
   ...textTasks,
+  ...visionTasks,
 };

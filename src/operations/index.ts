@@ -2,6 +2,8 @@
 import './tags';
 import './collections';
 import './text';
+import './image-analysis';
+import './video';
 import './faces-detect';
 import './faces';
 import './users';

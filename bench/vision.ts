@@ -1,0 +1,83 @@
+/**
+ * Image understanding latency: the registered DetectLabels (GENERAL_LABELS + IMAGE_PROPERTIES),
+ * DetectModerationLabels and DetectProtectiveEquipment handlers in-process, on the real worker
+ * pool, with 640x480 JPEGs made from the fixtures. Models are loaded on every worker first; the
+ * resident memory printed is the whole process (workers are threads) with all of them loaded.
+ * CPU per call counts every thread (workers, onnxruntime, libvips): steadier than wall time on a
+ * busy machine, and on an idle one with two workers the wall time is roughly CPU / 2 at best.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { defaultConfig } from '../src/config';
+import '../src/operations/image-analysis';
+import { handlerFor } from '../src/operations/registry';
+import type { RequestContext } from '../src/operations/context';
+import type { OperationName } from '../src/api/generated/model';
+import { WorkerPool } from '../models/pool';
+import { loadOcrModels } from '../models/ocr';
+
+const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/images/${name}`, import.meta.url)));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+export async function benchVision(rounds = Number(process.env.BENCH_VISION_ROUNDS) || 15): Promise<void> {
+  const rss0 = process.memoryUsage().rss;
+  const pool = new WorkerPool();
+  const t0 = performance.now();
+  await Promise.all([pool.broadcast('vision.warmup', null), pool.broadcast('faces.warmup', null), loadOcrModels()]);
+  console.log(`image models loaded on ${pool.size} workers in ${(performance.now() - t0).toFixed(0)} ms; resident memory ${mb(process.memoryUsage().rss)} (${mb(rss0)} before)`);
+
+  const ctx = (operation: string) =>
+    ({ config: defaultConfig, inference: pool, region: 'us-east-1', account: '000000000000', requestId: 'bench', operation }) as unknown as RequestContext;
+  const photo = async (name: string) => sharp(fixture(name)).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
+
+  const cases: [OperationName, string, Record<string, unknown>][] = [];
+  for (const [name, file] of [
+    ['portrait', 'astronaut.png'],
+    ['objects', 'motorcycle_left.png'],
+  ] as const) {
+    const Bytes = await photo(file);
+    cases.push(['DetectLabels', `${name} 640x480, GENERAL_LABELS + IMAGE_PROPERTIES`, { Image: { Bytes }, Features: ['GENERAL_LABELS', 'IMAGE_PROPERTIES'] }]);
+  }
+  cases.push(['DetectModerationLabels', 'portrait 640x480', { Image: { Bytes: await photo('astronaut.png') } }]);
+  cases.push(['DetectProtectiveEquipment', 'portrait 640x480', { Image: { Bytes: await photo('astronaut.png') } }]);
+  cases.push(['DetectProtectiveEquipment', 'gloves 640x480', { Image: { Bytes: await photo('kit-harington-gloves.jpg') } }]);
+
+  for (const [operation, label, input] of cases) {
+    const info = handlerFor(operation);
+    if (!info) throw new Error(`${operation} is not registered`);
+    // Each round changes one pixel, so caches keyed by the image's hash (the faces module's) never answer.
+    const variants = await Promise.all(
+      Array.from({ length: rounds + 2 }, async (_, i) => {
+        const bytes = (input.Image as { Bytes: Buffer }).Bytes;
+        const { data, info: raw } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+        data[0] = i % 256;
+        return { ...input, Image: { Bytes: await sharp(data, { raw }).jpeg({ quality: 90 }).toBuffer() } };
+      }),
+    );
+    const run = (i: number) => info.handler(variants[i] as never, ctx(operation));
+    await run(rounds);
+    await run(rounds + 1);
+    const wall: number[] = [];
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < rounds; i++) {
+      const w0 = performance.now();
+      await run(i);
+      wall.push(performance.now() - w0);
+    }
+    const c = process.cpuUsage(c0);
+    console.log(
+      `${operation} ${label}: p50 ${percentile(wall, 50).toFixed(0)} ms, p90 ${percentile(wall, 90).toFixed(0)} ms, ` +
+        `CPU ${((c.user + c.system) / 1000 / rounds).toFixed(0)} ms per call (all threads), ${rounds} rounds`,
+    );
+  }
+  console.log(`resident memory with every image model loaded: ${mb(process.memoryUsage().rss)}`);
+  await pool.close();
+}

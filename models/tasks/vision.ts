@@ -1,0 +1,220 @@
+/**
+ * Image-understanding tasks (DetectLabels, DetectModerationLabels, DetectProtectiveEquipment):
+ * human's centernet (COCO objects), movenet (pose) and face pipeline, and nsfwjs. Pixels arrive
+ * as transferred ArrayBuffers of 8-bit RGB; results are plain data in evidence.ts's shapes.
+ * Pixel statistics (colours, skin) run here too, so the event loop never does per-pixel work.
+ */
+import type { DominantColor, ProtectiveEquipmentPerson } from '../../src/api/generated/types';
+import { objectConfidence } from '../../src/analysis/calibration';
+import { clampBox, overlapOfSmaller, type DetectedObject, type FaceEvidence, type Keypoint, type Point, type RatioBox } from '../../src/analysis/evidence';
+import { imageProperties, instanceColors } from '../../src/analysis/image-properties';
+import { dedupePersons } from '../../src/analysis/labels';
+import { attachFaces, MAX_PERSONS, ppePersons, type PersonEvidence } from '../../src/analysis/ppe';
+import type { ModelState } from '../registry';
+import { detectWithHuman } from '../runtime/human';
+import { classifyNsfw, type NsfwScores } from '../runtime/nsfw';
+import { classifyWithPlugin, loadModelConfig, type PluginLabel } from '../plugins';
+import type { Task, TaskContext } from './index';
+
+export interface PixelsPayload {
+  pixels: ArrayBuffer;
+  width: number;
+  height: number;
+}
+
+export interface ObjectsPayload extends PixelsPayload {
+  /** Compute ImageProperties (and, with `instanceColors`, each instance's colours). */
+  properties?: { maxColors: number; instanceColors: boolean; foregroundMinConfidence: number; instanceMinConfidence: number };
+}
+
+export interface ObjectsResult {
+  objects: DetectedObject[];
+  properties?: ReturnType<typeof imageProperties>;
+  /** Colours of objects[i] when asked for, else null. */
+  instanceColors?: (DominantColor[] | null)[];
+}
+
+export interface PpePayload extends PixelsPayload {
+  /** Faces found by the faces module; the task finds its own when absent. */
+  faces?: FaceEvidence[];
+}
+
+/** Model names as the health endpoint lists them (registered by src/operations/image-analysis.ts). */
+export const VISION_MODELS = { objects: 'centernet', pose: 'movenet-lightning', nsfw: 'nsfwjs-mobilenet-v2', faces: 'human-face' } as const;
+
+const loaded = new Set<string>();
+
+/** Reports loading/ready/failed around a model's first use in this worker. */
+async function tracked<T>(ctx: TaskContext, model: string, run: () => Promise<T>): Promise<T> {
+  if (loaded.has(model)) return run();
+  ctx.reportModelState(model, 'loading' satisfies ModelState);
+  try {
+    const result = await run();
+    loaded.add(model);
+    ctx.reportModelState(model, 'ready');
+    return result;
+  } catch (err) {
+    ctx.reportModelState(model, 'failed', (err as Error).message);
+    throw err;
+  }
+}
+
+const rgbOf = (p: PixelsPayload) => ({ data: new Uint8Array(p.pixels), width: p.width, height: p.height });
+
+type Rgb = { data: Uint8Array; width: number; height: number };
+
+const ratioBox = ([x, y, w, h]: number[], width: number, height: number): RatioBox => clampBox({ Width: w / width, Height: h / height, Left: x / width, Top: y / height });
+
+export async function detectObjects(rgb: Rgb): Promise<DetectedObject[]> {
+  const result = await detectWithHuman(rgb, { object: true });
+  return (result.object as { label: string; score: number; box: number[] }[])
+    .map((o) => ({ coco: o.label, score: o.score, box: ratioBox(o.box, rgb.width, rgb.height) }))
+    .filter((o) => o.box.Width > 0 && o.box.Height > 0)
+    .sort((a, b) => b.score - a.score);
+}
+
+/** human's face score -> 0-100: 0.4 maps to 50 (a false face on the rocket photo scored 0.24; real ones 0.98-1.0). */
+const faceConfidence = (score: number) => 100 / (1 + Math.exp(-12 * (score - 0.4)));
+/** Faces weaker than this are not reported (confidence 50). */
+const FACE_MIN_SCORE = 0.4;
+
+interface HumanFace {
+  score: number;
+  box: number[];
+  mesh: number[][];
+  age?: number;
+  gender?: string;
+  genderScore?: number;
+  emotion?: { score: number; emotion: string }[];
+}
+
+/**
+ * Detector scores (blazeface) at which candidates go on to the mesh. At 0.2 (the faces module's
+ * setting, for DetectFaces' hard cases) photos without faces still cost 130-360 ms of mesh runs on
+ * weak candidates; at 0.5 they cost 60-80 ms, and every face photo and group photo of the
+ * development set kept all its faces. PPE looks again at 0.2 for masked faces.
+ */
+export const LABEL_DETECTOR_SCORE = 0.5;
+export const PPE_DETECTOR_SCORE = 0.2;
+
+/** Face evidence from human's face pipeline: labels and video, PPE's second look, and in-process tools. */
+export async function detectFaces(rgb: Rgb, detectorScore = LABEL_DETECTOR_SCORE): Promise<FaceEvidence[]> {
+  // A whole detector object: the override replaces the shared one for this call only. Iris
+  // refinement adds nothing labels or PPE use.
+  const detector = { enabled: true, rotation: true, maxDetected: 100, minConfidence: detectorScore, iouThreshold: 0.1, return: false };
+  const result = await detectWithHuman(rgb, { face: true }, { detector, iris: { enabled: false } });
+  const pt = (p: number[] | undefined): Point | undefined => (p ? { x: p[0] / rgb.width, y: p[1] / rgb.height } : undefined);
+  return (result.face as HumanFace[])
+    .filter((f) => f.score >= FACE_MIN_SCORE)
+    .map((f) => {
+      const mesh = f.mesh ?? [];
+      // MediaPipe face-mesh indices: 33/133 and 362/263 eye corners, 1 nose tip, 61/291 mouth corners, 152 chin.
+      const centre = (a: number[], b: number[]) => pt([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2]);
+      const eyes = mesh.length >= 468 ? ([centre(mesh[33], mesh[133])!, centre(mesh[362], mesh[263])!] as [Point, Point]) : undefined;
+      const mouth = mesh.length > 291 ? ([pt(mesh[61])!, pt(mesh[291])!] as [Point, Point]) : undefined;
+      const happy = f.emotion?.find((e) => e.emotion === 'happy')?.score;
+      const face: FaceEvidence = { box: ratioBox(f.box, rgb.width, rgb.height), confidence: faceConfidence(f.score), eyes, nose: pt(mesh[1]), mouth, chin: pt(mesh[152]) };
+      if (typeof f.age === 'number') {
+        face.ageLow = Math.max(0, Math.floor(f.age - 4));
+        face.ageHigh = Math.ceil(f.age + 4);
+      }
+      if (f.gender === 'male' || f.gender === 'female') {
+        face.gender = f.gender === 'male' ? 'Male' : 'Female';
+        // human's genderScore is the margin 2|p - 0.5|, not the probability p.
+        face.genderConfidence = 100 * (0.5 + (f.genderScore ?? 0) / 2);
+      }
+      if (happy !== undefined) face.happy = 100 * happy;
+      return face;
+    });
+}
+
+/** Copies a square around `box` (padded by 10%, black outside the image) for movenet. */
+function squareCrop(rgb: Rgb, box: RatioBox): { crop: Rgb; x0: number; y0: number } {
+  const w = box.Width * rgb.width;
+  const h = box.Height * rgb.height;
+  const side = Math.max(8, Math.round(Math.max(w, h) * 1.1));
+  const x0 = Math.round((box.Left + box.Width / 2) * rgb.width - side / 2);
+  const y0 = Math.round((box.Top + box.Height / 2) * rgb.height - side / 2);
+  const data = new Uint8Array(side * side * 3);
+  for (let y = 0; y < side; y++) {
+    const sy = y + y0;
+    if (sy < 0 || sy >= rgb.height) continue;
+    const sx0 = Math.max(0, x0);
+    const sx1 = Math.min(rgb.width, x0 + side);
+    if (sx1 <= sx0) continue;
+    data.set(rgb.data.subarray((sy * rgb.width + sx0) * 3, (sy * rgb.width + sx1) * 3), (y * side + (sx0 - x0)) * 3);
+  }
+  return { crop: { data, width: side, height: side }, x0, y0 };
+}
+
+/** movenet is single-person: run it on each person's own crop and map keypoints back. */
+export async function poseOf(rgb: Rgb, box: RatioBox): Promise<Keypoint[]> {
+  const { crop, x0, y0 } = squareCrop(rgb, box);
+  const result = await detectWithHuman(crop, { body: true });
+  const body = (result.body as { score: number; keypoints: { part: string; score: number; position: number[] }[] }[])[0];
+  if (!body) return [];
+  return body.keypoints.map((k) => ({ part: k.part, score: k.score, x: (k.position[0] + x0) / rgb.width, y: (k.position[1] + y0) / rgb.height }));
+}
+
+export const visionTasks: Record<string, Task> = {
+  'vision.objects': async (payload: ObjectsPayload, ctx) => {
+    const rgb = rgbOf(payload);
+    const objects = await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb));
+    const result: ObjectsResult = { objects };
+    const props = payload.properties;
+    if (props) {
+      const foreground = objects.filter((o) => objectConfidence(o.score) >= props.foregroundMinConfidence).map((o) => o.box);
+      result.properties = imageProperties(rgb, { maxColors: props.maxColors, foreground });
+      if (props.instanceColors) {
+        result.instanceColors = objects.map((o) => (objectConfidence(o.score) >= props.instanceMinConfidence ? instanceColors(rgb, o.box, props.maxColors) : null));
+      }
+    }
+    return result;
+  },
+
+  'vision.faces': async (payload: PixelsPayload, ctx) => tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgbOf(payload))),
+
+  'vision.nsfw': async (payload: PixelsPayload, ctx): Promise<NsfwScores> => tracked(ctx, VISION_MODELS.nsfw, () => classifyNsfw(rgbOf(payload))),
+
+  'vision.ppe': async (payload: PpePayload, ctx): Promise<ProtectiveEquipmentPerson[]> => {
+    const rgb = rgbOf(payload);
+    const objects = await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb));
+    let faces = payload.faces ?? (await tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgb, PPE_DETECTOR_SCORE)));
+    const persons: PersonEvidence[] = [];
+    for (const o of objects) {
+      const confidence = objectConfidence(o.score);
+      if (o.coco !== 'person' || confidence < 50) continue;
+      persons.push({ box: o.box, confidence, keypoints: [] });
+    }
+    if (payload.faces && attachFaces(dedupePersons(persons, faces), faces).some((p) => !p.face)) {
+      // The faces module drops faces its mesh is unsure of, as masked faces often are; human's
+      // looser threshold finds them for the persons still without one.
+      const extra = (await tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgb, PPE_DETECTOR_SCORE))).filter((f) => !faces.some((g) => overlapOfSmaller(f.box, g.box) > 0.5));
+      faces = [...faces, ...extra];
+    }
+    const ranked = attachFaces(dedupePersons(persons, faces), faces)
+      .sort((a, b) => b.confidence - a.confidence)
+      .slice(0, MAX_PERSONS);
+    for (const person of ranked) {
+      person.keypoints = await tracked(ctx, VISION_MODELS.pose, () => poseOf(rgb, person.box));
+    }
+    return ppePersons(rgb, ranked);
+  },
+
+  /** Runs a user's ONNX classifier plugin (docs/MODEL-PLUGINS.md); onnxruntime-node computes on the calling thread. */
+  'vision.plugin': async (payload: PixelsPayload & { configFile: string; plugin: string }, ctx): Promise<PluginLabel[]> => {
+    const plugin = loadModelConfig(payload.configFile).plugins.find((p) => p.name === payload.plugin);
+    if (!plugin) throw new Error(`model plugin ${payload.plugin} is not in ${payload.configFile}`);
+    return tracked(ctx, plugin.name, () => classifyWithPlugin(plugin, rgbOf(payload)));
+  },
+
+  /** Loads every image model in this worker ahead of the first request. */
+  'vision.warmup': async (_payload: unknown, ctx) => {
+    const rgb = { data: new Uint8Array(64 * 64 * 3).fill(128), width: 64, height: 64 };
+    await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb));
+    await tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgb));
+    await tracked(ctx, VISION_MODELS.pose, () => poseOf(rgb, { Left: 0, Top: 0, Width: 1, Height: 1 }));
+    await tracked(ctx, VISION_MODELS.nsfw, () => classifyNsfw(rgb));
+    return true;
+  },
+};

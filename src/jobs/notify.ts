@@ -1,0 +1,90 @@
+/**
+ * Completion notifications. AWS publishes one message to the job's NotificationChannel SNS topic
+ * (AWS-BEHAVIOUR §3.13); here it goes to an SNS-compatible endpoint (--sns-endpoint, else
+ * AWS_ENDPOINT_URL_SNS), and to --notify-url as a plain JSON POST for setups without SNS.
+ * A failed delivery is logged; it never changes the job.
+ */
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { NotificationChannel, Video } from '../api/generated/types';
+import type { Config } from '../config';
+import { log } from '../../server/log';
+
+export interface CompletionMessage {
+  JobId: string;
+  Status: 'SUCCEEDED' | 'FAILED';
+  API: string;
+  JobTag?: string;
+  Timestamp: number;
+  Video: { S3ObjectName?: string; S3Bucket?: string };
+}
+
+/** AWS's message: compact JSON in this key order, JobTag left out when the request had none. */
+export function completionMessage(m: { jobId: string; status: 'SUCCEEDED' | 'FAILED'; api: string; jobTag?: string; timestamp: number; video?: Video }): string {
+  const message: CompletionMessage = {
+    JobId: m.jobId,
+    Status: m.status,
+    API: m.api,
+    ...(m.jobTag !== undefined ? { JobTag: m.jobTag } : {}),
+    Timestamp: m.timestamp,
+    Video: { S3ObjectName: m.video?.S3Object?.Name, S3Bucket: m.video?.S3Object?.Bucket },
+  };
+  return JSON.stringify(message);
+}
+
+const clients = new Map<string, SNSClient>();
+
+function snsClient(endpoint: string, region: string): SNSClient {
+  const key = `${endpoint} ${region}`;
+  let client = clients.get(key);
+  if (!client) {
+    client = new SNSClient({
+      endpoint,
+      region,
+      // A local SNS accepts any key; use the environment's when set, so a real endpoint works too.
+      ...(process.env.AWS_ACCESS_KEY_ID ? {} : { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+      maxAttempts: 3,
+    });
+    clients.set(key, client);
+  }
+  return client;
+}
+
+/** arn:aws:sns:<region>:<account>:<name> → region (the topic's, not the job's). */
+function topicRegion(arn: string, fallback: string): string {
+  return arn.split(':')[3] || fallback;
+}
+
+export type NotifyConfig = Pick<Config, 'snsEndpoint' | 'notifyUrl'>;
+
+export async function deliverCompletion(config: NotifyConfig, channel: NotificationChannel | undefined, message: string, region: string): Promise<void> {
+  const deliveries: Promise<void>[] = [];
+  if (channel?.SNSTopicArn) {
+    const endpoint = config.snsEndpoint ?? process.env.AWS_ENDPOINT_URL_SNS;
+    if (!endpoint) {
+      log.warn('completion notification not sent: no SNS endpoint (set --sns-endpoint or AWS_ENDPOINT_URL_SNS)', { topic: channel.SNSTopicArn });
+    } else {
+      const topic = channel.SNSTopicArn;
+      deliveries.push(
+        snsClient(endpoint, topicRegion(topic, region))
+          .send(new PublishCommand({ TopicArn: topic, Message: message }))
+          .then(
+            () => log.debug('completion published to SNS', { topic }),
+            (err: Error) => log.warn('SNS publish failed', { topic, endpoint, error: err.message }),
+          ),
+      );
+    }
+  }
+  if (config.notifyUrl) {
+    const url = config.notifyUrl;
+    deliveries.push(
+      fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: message, signal: AbortSignal.timeout(10_000) }).then(
+        async (res) => {
+          await res.arrayBuffer().catch(() => undefined);
+          if (!res.ok) log.warn('notify-url answered an error', { url, status: res.status });
+        },
+        (err: Error) => log.warn('notify-url POST failed', { url, error: err.message }),
+      ),
+    );
+  }
+  await Promise.all(deliveries);
+}
