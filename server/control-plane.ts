@@ -8,7 +8,9 @@ import { operations, type OperationName } from '../src/api/generated/model';
 import type { Services } from '../src/operations/context';
 import { resetDatabase } from '../src/store/database';
 import { modelStates } from '../models/registry';
+import { LivenessSubmissionError, submitLivenessMedia, type LivenessMedia } from '../src/operations/liveness';
 import type { PinSelector, PinStore } from './pins';
+import { log } from './log';
 import { version } from './version';
 
 function badRequest(res: express.Response, message: string): void {
@@ -76,6 +78,52 @@ export function controlPlane(services: Services, pins: PinStore): Router {
     res.json({ deleted: pins.delete(selector) });
   });
 
+  // ---- Face Liveness: the selfie video or frames that AWS receives over its streaming API --------
+  // (StartFaceLivenessSession, not in this API model). Analysis and session rules live in
+  // src/operations/liveness.ts; documented in docs/LIVENESS.md and the README's control-plane table.
+  router.post(
+    '/liveness/:sessionId',
+    express.raw({ type: ['video/*', 'image/*', 'application/octet-stream'], limit: services.config.maxBodyBytes }),
+    (req, res) => {
+      const media = livenessMediaFrom(req);
+      if (typeof media === 'string') return badRequest(res, media);
+      submitLivenessMedia(services, req.params.sessionId, media).then(
+        (report) => res.json(report),
+        (err: unknown) => {
+          if (err instanceof LivenessSubmissionError) return res.status(err.status).json({ error: err.message });
+          log.error('liveness analysis failed', { sessionId: req.params.sessionId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+          res.status(500).json({ error: `the liveness analysis failed: ${err instanceof Error ? err.message : String(err)}` });
+        },
+      );
+    },
+  );
+
   router.use((_req, res) => res.status(404).json({ error: 'unknown control-plane path' }));
   return router;
+}
+
+// ---- Face Liveness upload parsing (used by the /liveness route above) -------------------------
+
+/**
+ * Liveness media from a control-plane request: JSON `{"frames": [base64 JPEG/PNG, ...]}` or
+ * `{"video": base64 MP4}`, or the raw bytes with Content-Type video/mp4 (a video) or image/jpeg,
+ * image/png (one frame). A string is what is wrong with the request.
+ */
+function livenessMediaFrom(req: express.Request): LivenessMedia | string {
+  if (Buffer.isBuffer(req.body)) {
+    if (req.body.length === 0) return 'the request body is empty';
+    return req.is('image/*') ? { frames: [req.body] } : { video: req.body };
+  }
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const base64 = (value: unknown): Buffer | undefined => (typeof value === 'string' && /^[A-Za-z0-9+/=_\-\s]+$/.test(value) ? Buffer.from(value, 'base64') : undefined);
+  if (body.frames !== undefined && body.video !== undefined) return `give either 'frames' or 'video', not both`;
+  if (body.video !== undefined) {
+    const video = base64(body.video);
+    return video ? { video } : `'video' must be the video file's bytes in base64`;
+  }
+  if (Array.isArray(body.frames)) {
+    const frames = body.frames.map(base64);
+    return frames.every((f): f is Buffer => f !== undefined) ? { frames } : `'frames' must be a list of base64-encoded JPEG or PNG images`;
+  }
+  return `send JSON {"frames": [base64 JPEG/PNG, ...]} or {"video": base64 MP4}, or the raw file with Content-Type video/mp4, image/jpeg or image/png`;
 }

@@ -6,6 +6,7 @@ import { IdGenerator } from '../src/store/ids';
 import type { Services } from '../src/operations/context';
 import { WorkerPool } from '../models/pool';
 import { startVideoJobs } from '../src/jobs/handlers';
+import { startMediaAnalysisJobs } from '../src/operations/media-analysis';
 import { startCelebrityGallery } from '../src/operations/celebrities';
 import { flushIndexes } from '../src/store/face-store';
 import { createApp } from './app';
@@ -40,6 +41,7 @@ function main(): void {
     log.info('state', { persistence: config.dataDir ?? 'memory', s3: config.s3Dir ?? config.s3Endpoint ?? 'none' });
     // Video jobs a previous run left IN_PROGRESS run again (or fail) once requests are served.
     startVideoJobs(services);
+    startMediaAnalysisJobs(services);
     // The celebrity gallery's photos are embedded in the background; RecognizeCelebrities waits for it.
     startCelebrityGallery(services);
     // Face models load in every worker in the background, so the first face request does not wait.

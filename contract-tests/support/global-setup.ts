@@ -56,7 +56,7 @@ async function setupEmulator(project: TestProject, runId: string): Promise<() =>
     throw err;
   }
 
-  const context: ContractContext = { target: 'emulator', endpoint, bucket: EMULATOR_BUCKET, prefix, runId };
+  const context: ContractContext = { target: 'emulator', endpoint, bucket: EMULATOR_BUCKET, prefix, runId, s3Dir };
   project.provide('contract', context);
 
   return async () => {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CUSTOM_LABELS_FIXTURES } from '../custom-labels-fixtures';
 
 export type ContractTarget = 'emulator' | 'aws';
 
@@ -30,6 +31,8 @@ export interface ContractContext {
   prefix: string;
   /** A token unique to this run, used by `uniqueName`. */
   runId: string;
+  /** The emulator's `--s3-dir` (objects at `<s3Dir>/<bucket>/<key>`), for tests that place or read objects; absent for AWS. */
+  s3Dir?: string;
 }
 
 declare module 'vitest' {
@@ -92,6 +95,8 @@ export const FIXTURES = [
   'faces/johns/John_Simm/000288_00470387.jpg',
   'faces/johns/John_Simm/000297_00470170.jpg',
   'faces/johns/John_Simm/000300_00470148.jpg',
+  // custom labels (contract-tests/custom-labels.test.ts; generated list)
+  ...CUSTOM_LABELS_FIXTURES,
 ] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 

@@ -6,6 +6,8 @@ import type { ModelState } from '../registry';
 import { faceTasks } from './faces';
 import { textTasks } from './text';
 import { visionTasks } from './vision';
+import { customLabelsTasks } from './custom-labels';
+import { livenessTasks } from './liveness';
 
 export interface TaskContext {
   reportModelState(name: string, state: ModelState, error?: string): void;
@@ -19,4 +21,6 @@ export const tasks: Record<string, Task> = {
   ...faceTasks,
   ...textTasks,
   ...visionTasks,
+  ...customLabelsTasks,
+  ...livenessTasks,
 };

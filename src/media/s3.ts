@@ -7,12 +7,13 @@
  * Every failure to find or reach an object is InvalidS3ObjectException, as on AWS, where a missing
  * key, a missing bucket and a denied access all give the same message.
  */
+import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, createWriteStream } from 'node:fs';
-import { mkdtemp, open, realpath, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { errors, RekognitionError } from '../api/errors';
 import type { S3Object } from '../api/generated/types';
 import type { Config } from '../config';
@@ -123,6 +124,31 @@ export async function s3ObjectToFile(object: S3Object | undefined, ctx: MediaCon
   throw noSource();
 }
 
+/**
+ * Writes an object (reference images, job results) to the same S3 source reads come from: the
+ * folder DIR/<Bucket>/<Key> or the endpoint (PutObject). As on S3, the bucket must already exist
+ * (for the folder source: the folder DIR/<Bucket>); folders inside the key are created. A failure
+ * is an S3WriteError whose message says what went wrong; callers turn it into their own error.
+ */
+export async function writeS3Object(bucket: string, key: string, body: Buffer, ctx: MediaContext, contentType?: string): Promise<void> {
+  if (!bucket || !key) throw new S3WriteError('an S3 object needs a bucket and a key');
+  if (ctx.config.s3Dir) return writeInDir(ctx.config.s3Dir, bucket, key, body);
+  if (ctx.config.s3Endpoint) {
+    try {
+      await clientFor(ctx.config.s3Endpoint, ctx.region).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+    } catch (err) {
+      throw new S3WriteError(`PutObject s3://${bucket}/${key} failed: ${(err as Error).name ?? 'error'}: ${(err as Error).message ?? String(err)}`);
+    }
+    return;
+  }
+  throw new S3WriteError('rekognition-local has no S3 destination configured: start it with --s3-dir DIR or --s3-endpoint URL.');
+}
+
+/** Why writeS3Object could not store an object. */
+export class S3WriteError extends Error {
+  override name = 'S3WriteError';
+}
+
 // ---- folder source ----
 
 /**
@@ -163,6 +189,69 @@ async function openInDir(dir: string, where: Location): Promise<{ handle: FileHa
   } catch (err) {
     await handle?.close();
     throw asS3Error(err);
+  }
+}
+
+/**
+ * Writes DIR/<Bucket>/<Key> with the same containment rules as reads: names that could leave DIR
+ * are refused up front, and every folder on the way (existing or created) must resolve inside DIR,
+ * so a symlinked folder pointing elsewhere is refused rather than written through. The bytes go to
+ * a temporary file in the target folder (opened O_EXCL | O_NOFOLLOW), are flushed, and are renamed
+ * over the key: a reader never sees half an object, and a symlink at the key is replaced, not followed.
+ */
+async function writeInDir(dir: string, bucket: string, key: string, body: Buffer): Promise<void> {
+  const where = `s3://${bucket}/${key}`;
+  if (escapes(bucket, key) || key.endsWith('/') || key.endsWith('\\')) throw new S3WriteError(`${where}: the key is not a valid object name here`);
+  let root: string;
+  try {
+    root = await realpath(dir);
+  } catch {
+    throw new S3WriteError(`the --s3-dir folder ${dir} does not exist`);
+  }
+  let bucketDir: string;
+  try {
+    bucketDir = await realpath(path.join(root, bucket));
+    if (!(await stat(bucketDir)).isDirectory()) throw new Error('not a folder');
+  } catch {
+    throw new S3WriteError(`${where}: the bucket ${bucket} does not exist (no folder ${path.join(dir, bucket)})`);
+  }
+  if (!isInside(root, bucketDir)) throw new S3WriteError(`${where}: the bucket folder resolves outside --s3-dir`);
+
+  const parts = key.split(/[/\\]/).filter((p) => p !== '' && p !== '.');
+  const name = parts.pop();
+  if (!name) throw new S3WriteError(`${where}: the key is not a valid object name here`);
+  let parent = bucketDir;
+  for (const part of parts) {
+    const next = path.join(parent, part);
+    try {
+      await mkdir(next);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new S3WriteError(`${where}: cannot create folder ${part}: ${(err as Error).message}`);
+    }
+    let real: string;
+    try {
+      real = await realpath(next);
+    } catch (err) {
+      throw new S3WriteError(`${where}: ${(err as Error).message}`);
+    }
+    if (!isInside(root, real)) throw new S3WriteError(`${where}: the folder ${part} resolves outside --s3-dir`);
+    parent = real;
+  }
+
+  const target = path.join(parent, name);
+  const temp = path.join(parent, `.${name}.${randomBytes(6).toString('hex')}.rekognition-local-tmp`);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o644);
+    await handle.writeFile(body);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temp, target);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw new S3WriteError(`${where}: ${(err as Error).message}`);
   }
 }
 

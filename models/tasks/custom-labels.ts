@@ -1,0 +1,80 @@
+/**
+ * Custom Labels in a pool worker: image embeddings (MobileNetV2 backbone, models/runtime/
+ * mobilenet-features.ts) and the fit of the linear classifier (src/analysis/custom-labels-train.ts),
+ * so neither runs on the server's event loop.
+ */
+import { DEFAULT_TRAIN_OPTIONS, trainLinear, type LinearModel, type TrainOptions } from '../../src/analysis/custom-labels-train';
+import type { ModelState } from '../registry';
+import type { Task, TaskContext } from './index';
+
+/**
+ * The runtime (tfjs, the nsfwjs weights) loads inside the worker on first use, so the server process
+ * that imports these names for its requests never loads a model.
+ */
+const runtime = () => import('../runtime/mobilenet-features');
+
+export const CUSTOM_LABELS_MODEL = 'custom-labels-embedding';
+export const EMBED_TASK = 'customLabels.embed';
+export const FIT_TASK = 'customLabels.fit';
+export const WARMUP_TASK = 'customLabels.warmup';
+/** Side of the square RGB images EMBED_TASK takes (models/runtime/mobilenet-features.ts checks it). */
+export const EMBED_INPUT_SIZE = 224;
+
+export interface EmbedPayload {
+  /** `count` images of 224x224 8-bit RGB, back to back (transferred). */
+  pixels: ArrayBuffer;
+  count: number;
+}
+
+export interface EmbedResult {
+  /** count x dim floats. */
+  features: Float32Array;
+  dim: number;
+  featureVersion: string;
+}
+
+export interface FitPayload {
+  X: Float32Array;
+  n: number;
+  dim: number;
+  targets: number[][];
+  labels: string[];
+  options?: Partial<TrainOptions>;
+  featureVersion: string;
+}
+
+export type FitResult = Omit<LinearModel, 'thresholds'>;
+
+let loaded = false;
+
+async function ready(ctx: TaskContext): Promise<void> {
+  if (loaded) return;
+  ctx.reportModelState(CUSTOM_LABELS_MODEL, 'loading' satisfies ModelState);
+  try {
+    await (await runtime()).warmFeatures();
+    loaded = true;
+    ctx.reportModelState(CUSTOM_LABELS_MODEL, 'ready');
+  } catch (err) {
+    ctx.reportModelState(CUSTOM_LABELS_MODEL, 'failed', (err as Error).message);
+    throw err;
+  }
+}
+
+export const customLabelsTasks: Record<string, Task> = {
+  [EMBED_TASK]: async (payload: EmbedPayload, ctx): Promise<EmbedResult> => {
+    await ready(ctx);
+    const { embedImages, FEATURE_DIM, FEATURE_VERSION } = await runtime();
+    const features = await embedImages(new Uint8Array(payload.pixels), payload.count);
+    return { features, dim: FEATURE_DIM, featureVersion: FEATURE_VERSION };
+  },
+  [FIT_TASK]: async (payload: FitPayload): Promise<FitResult> =>
+    trainLinear(
+      { X: payload.X, n: payload.n, dim: payload.dim, targets: payload.targets, labels: payload.labels },
+      { ...DEFAULT_TRAIN_OPTIONS, ...payload.options },
+      payload.featureVersion,
+    ),
+  [WARMUP_TASK]: async (_payload: unknown, ctx) => {
+    await ready(ctx);
+    return true;
+  },
+};
