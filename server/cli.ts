@@ -14,6 +14,9 @@ Options (each also read from the environment variable shown):
   --sns-endpoint URL    publish video job completions to an SNS-compatible endpoint
                         (REKOGNITION_LOCAL_SNS_ENDPOINT, else AWS_ENDPOINT_URL_SNS)
   --notify-url URL      also POST each video job completion message here (REKOGNITION_LOCAL_NOTIFY_URL)
+  --kinesis-endpoint URL
+                        put face search stream processor records to a Kinesis-compatible endpoint
+                        (REKOGNITION_LOCAL_KINESIS_ENDPOINT, else AWS_ENDPOINT_URL_KINESIS)
   --celebrities-dir DIR celebrity gallery for RecognizeCelebrities: DIR/<Name>/*.jpg|png, optional
                         DIR/<Name>/meta.json {Id, Urls, KnownGender} (REKOGNITION_LOCAL_CELEBRITIES_DIR)
   --strict-auth         verify SigV4 signatures (REKOGNITION_LOCAL_STRICT_AUTH=1)
@@ -51,6 +54,7 @@ export function parseConfig(argv: string[]): Config | 'help' {
       'celebrities-dir': { type: 'string' },
       'sns-endpoint': { type: 'string' },
       'notify-url': { type: 'string' },
+      'kinesis-endpoint': { type: 'string' },
       'strict-auth': { type: 'boolean' },
       credentials: { type: 'string' },
       'default-region': { type: 'string' },
@@ -75,6 +79,7 @@ export function parseConfig(argv: string[]): Config | 'help' {
     celebritiesDir: values['celebrities-dir'] ?? env('CELEBRITIES_DIR'),
     snsEndpoint: values['sns-endpoint'] ?? env('SNS_ENDPOINT') ?? process.env.AWS_ENDPOINT_URL_SNS,
     notifyUrl: values['notify-url'] ?? env('NOTIFY_URL'),
+    kinesisEndpoint: values['kinesis-endpoint'] ?? env('KINESIS_ENDPOINT') ?? process.env.AWS_ENDPOINT_URL_KINESIS,
     strictAuth: values['strict-auth'] ?? (strictEnv === '1' || strictEnv === 'true'),
     credentials: parseCredentials(values.credentials ?? env('CREDENTIALS')),
     defaultRegion: values['default-region'] ?? env('DEFAULT_REGION') ?? defaultConfig.defaultRegion,

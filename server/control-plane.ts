@@ -9,8 +9,9 @@ import type { Services } from '../src/operations/context';
 import { resetDatabase } from '../src/store/database';
 import { modelStates } from '../models/registry';
 import { LivenessSubmissionError, submitLivenessMedia, type LivenessMedia } from '../src/operations/liveness';
+import { feedStreamProcessor, StreamFeedError, streamProcessorResults } from '../src/streams/feed';
 import type { PinSelector, PinStore } from './pins';
-import { log } from './log';
+import { log } from '../src/log';
 import { version } from './version';
 
 function badRequest(res: express.Response, message: string): void {
@@ -97,6 +98,25 @@ export function controlPlane(services: Services, pins: PinStore): Router {
       );
     },
   );
+
+  // ---- Stream processors: video fed "as if it arrived on the Kinesis video stream", and what came out.
+  // Kinesis Video Streams has no offline implementation; the processing lives in src/streams/
+  // (feed.ts documents both routes); the README's control-plane table lists them.
+  const streamFailure = (res: express.Response, name: string, err: unknown) => {
+    if (err instanceof StreamFeedError) return res.status(err.status).json({ error: err.message });
+    log.error('stream processor feed failed', { name, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    res.status(500).json({ error: `the stream processor could not analyse the video: ${err instanceof Error ? err.message : String(err)}` });
+  };
+  router.post('/stream-processors/:name/video', (req, res) => {
+    feedStreamProcessor(services, req.params.name, req.body).then((report) => res.json(report), (err: unknown) => streamFailure(res, req.params.name, err));
+  });
+  router.get('/stream-processors/:name/results', (req, res) => {
+    try {
+      res.json(streamProcessorResults(services, req.params.name, req.query));
+    } catch (err) {
+      streamFailure(res, req.params.name, err);
+    }
+  });
 
   router.use((_req, res) => res.status(404).json({ error: 'unknown control-plane path' }));
   return router;

@@ -11,7 +11,7 @@ import { startCelebrityGallery } from '../src/operations/celebrities';
 import { flushIndexes } from '../src/store/face-store';
 import { createApp } from './app';
 import { parseConfig, usage } from './cli';
-import { log, setLogLevel } from './log';
+import { log, setLogLevel } from '../src/log';
 
 function main(): void {
   let config;
@@ -45,8 +45,8 @@ function main(): void {
     // The celebrity gallery's photos are embedded in the background; RecognizeCelebrities waits for it.
     startCelebrityGallery(services);
     // Face models load in every worker in the background, so the first face request does not wait.
-    services.inference.broadcast('vision.warmup', {}).catch((err: Error) => log.warn('image models failed to load', { error: err.message }));
     services.inference.broadcast('faces.warmup', {}).catch((err: Error) => log.warn('face models failed to load', { error: err.message }));
+    services.inference.broadcast('vision.warmup', {}).catch((err: Error) => log.warn('image models failed to load', { error: err.message }));
   });
   server.keepAliveTimeout = 65_000;
 

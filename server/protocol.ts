@@ -9,7 +9,7 @@ import { serializeOutput } from '../src/api/serialize';
 import { validateInput } from '../src/api/validate';
 import type { Services } from '../src/operations/context';
 import { handlerFor } from '../src/operations/registry';
-import { log } from './log';
+import { log } from '../src/log';
 import type { PinStore } from './pins';
 import { accountFor, parseAuthorization, verifySignature } from './sigv4';
 

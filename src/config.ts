@@ -19,6 +19,8 @@ export interface Config {
   snsEndpoint?: string;
   /** Also POST each video job completion message here. */
   notifyUrl?: string;
+  /** Put face search stream processor records to Kinesis data streams through this Kinesis-compatible endpoint. */
+  kinesisEndpoint?: string;
   /** Verify SigV4 signatures against `credentials`. */
   strictAuth: boolean;
   credentials: Credential[];

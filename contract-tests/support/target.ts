@@ -51,6 +51,7 @@ export const EMULATOR_BUCKET = 'contract-fixtures';
 export const FIXTURES = [
   'images/chelsea.png',
   'video/megamind.mp4',
+  'video/stream-faces.mp4', // stream processors (contract-tests/stream-processors.test.ts)
   // image understanding (contract-tests/vision.test.ts)
   'images/astronaut.png',
   'images/coffee.png',

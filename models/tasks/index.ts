@@ -4,8 +4,8 @@
  */
 import type { ModelState } from '../registry';
 import { faceTasks } from './faces';
-import { textTasks } from './text';
 import { visionTasks } from './vision';
+import { textTasks } from './text';
 import { customLabelsTasks } from './custom-labels';
 import { livenessTasks } from './liveness';
 
@@ -19,8 +19,8 @@ export const tasks: Record<string, Task> = {
   /** Proves a worker is alive and answers; used by tests and the benchmark. */
   echo: async (payload: unknown) => payload,
   ...faceTasks,
-  ...textTasks,
   ...visionTasks,
+  ...textTasks,
   ...customLabelsTasks,
   ...livenessTasks,
 };

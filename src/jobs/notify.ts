@@ -7,7 +7,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { NotificationChannel, Video } from '../api/generated/types';
 import type { Config } from '../config';
-import { log } from '../../server/log';
+import { log } from '../log';
 
 export interface CompletionMessage {
   JobId: string;
@@ -56,7 +56,14 @@ function topicRegion(arn: string, fallback: string): string {
 
 export type NotifyConfig = Pick<Config, 'snsEndpoint' | 'notifyUrl'>;
 
-export async function deliverCompletion(config: NotifyConfig, channel: NotificationChannel | undefined, message: string, region: string): Promise<void> {
+/** `subject` sets the SNS Subject (stream processor events have one; job completions do not). */
+export async function deliverCompletion(
+  config: NotifyConfig,
+  channel: Pick<NotificationChannel, 'SNSTopicArn'> | undefined,
+  message: string,
+  region: string,
+  subject?: string,
+): Promise<void> {
   const deliveries: Promise<void>[] = [];
   if (channel?.SNSTopicArn) {
     const endpoint = config.snsEndpoint ?? process.env.AWS_ENDPOINT_URL_SNS;
@@ -66,7 +73,7 @@ export async function deliverCompletion(config: NotifyConfig, channel: Notificat
       const topic = channel.SNSTopicArn;
       deliveries.push(
         snsClient(endpoint, topicRegion(topic, region))
-          .send(new PublishCommand({ TopicArn: topic, Message: message }))
+          .send(new PublishCommand({ TopicArn: topic, Message: message, Subject: subject }))
           .then(
             () => log.debug('completion published to SNS', { topic }),
             (err: Error) => log.warn('SNS publish failed', { topic, endpoint, error: err.message }),

@@ -8,7 +8,7 @@
  */
 import { errors, RekognitionError } from '../api/errors';
 import type { Video } from '../api/generated/types';
-import { log } from '../../server/log';
+import { log } from '../log';
 import type { LocalObject } from '../media/s3';
 import { probeVideo, UnsupportedVideoError } from '../media/probe';
 import { loadVideoObject } from '../media/video';

@@ -12,7 +12,7 @@ import { errors } from '../api/errors';
 import type { Celebrity, ComparedFace, FaceDetail, KnownGenderType } from '../api/generated/types';
 import { loadImage } from '../media/image';
 import { VectorIndex } from '../store/vector-index';
-import { log } from '../../server/log';
+import { log } from '../log';
 import type { RequestContext, Services } from './context';
 import { largestFirst } from './faces';
 import { registerHandler } from './registry';

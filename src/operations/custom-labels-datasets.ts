@@ -16,7 +16,7 @@ import { errors, RekognitionError } from '../api/errors';
 import type { DatasetType, S3Object } from '../api/generated/types';
 import { entryLine, labelStats, mergeEntry, parseManifest, parseManifestLine, splitForTest, type DatasetEntry } from '../analysis/custom-labels';
 import { readS3Object } from '../media/s3';
-import { log } from '../../server/log';
+import { log } from '../log';
 import type { RequestContext } from './context';
 import {
   datasetArn,

@@ -22,7 +22,7 @@ import { parseS3Uri, splitForTest, useCaseOf, type DatasetEntry, type LineError 
 import { evaluate, scoreOne, serializeModel, type Evaluation, type LinearModel } from '../analysis/custom-labels-train';
 import { errors, RekognitionError } from '../api/errors';
 import { readS3Object, writeS3Object } from '../media/s3';
-import { log } from '../../server/log';
+import { log } from '../log';
 import { EMBED_INPUT_SIZE, EMBED_TASK, FIT_TASK, type EmbedPayload, type EmbedResult, type FitPayload, type FitResult } from '../../models/tasks/custom-labels';
 import { isManifestError, loadManifest, MAX_INVALID_FRACTION } from './custom-labels-datasets';
 import {

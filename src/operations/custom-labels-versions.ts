@@ -14,7 +14,7 @@ import type { ProjectVersionDescription, TestingDataResult, TrainingDataResult }
 import { loadImage } from '../media/image';
 import { registerModel } from '../../models/registry';
 import { CUSTOM_LABELS_MODEL, WARMUP_TASK } from '../../models/tasks/custom-labels';
-import { log } from '../../server/log';
+import { log } from '../log';
 import type { RequestContext } from './context';
 import { datasetEntriesForTraining } from './custom-labels-datasets';
 import { policiesAllow, projectPolicies, DEFAULT_PROJECT_PAGE } from './custom-labels-projects';

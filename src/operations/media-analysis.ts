@@ -37,7 +37,7 @@ import { validateInput } from '../api/validate';
 import { MODERATION_MODEL_VERSION } from '../analysis/moderation';
 import { readS3Object, S3WriteError, writeS3Object } from '../media/s3';
 import { defineTable, onReset, type Db } from '../store/database';
-import { log } from '../../server/log';
+import { log } from '../log';
 import type { RequestContext, Services } from './context';
 import { idempotent } from './idempotency';
 import { decodePageToken, encodePageToken } from './pagination';

@@ -49,8 +49,8 @@ const PERSON_MIN_CONFIDENCE = 50;
 // ---------------------------------------------------------------------------------------------
 // Frame plumbing
 
-/** A private copy of the frame's pixels, transferred to an inference worker. */
-function payloadOf(frame: { data: Uint8Array; width: number; height: number }): { payload: PixelsPayload; transfer: ArrayBuffer[] } {
+/** A private copy of the frame's pixels, transferred to an inference worker (also used by src/streams/). */
+export function payloadOf(frame: { data: Uint8Array; width: number; height: number }): { payload: PixelsPayload; transfer: ArrayBuffer[] } {
   const pixels = new ArrayBuffer(frame.data.byteLength);
   new Uint8Array(pixels).set(frame.data);
   return { payload: { pixels, width: frame.width, height: frame.height }, transfer: [pixels] };
@@ -66,8 +66,8 @@ async function faceEvidenceOf(frame: Frame, job: JobContext): Promise<FaceEviden
   return job.inference.run<FaceEvidence[]>('vision.faces', payload, transfer);
 }
 
-/** A frame as the image analyses take it (the pixel hash keys their caches). */
-function frameImage(frame: Frame): LoadedImage {
+/** A frame as the image analyses take it (the pixel hash keys their caches; also used by src/streams/). */
+export function frameImage(frame: Frame): LoadedImage {
   const rgb = { data: frame.data, width: frame.width, height: frame.height, channels: 3 as const };
   return { bytes: Buffer.alloc(0), format: 'png', width: frame.width, height: frame.height, orientation: 1, sha256: createHash('sha256').update(frame.data).digest('hex'), rgb: async () => rgb };
 }
