@@ -5,8 +5,7 @@
  * methods and their measured accuracy are in docs/FACES.md. Nothing here knows HTTP.
  */
 import type { AgeRange, BoundingBox, Emotion, EmotionName, FaceDetail, Landmark, LandmarkType, Pose } from '../api/generated/types';
-import sharp from 'sharp';
-import type { LoadedImage } from '../media/image';
+import { fitRgb, transferablePixels, type LoadedImage } from '../media/image';
 import type { Services } from '../operations/context';
 import { registerModel } from '../../models/registry';
 import type { FaceTaskPayload, FaceTaskResult, RawFace, RegionStats } from '../../models/tasks/faces';
@@ -477,16 +476,9 @@ interface Needs {
 }
 
 async function runTask(image: LoadedImage, services: Pick<Services, 'inference'>, need: Needs): Promise<Analysis> {
-  let { data, width, height } = await image.rgb();
-  if (Math.max(width, height) > ANALYSIS_MAX_SIDE) {
-    const out = await sharp(data, { raw: { width, height, channels: 3 } })
-      .resize(ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE, { fit: 'inside' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    ({ data, width, height } = { data: out.data, width: out.info.width, height: out.info.height });
-  }
+  const { data, width, height } = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
   // a copy travels to the worker, so the image's own pixels stay usable here
-  const pixels = new Uint8Array(data).buffer;
+  const pixels = transferablePixels(data);
   const payload: FaceTaskPayload = { pixels, width, height, ...need, regions: REGIONS, minFaceScore: MIN_FACE_SCORE };
   return { result: await services.inference.run<FaceTaskResult>('faces.detect', payload, [pixels]), width, height };
 }

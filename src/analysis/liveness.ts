@@ -20,7 +20,7 @@
  * no open model here tells a screen or print replay apart reliably: the two nets give a signal,
  * not AWS's accuracy.
  */
-import sharp from 'sharp';
+import { fitRgb, transferablePixels } from '../media/image';
 import type { BoundingBox } from '../api/generated/types';
 import type { Services } from '../operations/context';
 import { registerModel } from '../../models/registry';
@@ -184,16 +184,9 @@ export function measureFace(raw: LivenessRawFace, width: number, height: number)
 
 /** Runs the liveness task on one RGB frame (scaled to LIVENESS_MAX_SIDE first when larger). */
 export async function measureFrame(rgb: { data: Uint8Array; width: number; height: number }, services: Pick<Services, 'inference'>): Promise<FrameMeasurement> {
-  let { data, width, height } = rgb;
-  if (Math.max(width, height) > LIVENESS_MAX_SIDE) {
-    const out = await sharp(data, { raw: { width, height, channels: 3 } })
-      .resize(LIVENESS_MAX_SIDE, LIVENESS_MAX_SIDE, { fit: 'inside' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    ({ data, width, height } = { data: out.data, width: out.info.width, height: out.info.height });
-  }
+  const { data, width, height } = await fitRgb(rgb, LIVENESS_MAX_SIDE);
   // a copy travels to the worker, so the caller's pixels stay usable (for the reference image)
-  const pixels = new Uint8Array(data).buffer;
+  const pixels = transferablePixels(data);
   const payload: LivenessTaskPayload = { pixels, width, height };
   const result = await services.inference.run<LivenessTaskResult>('liveness.analyze', payload, [pixels]);
   return { width, height, faces: result.faces.map((f) => measureFace(f, width, height)) };

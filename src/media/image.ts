@@ -138,3 +138,27 @@ async function decodeRgb(bytes: Buffer): Promise<RgbImage> {
   }
   return { data, width: info.width, height: info.height, channels: 3 };
 }
+
+/** Raw 8-bit RGB pixels, as decoded images and video frames carry them. */
+export interface RgbPixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** The pixels shrunk to fit `maxSide` on their longer side, aspect kept; returned as they are when already small enough. */
+export async function fitRgb<T extends RgbPixels>(rgb: T, maxSide: number): Promise<T | RgbImage> {
+  if (Math.max(rgb.width, rgb.height) <= maxSide) return rgb;
+  const { data, info } = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+    .resize(maxSide, maxSide, { fit: 'inside' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: 3 };
+}
+
+/** A private copy of the pixels to transfer to an inference worker, leaving the caller's pixels usable. */
+export function transferablePixels(data: Uint8Array): ArrayBuffer {
+  const pixels = new ArrayBuffer(data.byteLength);
+  new Uint8Array(pixels).set(data);
+  return pixels;
+}

@@ -17,7 +17,7 @@ import { detectFaces } from '../analysis/faces';
 import { DEFAULT_MIN_CONFIDENCE as LABELS_MIN_CONFIDENCE, LABEL_FLOOR, LABEL_MODEL_VERSION, buildLabels, type TextEvidence } from '../analysis/labels';
 import { contentTypes, DEFAULT_MIN_CONFIDENCE as MODERATION_MIN_CONFIDENCE, MODERATION_MODEL_VERSION, moderationLabels, type NsfwScores } from '../analysis/moderation';
 import { summarize } from '../analysis/ppe';
-import { loadImage, type LoadedImage, type RgbImage } from '../media/image';
+import { fitRgb, loadImage, transferablePixels, type LoadedImage, type RgbImage } from '../media/image';
 import { registerModel } from '../../models/registry';
 import { loadModelConfig, type PluginLabel } from '../../models/plugins';
 import { readTextInPool } from './text';
@@ -42,19 +42,12 @@ const FOREGROUND_MIN_CONFIDENCE = LABELS_MIN_CONFIDENCE;
 
 /** The image scaled so its longer side is at most `maxSide` (unchanged when smaller). */
 export async function scaledRgb(image: LoadedImage, maxSide = ANALYSIS_MAX_SIDE): Promise<RgbImage> {
-  const rgb = await image.rgb();
-  if (Math.max(rgb.width, rgb.height) <= maxSide) return rgb;
-  const { data, info } = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
-    .resize(maxSide, maxSide, { fit: 'inside' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: 3 };
+  return fitRgb(await image.rgb(), maxSide);
 }
 
 /** A private copy of the pixels, so transferring it to a worker leaves the cached image intact. */
 function payloadOf(rgb: { data: Uint8Array; width: number; height: number }): { payload: PixelsPayload; transfer: ArrayBuffer[] } {
-  const pixels = new ArrayBuffer(rgb.data.byteLength);
-  new Uint8Array(pixels).set(rgb.data);
+  const pixels = transferablePixels(rgb.data);
   return { payload: { pixels, width: rgb.width, height: rgb.height }, transfer: [pixels] };
 }
 

@@ -26,7 +26,7 @@ import type {
 } from '../api/generated/types';
 import { countedFaces, judgeSession, LIVENESS_MAX_SIDE, measureFrame, type FrameMeasurement, type SessionJudgement } from '../analysis/liveness';
 import { readFrames } from '../media/frames';
-import { loadImage } from '../media/image';
+import { fitRgb, loadImage } from '../media/image';
 import { probeVideo, UnsupportedVideoError } from '../media/probe';
 import { S3WriteError, writeS3Object } from '../media/s3';
 import { defineTable, type Db } from '../store/database';
@@ -227,12 +227,8 @@ interface DecodedFrame {
 
 /** The frame scaled to at most LIVENESS_MAX_SIDE on its longer side. */
 async function fit(rgb: { data: Buffer; width: number; height: number }): Promise<DecodedFrame['rgb']> {
-  if (Math.max(rgb.width, rgb.height) <= LIVENESS_MAX_SIDE) return rgb;
-  const { data, info } = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
-    .resize(LIVENESS_MAX_SIDE, LIVENESS_MAX_SIDE, { fit: 'inside' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
+  const { data, width, height } = await fitRgb(rgb, LIVENESS_MAX_SIDE);
+  return { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), width, height };
 }
 
 async function decodeImages(frames: Buffer[], services: Services): Promise<DecodedFrame[]> {

@@ -1,8 +1,7 @@
 /** DetectText: LINEs and WORDs read by PP-OCRv4 in the worker pool (models/tasks/text.ts). */
-import sharp from 'sharp';
 import type { ReadTextOptions } from '../analysis/text';
 import { regionPolygons, toTextDetections, type OcrLine } from '../analysis/text-results';
-import { loadImage, type RgbImage } from '../media/image';
+import { fitRgb, loadImage, transferablePixels, type RgbImage } from '../media/image';
 import '../../models/ocr';
 import type { WorkerPool } from '../../models/pool';
 import { TEXT_READ_TASK, type TextPayload } from '../../models/tasks/text';
@@ -22,17 +21,8 @@ const READ_MAX_SIDE = 4096;
  * when the image had to be shrunk).
  */
 export async function readTextInPool(pool: WorkerPool, rgb: RgbImage, options?: ReadTextOptions): Promise<OcrLine[]> {
-  let { data, width, height } = rgb;
-  if (Math.max(width, height) > READ_MAX_SIDE) {
-    const out = await sharp(data, { raw: { width, height, channels: 3 } })
-      .resize(READ_MAX_SIDE, READ_MAX_SIDE, { fit: 'inside' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    ({ data, width, height } = { data: out.data, width: out.info.width, height: out.info.height });
-  }
-  // A private copy: transferring it leaves the loaded image's cached pixels intact.
-  const pixels = new ArrayBuffer(data.byteLength);
-  new Uint8Array(pixels).set(data);
+  const { data, width, height } = await fitRgb(rgb, READ_MAX_SIDE);
+  const pixels = transferablePixels(data);
   const payload: TextPayload = { pixels, width, height, options };
   const lines = await pool.run<OcrLine[]>(TEXT_READ_TASK, payload, [pixels]);
   if (width === rgb.width && height === rgb.height) return lines;

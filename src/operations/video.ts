@@ -26,7 +26,7 @@ import { analyzeSampledFrames, detectionRuns, sampleIntervalMs } from '../jobs/p
 import type { JobContext } from '../jobs/analyzer';
 import type { StoredItem } from '../jobs/store';
 import type { Frame } from '../media/frames';
-import type { LoadedImage } from '../media/image';
+import { transferablePixels, type LoadedImage } from '../media/image';
 import type { ObjectsResult, PixelsPayload } from '../../models/tasks/vision';
 import { facesByLabel, faceFromRow } from '../store/face-store';
 import { bestCelebrity, startCelebrityGallery } from './celebrities';
@@ -51,8 +51,7 @@ const PERSON_MIN_CONFIDENCE = 50;
 
 /** A private copy of the frame's pixels, transferred to an inference worker (also used by src/streams/). */
 export function payloadOf(frame: { data: Uint8Array; width: number; height: number }): { payload: PixelsPayload; transfer: ArrayBuffer[] } {
-  const pixels = new ArrayBuffer(frame.data.byteLength);
-  new Uint8Array(pixels).set(frame.data);
+  const pixels = transferablePixels(frame.data);
   return { payload: { pixels, width: frame.width, height: frame.height }, transfer: [pixels] };
 }
 
