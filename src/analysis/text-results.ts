@@ -114,19 +114,23 @@ export function regionPolygons(filters?: DetectTextFilters): Point[][] | undefin
       if (r.Polygon.length < 3 || r.Polygon.length > MAX_REGION_POINTS) throw errors.invalidParameter();
       return r.Polygon.map((p) => ({ x: p.X ?? 0, y: p.Y ?? 0 }));
     }
-    const b = r.BoundingBox;
-    if (!b) throw errors.invalidParameter();
-    const left = b.Left ?? 0;
-    const top = b.Top ?? 0;
-    const right = left + (b.Width ?? 0);
-    const bottom = top + (b.Height ?? 0);
-    return [
-      { x: left, y: top },
-      { x: right, y: top },
-      { x: right, y: bottom },
-      { x: left, y: bottom },
-    ];
+    if (!r.BoundingBox) throw errors.invalidParameter();
+    return ratioBoxCorners(r.BoundingBox);
   });
+}
+
+/** A ratio BoundingBox as its four corners, clockwise from the top left. */
+export function ratioBoxCorners(b: BoundingBox): [Point, Point, Point, Point] {
+  const left = b.Left ?? 0;
+  const top = b.Top ?? 0;
+  const right = left + (b.Width ?? 0);
+  const bottom = top + (b.Height ?? 0);
+  return [
+    { x: left, y: top },
+    { x: right, y: top },
+    { x: right, y: bottom },
+    { x: left, y: bottom },
+  ];
 }
 
 interface Kept {

@@ -19,7 +19,7 @@
  */
 import type { BoundingBox, Face, FaceDetail, RegionsOfInterest } from '../api/generated/types';
 import { fractionInside, type Point } from '../analysis/text-geometry';
-import { regionPolygons } from '../analysis/text-results';
+import { ratioBoxCorners, regionPolygons } from '../analysis/text-results';
 
 // ---------------------------------------------------------------------------------------------
 // Numbers
@@ -129,23 +129,10 @@ export function roiPolygons(regions: RegionsOfInterest | undefined): Point[][] |
   return regionPolygons(regions?.length ? { RegionsOfInterest: regions } : undefined);
 }
 
-const corners = (b: BoundingBox): [Point, Point, Point, Point] => {
-  const left = b.Left ?? 0;
-  const top = b.Top ?? 0;
-  const right = left + (b.Width ?? 0);
-  const bottom = top + (b.Height ?? 0);
-  return [
-    { x: left, y: top },
-    { x: right, y: top },
-    { x: right, y: bottom },
-    { x: left, y: bottom },
-  ];
-};
-
 /** True when no regions are set, or when more than `share` of the box lies inside one of them. */
 export function inRegions(box: BoundingBox, regions: Point[][] | undefined, share: number): boolean {
   if (!regions) return true;
-  const quad = corners(box);
+  const quad = ratioBoxCorners(box);
   return regions.some((region) => fractionInside(quad, region, 16) > share);
 }
 
