@@ -121,11 +121,13 @@ registerHandler(
             transfer,
           )
         : Promise.resolve<ObjectsResult>({ objects: [] });
-    const [found, faces, text] = await Promise.all([
-      objectsTask,
-      general && builtIn ? labelFaces(rgb, ctx) : Promise.resolve([]),
-      general && builtIn ? textOf(rgb, ctx) : Promise.resolve([]),
-    ]);
+    // Centernet is the longest task: OCR follows the faces, so it runs on the worker that frees
+    // first instead of queueing behind the objects.
+    const facesAndText =
+      general && builtIn
+        ? labelFaces(rgb, ctx).then(async (faces) => ({ faces, text: await textOf(rgb, ctx) }))
+        : Promise.resolve({ faces: [] as FaceEvidence[], text: [] as TextEvidence[] });
+    const [found, { faces, text }] = await Promise.all([objectsTask, facesAndText]);
 
     const output: DetectLabelsResponse = {
       Labels: general
