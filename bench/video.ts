@@ -1,11 +1,13 @@
 /**
  * Stored-video speed: segment detection (target >= 10x real time) and, when registered, label
- * detection (target >= 1x) on a 60 s 640x480 H.264 video of twelve 5 s shots made with ffmpeg.
+ * detection (target >= 1x) on a 60 s 640x480 H.264 video of twelve 5 s shots made with ffmpeg,
+ * and how synchronous requests fare on a server while video jobs run.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
 import { detectSegments } from '../src/analysis/segments';
 import { defaultConfig } from '../src/config';
 import { videoAnalyzers } from '../src/jobs/handlers';
@@ -14,6 +16,7 @@ import '../src/operations/video';
 import { openDatabase } from '../src/store/database';
 import { IdGenerator } from '../src/store/ids';
 import { WorkerPool } from '../models/pool';
+import { call, startServer } from '../test/support/spawn-server';
 import { synthVideo, type Part } from '../test/video/synth';
 
 const SHOT = 150; // 5 s at 30 fps
@@ -78,7 +81,55 @@ export async function benchVideo(): Promise<void> {
     } finally {
       await inference.close();
     }
+    await benchRequestsDuringJobs(dir, file);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const p50 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** DetectFaces and health latency on an idle server, then while two label-detection jobs run side by side. */
+async function benchRequestsDuringJobs(dir: string, video: string): Promise<void> {
+  const s3 = path.join(dir, 's3');
+  mkdirSync(path.join(s3, 'bench'), { recursive: true });
+  copyFileSync(video, path.join(s3, 'bench', 'video.mp4'));
+  const server = await startServer(['--s3-dir', s3], { REKOGNITION_LOCAL_VIDEO_CONCURRENCY: '2' });
+  try {
+    // A different image each round: identical bytes would be answered from the face analysis cache.
+    const photo = readFileSync(new URL('../fixtures/images/astronaut.png', import.meta.url));
+    const variants = await Promise.all(
+      Array.from({ length: 33 }, async (_, i) => (await sharp(photo).modulate({ brightness: 1 + i / 200 }).jpeg({ quality: 90 }).toBuffer()).toString('base64')),
+    );
+    let next = 0;
+    const measure = async (rounds: number) => {
+      const faces: number[] = [];
+      const health: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        let t = performance.now();
+        const res = await call(server.endpoint, 'DetectFaces', { Image: { Bytes: variants[next++] } });
+        if (res.status !== 200) throw new Error(`DetectFaces answered ${res.status}`);
+        faces.push(performance.now() - t);
+        t = performance.now();
+        await fetch(`${server.endpoint}/_rekognition/health`);
+        health.push(performance.now() - t);
+      }
+      return { faces: p50(faces), health: p50(health) };
+    };
+    await measure(3); // models load
+    const idle = await measure(15);
+    const jobs: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await call(server.endpoint, 'StartLabelDetection', { Video: { S3Object: { Bucket: 'bench', Name: 'video.mp4' } }, JobTag: `bench${i}` });
+      jobs.push(res.body.JobId as string);
+    }
+    const busy = await measure(15);
+    const states = await Promise.all(jobs.map(async (JobId) => (await call(server.endpoint, 'GetLabelDetection', { JobId, MaxResults: 1 })).body.JobStatus));
+    console.log(
+      `while 2 label-detection jobs run (${states.join(', ')} after the measurement): DetectFaces p50 ${busy.faces.toFixed(0)} ms (idle ${idle.faces.toFixed(0)} ms), ` +
+        `health p50 ${busy.health.toFixed(1)} ms (idle ${idle.health.toFixed(1)} ms)`,
+    );
+  } finally {
+    await server.stop();
   }
 }

@@ -2,6 +2,9 @@
  * A pool of worker threads that run model inference, so the event loop never waits on a model.
  * tfjs-wasm runs single-threaded, so throughput comes from one worker per core. Each worker loads
  * the models its tasks need on first use (or on warm-up) and reports their state to the registry.
+ *
+ * Each worker runs one task at a time; waiting tasks queue here, synchronous requests' tasks ahead
+ * of background work (video jobs), so a request waits for at most the task already running.
  */
 import { availableParallelism } from 'node:os';
 import { Worker, type Transferable } from 'node:worker_threads';
@@ -12,15 +15,21 @@ type Reply =
   | { kind: 'error'; id: number; message: string; errorType?: string }
   | { kind: 'model-state'; name: string; state: ModelState; error?: string };
 
-interface Pending {
+export type Priority = 'request' | 'background';
+
+interface Queued {
+  id: number;
+  task: string;
+  payload: unknown;
+  transfer: Transferable[];
   resolve: (value: unknown) => void;
   reject: (reason: Error) => void;
 }
 
 interface Slot {
   worker: Worker;
-  busy: number;
-  pending: Map<number, Pending>;
+  /** The task this worker is running, if any. */
+  running?: Queued;
 }
 
 /** An error raised inside a task; `errorType` lets a task ask for a Rekognition error by name. */
@@ -36,24 +45,26 @@ export class TaskError extends Error {
 const entryUrl = new URL('./worker-entry.mjs', import.meta.url);
 const workerUrl = new URL('./worker.ts', import.meta.url).href;
 
-export class WorkerPool {
+/** The workers and the two queues, shared by every view of a pool. */
+class Scheduler {
   private slots: Slot[] = [];
+  private queues: Record<Priority, Queued[]> = { request: [], background: [] };
   private nextId = 1;
   private closed = false;
 
-  constructor(readonly size = Math.max(1, Math.min(availableParallelism(), Number(process.env.REKOGNITION_LOCAL_WORKERS) || availableParallelism()))) {}
+  constructor(readonly size: number) {}
 
   private spawn(): Slot {
     const worker = new Worker(entryUrl, { workerData: { entry: workerUrl } });
-    const slot: Slot = { worker, busy: 0, pending: new Map() };
+    const slot: Slot = { worker };
     worker.on('message', (reply: Reply) => {
       if (reply.kind === 'model-state') return setModelState(reply.name, reply.state, reply.error);
-      const pending = slot.pending.get(reply.id);
-      if (!pending) return;
-      slot.pending.delete(reply.id);
-      slot.busy--;
-      if (reply.kind === 'result') pending.resolve(reply.result);
-      else pending.reject(new TaskError(reply.message, reply.errorType));
+      const running = slot.running;
+      if (!running || running.id !== reply.id) return;
+      slot.running = undefined;
+      if (reply.kind === 'result') running.resolve(reply.result);
+      else running.reject(new TaskError(reply.message, reply.errorType));
+      this.dispatch();
     });
     worker.on('error', (err) => this.fail(slot, err));
     worker.on('exit', (code) => {
@@ -62,49 +73,56 @@ export class WorkerPool {
     return slot;
   }
 
-  /** A worker died: its requests fail, and a fresh worker takes its place. */
+  /** A worker died: its task fails, and a fresh worker takes its place for the tasks still queued. */
   private fail(slot: Slot, err: Error): void {
-    for (const pending of slot.pending.values()) pending.reject(err);
-    slot.pending.clear();
+    slot.running?.reject(err);
+    slot.running = undefined;
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
     void slot.worker.terminate();
+    this.dispatch();
   }
 
-  private pick(): Slot {
-    if (this.slots.length < this.size) {
-      const idle = this.slots.find((s) => s.busy === 0);
-      if (idle) return idle;
-      const slot = this.spawn();
-      this.slots.push(slot);
-      return slot;
+  /** Gives each idle worker the next task, request work first; starts workers up to `size` as needed. */
+  private dispatch(): void {
+    for (;;) {
+      const queue = this.queues.request.length ? this.queues.request : this.queues.background;
+      if (!queue.length || this.closed) return;
+      let slot = this.slots.find((s) => !s.running);
+      if (!slot) {
+        if (this.slots.length >= this.size) return;
+        slot = this.spawn();
+        this.slots.push(slot);
+      }
+      const next = queue.shift()!;
+      slot.running = next;
+      slot.worker.postMessage({ id: next.id, task: next.task, payload: next.payload }, next.transfer);
     }
-    return this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
   }
 
-  /** Runs a task from models/tasks on the least busy worker. */
-  run<T>(task: string, payload: unknown, transfer: Transferable[] = []): Promise<T> {
+  run<T>(task: string, payload: unknown, transfer: Transferable[], priority: Priority): Promise<T> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
-    const slot = this.pick();
-    const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      slot.busy++;
-      slot.worker.postMessage({ id, task, payload }, transfer);
+      this.queues[priority].push({ id: this.nextId++, task, payload, transfer, resolve: resolve as (v: unknown) => void, reject });
+      this.dispatch();
     });
   }
 
-  /** Runs a task once on every worker (all started), e.g. to load models ahead of the first request. */
+  /** Runs a task once on every worker (all started), after whatever each is running. */
   async broadcast(task: string, payload: unknown): Promise<void> {
     while (this.slots.length < this.size) this.slots.push(this.spawn());
+    // Each worker runs it as soon as it is idle, whatever is queued.
     await Promise.all(
       this.slots.map(
         (slot) =>
           new Promise((resolve, reject) => {
             const id = this.nextId++;
-            slot.pending.set(id, { resolve, reject });
-            slot.busy++;
-            slot.worker.postMessage({ id, task, payload });
+            const send = () => {
+              if (slot.running) return setTimeout(send, 10);
+              slot.running = { id, task, payload, transfer: [], resolve, reject };
+              slot.worker.postMessage({ id, task, payload });
+            };
+            send();
           }),
       ),
     );
@@ -112,7 +130,45 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const queued of [...this.queues.request, ...this.queues.background]) queued.reject(new Error('worker pool is closed'));
+    this.queues = { request: [], background: [] };
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots = [];
+  }
+}
+
+export class WorkerPool {
+  private scheduler: Scheduler;
+  private priority: Priority = 'request';
+
+  constructor(size = Math.max(1, Math.min(availableParallelism(), Number(process.env.REKOGNITION_LOCAL_WORKERS) || availableParallelism()))) {
+    this.scheduler = new Scheduler(size);
+  }
+
+  /** Number of worker threads. */
+  get size(): number {
+    return this.scheduler.size;
+  }
+
+  /** The same workers, with every task queued behind requests' tasks: for video jobs and other background work. */
+  background(): WorkerPool {
+    const view = Object.create(WorkerPool.prototype) as WorkerPool;
+    view.scheduler = this.scheduler;
+    view.priority = 'background';
+    return view;
+  }
+
+  /** Runs a task from models/tasks on the next free worker. */
+  run<T>(task: string, payload: unknown, transfer: Transferable[] = []): Promise<T> {
+    return this.scheduler.run<T>(task, payload, transfer, this.priority);
+  }
+
+  /** Runs a task once on every worker (all started), e.g. to load models ahead of the first request. */
+  broadcast(task: string, payload: unknown): Promise<void> {
+    return this.scheduler.broadcast(task, payload);
+  }
+
+  close(): Promise<void> {
+    return this.scheduler.close();
   }
 }

@@ -235,7 +235,8 @@ export function videoJobQueue(services: Services, analyzers: ReadonlyMap<string,
   let queue = queues.get(services.db);
   if (!queue) {
     const { config, db, ids, startedAt, inference } = services;
-    queue = new VideoJobQueue({ config, db, ids, startedAt, inference }, analyzers);
+    // Jobs' inference waits behind synchronous requests' (models/pool.ts).
+    queue = new VideoJobQueue({ config, db, ids, startedAt, inference: inference.background() }, analyzers);
     queues.set(services.db, queue);
   }
   return queue;

@@ -344,7 +344,7 @@ export function mediaAnalysisRunner(services: Services): MediaAnalysisRunner {
   let runner = runners.get(services.db);
   if (!runner) {
     const { config, db, ids, startedAt, inference } = services;
-    runner = new MediaAnalysisRunner({ config, db, ids, startedAt, inference });
+    runner = new MediaAnalysisRunner({ config, db, ids, startedAt, inference: inference.background() });
     runners.set(services.db, runner);
   }
   return runner;

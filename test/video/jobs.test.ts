@@ -20,7 +20,7 @@ import { handlerFor } from '../../src/operations/registry';
 import '../../src/operations/video';
 import { openDatabase } from '../../src/store/database';
 import { IdGenerator } from '../../src/store/ids';
-import type { WorkerPool } from '../../models/pool';
+import { WorkerPool } from '../../models/pool';
 import { synthVideo } from './synth';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'video-jobs-'));
@@ -72,8 +72,8 @@ function makeServices(config: Partial<Config> = {}, dataDir?: string): Services 
     db: openDatabase(dataDir),
     ids: new IdGenerator(),
     startedAt: new Date(),
-    // Segment detection needs no model.
-    inference: {} as WorkerPool,
+    // Segment detection needs no model, so the pool never starts a worker.
+    inference: new WorkerPool(1),
   };
 }
 
