@@ -12,6 +12,10 @@ import sharp from 'sharp';
 import { clearFaceCache } from '../src/analysis/faces';
 import { defaultConfig } from '../src/config';
 import '../src/operations/faces-detect';
+import '../src/operations/collections';
+import '../src/operations/faces';
+import { openDatabase } from '../src/store/database';
+import { IdGenerator } from '../src/store/ids';
 import { handlerFor } from '../src/operations/registry';
 import type { RequestContext } from '../src/operations/context';
 import type { OperationName } from '../src/api/generated/model';
@@ -69,9 +73,33 @@ export async function benchFaces(rounds = Number(process.env.BENCH_FACES_ROUNDS)
     }
     console.log(`${label}: p50 ${percentile(wall, 50).toFixed(0)} ms, p90 ${percentile(wall, 90).toFixed(0)} ms, CPU p50 ${percentile(cpu, 50).toFixed(0)} ms (${what}; ${rounds} calls)`);
   }
+  await benchIndexFaces(pool);
   const mem = process.memoryUsage();
   console.log(`resident memory with the face models loaded in ${pool.size} workers: ${(mem.rss / 2 ** 20).toFixed(0)} MB (target <= 1024 MB)`);
   await pool.close();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchFaces();
+
+/** IndexFaces throughput over every photo of the face fixtures, two requests in flight (one per worker). */
+async function benchIndexFaces(pool: WorkerPool): Promise<void> {
+  const photos = (JSON.parse(fixture('faces/ground-truth.json').toString()) as { images: { path: string }[] }).images.map((i) => fixture(i.path));
+  const services = { config: defaultConfig, db: openDatabase(), ids: new IdGenerator(), startedAt: new Date(), inference: pool };
+  const ctx = (operation: string): RequestContext => ({ ...services, region: 'us-east-1', account: '000000000000', requestId: 'bench', operation });
+  await handlerFor('CreateCollection')!.handler({ CollectionId: 'bench' } as never, ctx('CreateCollection'));
+  clearFaceCache();
+  let next = 0;
+  let faces = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: pool.size }, async () => {
+      while (next < photos.length) {
+        const bytes = photos[next++];
+        const out = (await handlerFor('IndexFaces')!.handler({ CollectionId: 'bench', Image: { Bytes: bytes }, QualityFilter: 'NONE' } as never, ctx('IndexFaces'))) as { FaceRecords: unknown[] };
+        faces += out.FaceRecords.length;
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`IndexFaces: ${photos.length} photos (150 px crops to 2333 px portraits), ${faces} faces indexed in ${seconds.toFixed(1)} s = ${(photos.length / seconds).toFixed(1)} images/s, ${(faces / seconds).toFixed(1)} faces/s`);
+}
