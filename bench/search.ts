@@ -21,6 +21,7 @@ import { collectionIndex, facesByLabel, faceFromRow, forgetIndexes, getFace, ins
 import { IdGenerator } from '../src/store/ids';
 import { FACE_VECTOR_DIMENSIONS as DIM, VectorIndex } from '../src/store/vector-index';
 import type { WorkerPool } from '../models/pool';
+import { photoOf, rng, unitVector } from '../test/faces/synthetic';
 
 export interface SearchBenchResult {
   size: number;
@@ -43,31 +44,11 @@ export interface SearchBenchResult {
   exactP50Ms: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function unit(random: () => number): number[] {
-  const v = Array.from({ length: DIM }, () => Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random()));
-  const n = Math.hypot(...v);
-  return v.map((x) => x / n);
-}
-
 function vectors(size: number, distribution: SearchBenchResult['distribution'], seed: number): number[][] {
   const random = rng(seed);
-  if (distribution === 'isotropic') return Array.from({ length: size }, () => unit(random));
-  const sigma = 0.6 / Math.sqrt(2 * DIM);
-  const identities = Array.from({ length: Math.ceil(size / 4) }, () => unit(random));
-  return Array.from({ length: size }, (_, i) =>
-    identities[i % identities.length].map((x) => x + sigma * Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random())),
-  );
+  if (distribution === 'isotropic') return Array.from({ length: size }, () => unitVector(random, DIM));
+  const identities = Array.from({ length: Math.ceil(size / 4) }, () => unitVector(random, DIM));
+  return Array.from({ length: size }, (_, i) => photoOf(identities[i % identities.length], random));
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
