@@ -1,8 +1,9 @@
 /**
- * @vladmandic/face-api in a worker thread, for face identity only: its 68-point landmark net
- * (to align a face the way dlib does) and its 128-d ResNet recognition net (dlib's
- * face_recognition_resnet_model_v1 weights). Detection stays with human (MODELS.md: face-api's SSD
- * misses tight crops). Shares the worker's one tfjs engine.
+ * @vladmandic/face-api in a worker thread: for face identity, its 68-point landmark net (to align
+ * a face the way dlib does) and its 128-d ResNet recognition net (dlib's
+ * face_recognition_resnet_model_v1 weights); for DetectLabels' person labels, its small age/gender
+ * net. Detection stays with human (MODELS.md: face-api's SSD misses tight crops). Shares the
+ * worker's one tfjs engine.
  */
 import { join } from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
@@ -18,8 +19,12 @@ interface LandmarkNet extends Net {
 interface RecognitionNet extends Net {
   forward(input: TfCore.Tensor4D): Promise<TfCore.Tensor2D>;
 }
+interface AgeGenderNet extends Net {
+  /** age: [1] in years; gender: [1, 2] softmax of (male, female). */
+  forward(input: TfCore.Tensor4D): Promise<{ age: TfCore.Tensor1D; gender: TfCore.Tensor2D }>;
+}
 interface FaceApiModule {
-  nets: { faceLandmark68Net: LandmarkNet; faceRecognitionNet: RecognitionNet };
+  nets: { faceLandmark68Net: LandmarkNet; faceRecognitionNet: RecognitionNet; ageGenderNet: AgeGenderNet };
 }
 
 const faceApiDir = packageDir('@vladmandic/face-api');
@@ -27,7 +32,7 @@ const modelDir = join(faceApiDir, 'model');
 
 let loaded: Promise<FaceApiModule> | undefined;
 
-/** Loads face-api (by path: its package entry needs tfjs-node) and its two nets, once per worker. */
+/** Loads face-api (by path: its package entry needs tfjs-node) and its two identity nets, once per worker. */
 export function getFaceApi(): Promise<FaceApiModule> {
   loaded ??= (async () => {
     await initTfjs();
@@ -37,6 +42,38 @@ export function getFaceApi(): Promise<FaceApiModule> {
   })();
   loaded.catch(() => (loaded = undefined));
   return loaded;
+}
+
+let ageGenderLoaded: Promise<AgeGenderNet> | undefined;
+
+function getAgeGenderNet(): Promise<AgeGenderNet> {
+  ageGenderLoaded ??= (async () => {
+    const net = (await getFaceApi()).nets.ageGenderNet;
+    await net.loadFromDisk(modelDir);
+    return net;
+  })();
+  ageGenderLoaded.catch(() => (ageGenderLoaded = undefined));
+  return ageGenderLoaded;
+}
+
+/** Side of the square face crop the age/gender net takes. */
+export const AGE_GENDER_INPUT = 112;
+
+/** Age in years and P(male) for a square RGB face crop of AGE_GENDER_INPUT pixels (values 0-255). */
+export async function ageAndGender(crop: Float32Array): Promise<{ age: number; male: number }> {
+  const net = await getAgeGenderNet();
+  const input = tf.tensor4d(crop, [1, AGE_GENDER_INPUT, AGE_GENDER_INPUT, 3]);
+  try {
+    const { age, gender } = await net.forward(input);
+    try {
+      const [years, probabilities] = await Promise.all([age.data(), gender.data()]);
+      return { age: years[0], male: probabilities[0] };
+    } finally {
+      tf.dispose([age, gender]);
+    }
+  } finally {
+    input.dispose();
+  }
 }
 
 /** Side of the square the landmark net sees; face-api pads a crop to a square and resizes it to this. */

@@ -1,7 +1,7 @@
 /**
  * One @vladmandic/human instance per worker, with every module this emulator uses: face detector,
- * mesh, iris, emotion and description (age/gender) for faces; centernet for objects; movenet for
- * body pose. Modules load on first use; each call enables only what it needs.
+ * mesh, iris, emotion and description (age/gender) for faces; movenet for body pose (centernet,
+ * from the same package, runs in centernet.ts). Modules load on first use; each call enables only what it needs.
  */
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -37,7 +37,8 @@ const baseConfig = {
     liveness: { enabled: false },
   },
   body: { enabled: false, modelPath: 'movenet-lightning.json', maxDetected: 1 },
-  object: { enabled: false, modelPath: 'centernet.json', maxDetected: 100, minConfidence: 0.1 },
+  // centernet runs in centernet.ts, at the image's own aspect ratio.
+  object: { enabled: false },
   hand: { enabled: false },
   gesture: { enabled: false },
   segmentation: { enabled: false },
@@ -71,7 +72,6 @@ export function exclusive<T>(run: () => Promise<T>): Promise<T> {
 export interface HumanModules {
   face?: boolean;
   body?: boolean;
-  object?: boolean;
 }
 
 /**
@@ -86,7 +86,6 @@ export async function detectWithHuman(rgb: { data: Uint8Array; width: number; he
       return await human.detect(tensor, {
         face: { ...baseConfig.face, ...face, enabled: Boolean(modules.face) },
         body: { ...baseConfig.body, enabled: Boolean(modules.body) },
-        object: { ...baseConfig.object, enabled: Boolean(modules.object) },
       });
     } finally {
       human.tf.dispose(tensor);

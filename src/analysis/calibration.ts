@@ -35,10 +35,11 @@ export function invertCurve(curve: Logistic, confidence: number): number {
 }
 
 /**
- * centernet (human's COCO detector) scores run 0.1-0.8. On the development photos the true main
- * objects scored 0.45-0.60 (cup 0.45, motorcycle 0.48, the cat as "dog" 0.47, person 0.60) and the
- * false ones at most 0.32 (a "clock" in the rocket's sky, a "cake" for handwriting 0.28). Raw 0.35
- * maps to 50, so MinConfidence 55 keeps scores >= 0.367: 0.45 -> 77, 0.60 -> 95, 0.32 -> 41.
+ * centernet (COCO detector, run at the image's aspect ratio: models/runtime/centernet.ts) scores
+ * run 0.1-0.8. On the development photos the true main objects scored 0.45-0.68 (cat 0.45, person
+ * 0.53-0.60, cup 0.55, motorcycle 0.65-0.68) and the false ones at most 0.30 (a "person" in the
+ * garage's clutter, "birds" in rotated text 0.28, "apples" in the Hubble field 0.26). Raw 0.35 maps
+ * to 50, so MinConfidence 55 keeps scores >= 0.367: 0.45 -> 77, 0.60 -> 95, 0.30 -> 35.
  */
 export const OBJECT_CURVE: Logistic = { midpoint: 0.35, slope: 12 };
 

@@ -121,13 +121,13 @@ registerHandler(
             transfer,
           )
         : Promise.resolve<ObjectsResult>({ objects: [] });
-    // Centernet is the longest task: OCR follows the faces, so it runs on the worker that frees
-    // first instead of queueing behind the objects.
-    const facesAndText =
-      general && builtIn
-        ? labelFaces(rgb, ctx).then(async (faces) => ({ faces, text: await textOf(rgb, ctx) }))
-        : Promise.resolve({ faces: [] as FaceEvidence[], text: [] as TextEvidence[] });
-    const [found, { faces, text }] = await Promise.all([objectsTask, facesAndText]);
+    // Three tasks for two workers: the pool hands the third (OCR) to whichever worker frees first.
+    const labelEvidence = general && builtIn;
+    const [found, faces, text] = await Promise.all([
+      objectsTask,
+      labelEvidence ? labelFaces(rgb, ctx) : Promise.resolve([]),
+      labelEvidence ? textOf(rgb, ctx) : Promise.resolve([]),
+    ]);
 
     const output: DetectLabelsResponse = {
       Labels: general

@@ -1,6 +1,7 @@
 /**
- * The image models in this process (no server): nsfwjs's calibration on photos that make it fire,
- * its weight cache, and PPE on the astronaut with a face mask or hard hat drawn on. The fixture
+ * The image models in this process (no server): centernet run at the image's aspect ratio against
+ * human's own way of running it, nsfwjs's calibration on photos that make it fire, its weight
+ * cache, and PPE on the astronaut with a face mask or hard hat drawn on. The fixture
  * photos themselves go through the server in contract-tests/vision.test.ts.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -9,7 +10,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { contentTypes, moderationLabels } from '../../src/analysis/moderation';
+import { detectCenternet, inputSize } from '../../models/runtime/centernet';
+import { getHuman } from '../../models/runtime/human';
 import { classifyNsfw, decodedNsfwModel, NSFW_INPUT_SIZE } from '../../models/runtime/nsfw';
+import { tf } from '../../models/runtime/tfjs';
 import { overlay, ppe } from '../../scripts/measure-ppe';
 
 const fixture = (name: string) => new URL(`../../fixtures/images/${name}`, import.meta.url).pathname;
@@ -20,6 +24,32 @@ async function rgbOf(file: string, size?: number) {
   const { data, info } = await s.raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
+
+describe('centernet', () => {
+  it('keeps the aspect ratio, long side 512, sides multiples of 32', () => {
+    expect(inputSize(640, 480)).toEqual({ width: 512, height: 384 });
+    expect(inputSize(480, 640)).toEqual({ width: 384, height: 512 });
+    expect(inputSize(1000, 1000)).toEqual({ width: 512, height: 512 });
+    expect(inputSize(10000, 80)).toEqual({ width: 512, height: 64 });
+  });
+
+  it('decodes as the graph itself does: on a square image it finds what human finds', async () => {
+    const rgb = await rgbOf(fixture('astronaut.png'), 512);
+    const human = await getHuman();
+    const tensor = human.tf.tensor3d(rgb.data, [512, 512, 3], 'int32');
+    const theirs = await human.detect(tensor, { face: { enabled: false }, object: { enabled: true, modelPath: 'centernet.json', maxDetected: 100, minConfidence: 0.1 } });
+    human.tf.dispose(tensor);
+    const expected = (theirs.object as { label: string; score: number; box: number[] }[]).map((o) => ({ label: o.label, score: o.score, box: o.box }));
+    const ours = await detectCenternet(rgb);
+    // Once loaded, a call leaves no tensor behind.
+    const tensors = tf.memory().numTensors;
+    await detectCenternet(rgb);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(ours.map((o) => [o.label, o.score])).toEqual(expected.map((o) => [o.label, o.score]));
+    ours.forEach((o, i) => o.box.forEach((v, k) => expect(Math.abs(v - expected[i].box[k])).toBeLessThanOrEqual(1)));
+  });
+});
 
 describe('nsfwjs', () => {
   const cache = mkdtempSync(join(tmpdir(), 'nsfw-cache-'));
