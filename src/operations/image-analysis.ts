@@ -58,10 +58,11 @@ async function moduleFaces(image: LoadedImage, ctx: RequestContext): Promise<Fac
 }
 
 /**
- * Faces for labels: human's face pipeline (the same detector, mesh, emotion and age/gender nets the
- * faces module uses) in one worker call, without the faces module's padded second search of images
- * where no face was found. That search is right for DetectFaces' tight crops but costs DetectLabels
- * 400 ms on every photo without people (measured on the 640x480 motorcycle: 415 ms against 161 ms).
+ * Faces for labels: human's face pipeline (the detector, mesh and emotion net the faces module
+ * uses) with face-api's age/gender net, in one worker call, without the faces module's padded
+ * second search of images where no face was found. That search is right for DetectFaces' tight
+ * crops but costs DetectLabels 400 ms on every photo without people (measured on the 640x480
+ * motorcycle: 415 ms against 161 ms).
  */
 async function labelFaces(rgb: RgbImage, ctx: RequestContext): Promise<FaceEvidence[]> {
   const { payload, transfer } = payloadOf(rgb);
@@ -141,7 +142,7 @@ registerHandler(
     if (properties && found.properties) output.ImageProperties = found.properties;
     return output;
   },
-  'COCO-80 objects (human centernet) with v3 names, parents, aliases, categories and instances; Person, Face, Portrait, age/gender and People/Crowd labels from faces and persons; Text from OCR; ImageProperties from pixel statistics. No scene classifier: scene labels (Outdoors, Nature, ...) are not produced.',
+  "COCO-80 objects (human's centernet, run at the image's aspect ratio) with v3 names, parents, aliases, categories and instances; Person, Face, Portrait and People/Crowd labels from faces and persons, age/gender labels from face-api's age/gender net; Text from OCR; ImageProperties from pixel statistics. No scene classifier: scene labels (Outdoors, Nature, ...) are not produced.",
 );
 
 /**
