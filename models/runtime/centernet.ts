@@ -7,12 +7,11 @@
  * and box sizes are decoded here as the graph's own decoder does (3x3 peak test, top 100, box =
  * centre -+ distances), then class-agnostic NMS as human applies it.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { cocoClassNames } from '../../src/analysis/taxonomy';
-import { initTfjs, packageDir, require, tf } from './tfjs';
+import { fileHandler, initTfjs, packageDir, require, tf, type ModelJson } from './tfjs';
 
 const { loadGraphModel } = require('@tensorflow/tfjs-converter') as typeof import('@tensorflow/tfjs-converter');
 
@@ -57,18 +56,14 @@ export interface CenternetObject {
 
 interface GraphJson {
   modelTopology: { node: { name: string; op: string; attr?: Record<string, unknown> }[] };
-  weightsManifest: { paths: string[]; weights: TfCore.io.WeightsManifestEntry[] }[];
   signature: { inputs: Record<string, unknown> };
-  format?: string;
 }
 
 const dim = (...sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String(size) })) });
 
-/** Loads the shipped graph with a free image size and the upsampling sizes as int32 inputs. */
-async function load(): Promise<GraphModel> {
-  await initTfjs();
-  const dir = join(packageDir('@vladmandic/human'), 'models');
-  const json = JSON.parse(await readFile(join(dir, 'centernet.json'), 'utf8')) as GraphJson;
+/** Frees the image size and turns the upsampling sizes into int32 inputs. */
+function freeInputSize(model: ModelJson): void {
+  const json = model as ModelJson & GraphJson;
   const upsample = new Set<string>(UPSAMPLE_SIZES.map(([name]) => name));
   for (const node of json.modelTopology.node) {
     if (node.name === IMAGE_INPUT) node.attr = { ...node.attr, shape: { shape: dim(1, -1, -1, 3) } };
@@ -77,22 +72,16 @@ async function load(): Promise<GraphModel> {
       node.attr = { dtype: { type: 'DT_INT32' }, shape: { shape: dim(2) } };
     }
   }
+  // The replaced constants keep their (unused) weight entries, so the weight bytes still line up.
   json.signature.inputs = {
     [IMAGE_INPUT]: { name: IMAGE_INPUT, dtype: 'DT_FLOAT', tensorShape: dim(1, -1, -1, 3) },
     ...Object.fromEntries([...upsample].map((name) => [name, { name, dtype: 'DT_INT32', tensorShape: dim(2) }])),
   };
-  // The replaced constants keep their (unused) entries, so the weight bytes still line up.
-  const weights = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(join(dir, p))));
-  const data = Buffer.concat(weights);
-  return loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology as TfCore.io.ModelArtifacts['modelTopology'],
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
-      signature: json.signature as TfCore.io.ModelArtifacts['signature'],
-      format: json.format,
-    }),
-  );
+}
+
+async function load(): Promise<GraphModel> {
+  await initTfjs();
+  return loadGraphModel(fileHandler(join(packageDir('@vladmandic/human'), 'models', 'centernet.json'), freeInputSize));
 }
 
 let model: Promise<GraphModel> | undefined;

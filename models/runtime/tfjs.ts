@@ -27,20 +27,27 @@ interface WeightsManifestEntry {
   weights: TfCore.io.WeightsManifestEntry[];
 }
 
-/** Loads a tfjs model.json and its weight shards from disk (tfjs-core only knows http). */
-function fileHandler(path: string): TfCore.io.IOHandler {
+/** A model.json as tfjs-converter writes it. */
+export interface ModelJson {
+  modelTopology?: unknown;
+  weightsManifest: WeightsManifestEntry[];
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string;
+  signature?: unknown;
+  userDefinedMetadata?: Record<string, object>;
+  modelInitializer?: unknown;
+}
+
+/**
+ * Loads a tfjs model.json and its weight shards from disk (tfjs-core only knows http); `edit` may
+ * change the parsed model.json first.
+ */
+export function fileHandler(path: string, edit?: (json: ModelJson) => void): TfCore.io.IOHandler {
   return {
     load: async () => {
-      const json = JSON.parse(await readFile(path, 'utf8')) as {
-        modelTopology?: unknown;
-        weightsManifest: WeightsManifestEntry[];
-        format?: string;
-        generatedBy?: string;
-        convertedBy?: string;
-        signature?: unknown;
-        userDefinedMetadata?: Record<string, object>;
-        modelInitializer?: unknown;
-      };
+      const json = JSON.parse(await readFile(path, 'utf8')) as ModelJson;
+      edit?.(json);
       const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
       const shards = await Promise.all(json.weightsManifest.flatMap((group) => group.paths).map((p) => readFile(join(dirname(path), p))));
       const weightData = Buffer.concat(shards);
