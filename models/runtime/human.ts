@@ -1,7 +1,8 @@
 /**
  * One @vladmandic/human instance per worker, with every module this emulator uses: face detector,
- * mesh, iris, emotion and description (age/gender) for faces; movenet for body pose (centernet,
- * from the same package, runs in centernet.ts). Modules load on first use; each call enables only what it needs.
+ * mesh, iris, emotion and description (age/gender) for faces; movenet for body pose. (centernet,
+ * from the same package, runs in centernet.ts.) Modules load on first use; each call enables only
+ * what it needs.
  */
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
