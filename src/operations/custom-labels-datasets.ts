@@ -31,12 +31,12 @@ import {
   setDatasetStatus,
   writeEntries,
   type DatasetRow,
-  type Scope,
   type WorkContext,
 } from './custom-labels-store';
 import { decodePageToken, encodePageToken } from './pagination';
 import { registerHandler } from './registry';
 import { deleteAllTags, writeTags } from './tags';
+import type { Scope } from '../store/database';
 
 /** Custom Labels quotas (developer guide, "Guidelines and quotas"): manifest size and JSON lines. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024 * 1024;

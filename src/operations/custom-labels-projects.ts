@@ -21,9 +21,8 @@ import {
   requireProject,
   type DatasetRow,
   type ProjectRow,
-  type Scope,
 } from './custom-labels-store';
-import type { Db } from '../store/database';
+import type { Db, Scope } from '../store/database';
 import { decodePageToken, encodePageToken } from './pagination';
 import { registerHandler } from './registry';
 import { deleteAllTags, registerTaggable, writeTags } from './tags';

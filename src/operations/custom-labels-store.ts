@@ -15,7 +15,7 @@ import { errors } from '../api/errors';
 import type { DatasetStatus, DatasetStatusMessageCode, DatasetType, ProjectVersionStatus } from '../api/generated/types';
 import type { DatasetEntry } from '../analysis/custom-labels';
 import { deserializeModel, type LinearModel } from '../analysis/custom-labels-train';
-import { defineTable, onReset, type Db } from '../store/database';
+import { defineTable, onReset, type Db, type Scope } from '../store/database';
 import { arn, type RequestContext } from './context';
 
 defineTable(
@@ -55,12 +55,6 @@ defineTable(
      revision TEXT NOT NULL, document TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
      PRIMARY KEY (account, region, project, name))`,
 );
-
-/** Where a Custom Labels resource lives. */
-export interface Scope {
-  account: string;
-  region: string;
-}
 
 /** What background work (dataset import, training, start) needs: the request's services and scope. */
 export type WorkContext = Pick<RequestContext, 'config' | 'db' | 'ids' | 'inference' | 'account' | 'region'>;

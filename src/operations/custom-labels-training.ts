@@ -33,11 +33,11 @@ import {
   updateVersion,
   versionArn,
   versionSnapshot,
-  type Scope,
   type VersionDetails,
   type VersionRow,
   type WorkContext,
 } from './custom-labels-store';
+import type { Scope } from '../store/database';
 
 /** Runs of one training (first run plus resumes after restarts) before it is failed instead. */
 const MAX_ATTEMPTS = 3;

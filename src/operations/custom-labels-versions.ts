@@ -32,7 +32,6 @@ import {
   updateVersion,
   versionArn,
   versionModelBlob,
-  type Scope,
   type VersionDetails,
   type VersionRow,
   type WorkContext,
@@ -42,6 +41,7 @@ import { scoreOne } from '../analysis/custom-labels-train';
 import { decodePageToken, encodePageToken } from './pagination';
 import { registerHandler } from './registry';
 import { deleteAllTags, writeTags } from './tags';
+import type { Scope } from '../store/database';
 
 registerModel(CUSTOM_LABELS_MODEL, 'nsfwjs', 'image embedding for Custom Labels training and DetectCustomLabels (MobileNetV2 backbone)');
 

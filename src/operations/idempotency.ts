@@ -6,8 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { errors } from '../api/errors';
-import { defineTable, type Db } from '../store/database';
-import type { Scope } from '../store/face-store';
+import { defineTable, type Db, type Scope } from '../store/database';
 
 /** How long a token is remembered: AWS documents 7 days for ClientRequestToken (DG api-video.md). */
 export const TOKEN_TTL_MS = 7 * 24 * 3600 * 1000;

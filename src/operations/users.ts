@@ -25,7 +25,6 @@ import {
   setFaceUser,
   setUserStatus,
   type FaceRow,
-  type Scope,
 } from '../store/face-store';
 import { requireCollection } from './collections';
 import type { RequestContext } from './context';
@@ -35,6 +34,7 @@ import { indexFor, largestFirst, vectorOf } from './faces';
 import { idempotent } from './idempotency';
 import { decodePageToken, encodePageToken } from './pagination';
 import { registerHandler } from './registry';
+import type { Scope } from '../store/database';
 
 /** AssociateFaces' UserMatchThreshold when absent (AWS-BEHAVIOUR §5). */
 export const DEFAULT_ASSOCIATE_THRESHOLD = 75;

@@ -12,6 +12,12 @@ import { join } from 'node:path';
 
 export type Db = Database.Database;
 
+/** Where a stored resource lives: every table is keyed by the request's account and region first. */
+export interface Scope {
+  account: string;
+  region: string;
+}
+
 const schemas: { table: string; sql: string }[] = [];
 
 /** Registers a table (its CREATE statement must use IF NOT EXISTS); created when the database opens. */

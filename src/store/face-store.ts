@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BoundingBox, Face } from '../api/generated/types';
-import { defineTable, onReset, type Db } from './database';
+import { defineTable, onReset, type Db, type Scope } from './database';
 import { removeIndexFiles, VectorIndex, type VectorIndexOptions } from './vector-index';
 
 defineTable(
@@ -34,11 +34,6 @@ defineTable(
      internal_id TEXT NOT NULL, user_status TEXT NOT NULL, created_ms INTEGER NOT NULL,
      PRIMARY KEY (account, region, collection, user_id))`,
 );
-
-export interface Scope {
-  account: string;
-  region: string;
-}
 
 export interface FaceRow {
   label: number;

@@ -18,7 +18,8 @@ import { s3ObjectToFile, type LocalObject, type MediaContext } from '../media/s3
 import { MAX_VIDEO_BYTES } from '../media/video';
 import type { Services } from '../operations/context';
 import { acceptsVideo, feedSession, sessionResults, StreamFeedError, type FeedReport, type SessionResults } from './sessions';
-import { scopesWithName, settle, type Scope } from './store';
+import { scopesWithName, settle } from './store';
+import type { Scope } from '../store/database';
 
 export { StreamFeedError } from './sessions';
 

@@ -31,7 +31,7 @@ import type { VideoInfo } from '../media/probe';
 import { S3WriteError, writeS3Object } from '../media/s3';
 import type { RequestContext, Services } from '../operations/context';
 import { listTags } from '../operations/tags';
-import { onReset } from '../store/database';
+import { onReset, type Scope } from '../store/database';
 import { log } from '../log';
 import { DEFAULT_HOME_MIN_CONFIDENCE, frameJpegs, homeFrame, searchFrame, type HomeDetection } from './analysis';
 import { KinesisSender, type DeliveryCounts } from './kinesis';
@@ -52,7 +52,7 @@ import {
   type LabelEvent,
   type StreamPosition,
 } from './records';
-import { onSettle, readRow, saveSession, setStatus, toProcessor, type Processor, type Scope, type SessionState } from './store';
+import { onSettle, readRow, saveSession, setStatus, toProcessor, type Processor, type SessionState } from './store';
 
 /** Frames analysed per second of video. */
 export const FACE_SEARCH_FPS = 1;

@@ -16,7 +16,7 @@ import type {
   StreamProcessorSettings,
   StreamProcessorStatus,
 } from '../api/generated/types';
-import { defineTable, type Db } from '../store/database';
+import { defineTable, type Db, type Scope } from '../store/database';
 
 export type ProcessorKind = 'FACE_SEARCH' | 'CONNECTED_HOME';
 
@@ -100,11 +100,6 @@ export interface Processor {
   session?: SessionState;
   /** When a pending transition applies, if one does. */
   pending?: { status: StreamProcessorStatus; atMs: number };
-}
-
-export interface Scope {
-  account: string;
-  region: string;
 }
 
 const parse = <T>(text: string | null): T | undefined => (text === null ? undefined : (JSON.parse(text) as T));
