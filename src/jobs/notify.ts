@@ -8,6 +8,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { NotificationChannel, Video } from '../api/generated/types';
 import type { Config } from '../config';
 import { log } from '../log';
+import { sdkClient } from '../sdk-clients';
 
 export interface CompletionMessage {
   JobId: string;
@@ -31,22 +32,8 @@ export function completionMessage(m: { jobId: string; status: 'SUCCEEDED' | 'FAI
   return JSON.stringify(message);
 }
 
-const clients = new Map<string, SNSClient>();
-
 function snsClient(endpoint: string, region: string): SNSClient {
-  const key = `${endpoint} ${region}`;
-  let client = clients.get(key);
-  if (!client) {
-    client = new SNSClient({
-      endpoint,
-      region,
-      // A local SNS accepts any key; use the environment's when set, so a real endpoint works too.
-      ...(process.env.AWS_ACCESS_KEY_ID ? {} : { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
-      maxAttempts: 3,
-    });
-    clients.set(key, client);
-  }
-  return client;
+  return sdkClient('sns', endpoint, region, (base) => new SNSClient({ ...base, maxAttempts: 3 }));
 }
 
 /** arn:aws:sns:<region>:<account>:<name> → region (the topic's, not the job's). */

@@ -17,6 +17,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import { errors, RekognitionError } from '../api/errors';
 import type { S3Object } from '../api/generated/types';
 import type { Config } from '../config';
+import { sdkClient } from '../sdk-clients';
 
 /** What reading media needs from a request: where S3 objects live and the caller's region. */
 export interface MediaContext {
@@ -257,34 +258,16 @@ async function writeInDir(dir: string, bucket: string, key: string, body: Buffer
 
 // ---- endpoint source ----
 
-const clients = new Map<string, S3Client>();
-
-/** Credentials from the environment, else dummy ones: local S3 servers rarely check them. */
-function envCredentials() {
-  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = process.env;
-  if (AWS_ACCESS_KEY_ID && AWS_SECRET_ACCESS_KEY) {
-    return { accessKeyId: AWS_ACCESS_KEY_ID, secretAccessKey: AWS_SECRET_ACCESS_KEY, sessionToken: AWS_SESSION_TOKEN || undefined };
-  }
-  return { accessKeyId: 'test', secretAccessKey: 'test' };
-}
-
 function clientFor(endpoint: string, region: string): S3Client {
-  const credentials = envCredentials();
-  const cacheKey = JSON.stringify([endpoint, region, credentials]);
-  let client = clients.get(cacheKey);
-  if (!client) {
-    client = new S3Client({
-      endpoint,
-      region,
-      credentials,
+  return sdkClient('s3', endpoint, region, (base) =>
+    new S3Client({
+      ...base,
       forcePathStyle: true,
       // Checksums only when required: many S3-compatible servers do not know the newer ones.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-    clients.set(cacheKey, client);
-  }
-  return client;
+    }),
+  );
 }
 
 /** HeadObject for the size, then GetObject for the body: nothing is downloaded for an object that is too large. */

@@ -17,6 +17,7 @@ import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config';
 import { log } from '../log';
+import { sdkClient } from '../sdk-clients';
 
 export interface KinesisTarget {
   /** arn:aws:kinesis:<region>:<account>:stream/<name> */
@@ -30,23 +31,8 @@ export interface DeliveryCounts {
   lastError?: string;
 }
 
-const clients = new Map<string, KinesisClient>();
-
 function clientFor(endpoint: string, region: string): KinesisClient {
-  const key = `${endpoint} ${region}`;
-  let client = clients.get(key);
-  if (!client) {
-    client = new KinesisClient({
-      endpoint,
-      region,
-      // A local Kinesis accepts any key; use the environment's when set, so a real endpoint works too.
-      ...(process.env.AWS_ACCESS_KEY_ID ? {} : { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
-      maxAttempts: 3,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000 }),
-    });
-    clients.set(key, client);
-  }
-  return client;
+  return sdkClient('kinesis', endpoint, region, (base) => new KinesisClient({ ...base, maxAttempts: 3, requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000 }) }));
 }
 
 /** The endpoint records go to, if any (server/cli.ts already falls back to AWS_ENDPOINT_URL_KINESIS). */
