@@ -10,12 +10,15 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { clearFaceCache } from '../src/analysis/faces';
-import { defaultConfig } from '../src/config';
+import { defaultConfig } from '../src/runtime/config';
 import '../src/operations/faces-detect';
 import '../src/operations/collections';
 import '../src/operations/faces';
 import { openDatabase } from '../src/store/database';
-import { IdGenerator } from '../src/store/ids';
+import { IdGenerator } from '../src/runtime/ids';
+import { systemClock } from '../src/runtime/clock';
+import { Logger } from '../src/runtime/logger';
+import { SdkClients } from '../src/runtime/sdk-clients';
 import { handlerFor } from '../src/operations/registry';
 import type { RequestContext } from '../src/operations/context';
 import type { OperationName } from '../src/api/generated/model';
@@ -84,7 +87,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await
 /** IndexFaces throughput over every photo of the face fixtures, two requests in flight (one per worker). */
 async function benchIndexFaces(pool: WorkerPool): Promise<void> {
   const photos = (JSON.parse(fixture('faces/ground-truth.json').toString()) as { images: { path: string }[] }).images.map((i) => fixture(i.path));
-  const services = { config: defaultConfig, db: openDatabase(), ids: new IdGenerator(), startedAt: new Date(), inference: pool };
+  const services = { config: defaultConfig, db: openDatabase(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: pool };
   const ctx = (operation: string): RequestContext => ({ ...services, region: 'us-east-1', account: '000000000000', requestId: 'bench', operation });
   await handlerFor('CreateCollection')!.handler({ CollectionId: 'bench' } as never, ctx('CreateCollection'));
   clearFaceCache();

@@ -10,7 +10,7 @@
 import * as faceAnalysis from '../src/analysis/faces';
 import { operations } from '../src/api/generated/model';
 import { serializeOutput } from '../src/api/serialize';
-import { defaultConfig } from '../src/config';
+import { defaultConfig } from '../src/runtime/config';
 import '../src/operations/collections';
 import type { RequestContext } from '../src/operations/context';
 import { searchFaces } from '../src/operations/face-search';
@@ -18,7 +18,10 @@ import '../src/operations/faces';
 import { handlerFor } from '../src/operations/registry';
 import { openDatabase } from '../src/store/database';
 import { collectionIndex, facesByLabel, faceFromRow, forgetIndexes, getFace, insertFace } from '../src/store/face-store';
-import { IdGenerator } from '../src/store/ids';
+import { IdGenerator } from '../src/runtime/ids';
+import { systemClock } from '../src/runtime/clock';
+import { Logger } from '../src/runtime/logger';
+import { SdkClients } from '../src/runtime/sdk-clients';
 import { FACE_VECTOR_DIMENSIONS as DIM, VectorIndex } from '../src/store/vector-index';
 import type { WorkerPool } from '../models/pool';
 import { photoOf, rng, unitVector } from '../test/faces/synthetic';
@@ -64,7 +67,7 @@ async function measure(size: number, distribution: SearchBenchResult['distributi
   const ctx: RequestContext = {
     config: { ...defaultConfig },
     db: openDatabase(),
-    ids: new IdGenerator(),
+    ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
     startedAt: new Date(),
     inference: undefined as unknown as WorkerPool,
     account: '000000000000',

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { defaultConfig } from '../src/config';
+import { defaultConfig } from '../src/runtime/config';
 import '../src/operations/text';
 import { handlerFor } from '../src/operations/registry';
 import type { RequestContext } from '../src/operations/context';

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { defaultConfig } from '../src/config';
+import { defaultConfig } from '../src/runtime/config';
 import '../src/operations/image-analysis';
 import { handlerFor } from '../src/operations/registry';
 import type { RequestContext } from '../src/operations/context';

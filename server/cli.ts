@@ -1,6 +1,6 @@
 /** Flags and their environment twins (REKOGNITION_LOCAL_<FLAG>), flags winning. */
 import { parseArgs } from 'node:util';
-import { defaultConfig, type Config, type Credential } from '../src/config';
+import { defaultConfig, type Config, type Credential } from '../src/emulator';
 
 export const usage = `rekognition-local: an offline Amazon Rekognition
 

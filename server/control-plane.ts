@@ -3,19 +3,18 @@
  * real Rekognition has none of it.
  */
 import express, { type Router } from 'express';
-import { checkOutput } from '../src/api/check-output';
-import { operations, type OperationName } from '../src/api/generated/model';
-import type { Services } from '../src/operations/context';
-import { resetDatabase } from '../src/store/database';
-import { modelStates } from '../models/registry';
-import { LivenessSubmissionError, submitLivenessMedia, type LivenessMedia } from '../src/operations/liveness';
-import { feedStreamProcessor, StreamFeedError, streamProcessorResults } from '../src/streams/feed';
-import type { PinSelector, PinStore } from './pins';
-import { log } from '../src/log';
+import { operations } from '../src/api/generated/model';
+import { ControlError, type Emulator, type LivenessMedia, type PinSelector } from '../src/emulator';
 import { version } from './version';
 
 function badRequest(res: express.Response, message: string): void {
   res.status(400).json({ error: message });
+}
+
+/** A refused request answers its own status; anything else was logged by the emulator and is a 500. */
+function failure(res: express.Response, what: string, err: unknown): void {
+  if (err instanceof ControlError) return void res.status(err.status).json({ error: err.message });
+  res.status(500).json({ error: `${what}: ${err instanceof Error ? err.message : String(err)}` });
 }
 
 function selectorFrom(body: Record<string, unknown>): PinSelector | string {
@@ -31,52 +30,43 @@ function selectorFrom(body: Record<string, unknown>): PinSelector | string {
   return `give either 'sha256' (of the image bytes) or 'bucket' and 'key' (of the S3 object)`;
 }
 
-export function controlPlane(services: Services, pins: PinStore): Router {
+export function controlPlane(emulator: Emulator): Router {
+  const { control } = emulator;
+  const { maxBodyBytes } = emulator.runtime.config;
   const router = express.Router();
-  router.use(express.json({ limit: services.config.maxBodyBytes }));
+  router.use(express.json({ limit: maxBodyBytes }));
 
   router.get('/health', (_req, res) => {
-    res.json({
-      status: 'ok',
-      version,
-      uptimeSeconds: Math.round((Date.now() - services.startedAt.getTime()) / 1000),
-      persistence: services.config.dataDir ? 'sqlite' : 'memory',
-      models: modelStates(),
-    });
+    res.json(control.health(version));
   });
 
   router.post('/reset', (_req, res) => {
-    resetDatabase(services.db);
-    const cleared = pins.delete();
-    res.json({ reset: true, pinsCleared: cleared });
+    res.json(control.reset());
   });
 
   router.post('/seed', (req, res) => {
     const seed = req.body?.seed;
     if (seed !== null && typeof seed !== 'string' && typeof seed !== 'number') return badRequest(res, `'seed' must be a string, a number or null`);
-    services.ids.setSeed(seed === null ? undefined : String(seed));
-    res.json({ seed: services.ids.seeded ?? null });
+    res.json(control.seed(seed === null ? undefined : String(seed)));
   });
 
-  router.get('/pins', (_req, res) => res.json({ pins: pins.list() }));
+  router.get('/pins', (_req, res) => res.json({ pins: control.pins.list() }));
 
   router.put('/pins', (req, res) => {
     const selector = selectorFrom(req.body ?? {});
     if (typeof selector === 'string') return badRequest(res, selector);
     const response = req.body.response;
     if (!response || typeof response !== 'object' || Array.isArray(response)) return badRequest(res, `'response' must be the operation's output as a JSON object`);
-    const outputShape = operations[selector.operation as OperationName].output;
-    const problems = outputShape ? checkOutput(response, outputShape) : [];
-    if (problems.length) return badRequest(res, `'response' does not fit ${selector.operation}'s output: ${problems.join('; ')}`);
-    pins.set({ ...selector, response });
+    const problem = control.pins.set({ ...selector, response });
+    if (problem) return badRequest(res, problem);
     res.json({ pinned: selector });
   });
 
   router.delete('/pins', (req, res) => {
-    if (!req.body || Object.keys(req.body).length === 0) return res.json({ deleted: pins.delete() });
+    if (!req.body || Object.keys(req.body).length === 0) return res.json({ deleted: control.pins.delete() });
     const selector = selectorFrom(req.body);
     if (typeof selector === 'string') return badRequest(res, selector);
-    res.json({ deleted: pins.delete(selector) });
+    res.json({ deleted: control.pins.delete(selector) });
   });
 
   // ---- Face Liveness: the selfie video or frames that AWS receives over its streaming API --------
@@ -84,17 +74,13 @@ export function controlPlane(services: Services, pins: PinStore): Router {
   // src/operations/liveness.ts; documented in docs/LIVENESS.md and the README's control-plane table.
   router.post(
     '/liveness/:sessionId',
-    express.raw({ type: ['video/*', 'image/*', 'application/octet-stream'], limit: services.config.maxBodyBytes }),
+    express.raw({ type: ['video/*', 'image/*', 'application/octet-stream'], limit: maxBodyBytes }),
     (req, res) => {
       const media = livenessMediaFrom(req);
       if (typeof media === 'string') return badRequest(res, media);
-      submitLivenessMedia(services, req.params.sessionId, media).then(
+      control.submitLivenessMedia(req.params.sessionId, media).then(
         (report) => res.json(report),
-        (err: unknown) => {
-          if (err instanceof LivenessSubmissionError) return res.status(err.status).json({ error: err.message });
-          log.error('liveness analysis failed', { sessionId: req.params.sessionId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-          res.status(500).json({ error: `the liveness analysis failed: ${err instanceof Error ? err.message : String(err)}` });
-        },
+        (err: unknown) => failure(res, 'the liveness analysis failed', err),
       );
     },
   );
@@ -102,19 +88,15 @@ export function controlPlane(services: Services, pins: PinStore): Router {
   // ---- Stream processors: video fed "as if it arrived on the Kinesis video stream", and what came out.
   // Kinesis Video Streams has no offline implementation; the processing lives in src/streams/
   // (feed.ts documents both routes); the README's control-plane table lists them.
-  const streamFailure = (res: express.Response, name: string, err: unknown) => {
-    if (err instanceof StreamFeedError) return res.status(err.status).json({ error: err.message });
-    log.error('stream processor feed failed', { name, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-    res.status(500).json({ error: `the stream processor could not analyse the video: ${err instanceof Error ? err.message : String(err)}` });
-  };
+  const streamFailure = (res: express.Response, err: unknown) => failure(res, 'the stream processor could not analyse the video', err);
   router.post('/stream-processors/:name/video', (req, res) => {
-    feedStreamProcessor(services, req.params.name, req.body).then((report) => res.json(report), (err: unknown) => streamFailure(res, req.params.name, err));
+    control.feedStreamProcessor(req.params.name, req.body).then((report) => res.json(report), (err: unknown) => streamFailure(res, err));
   });
   router.get('/stream-processors/:name/results', (req, res) => {
     try {
-      res.json(streamProcessorResults(services, req.params.name, req.query));
+      res.json(control.streamProcessorResults(req.params.name, req.query));
     } catch (err) {
-      streamFailure(res, req.params.name, err);
+      streamFailure(res, err);
     }
   });
 

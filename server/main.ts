@@ -1,19 +1,9 @@
-/** Entry point: `npm start` runs this. */
-import type { AddressInfo } from 'node:net';
-import '../src/operations/index';
-import { openDatabase } from '../src/store/database';
-import { IdGenerator } from '../src/store/ids';
-import type { Services } from '../src/operations/context';
-import { WorkerPool } from '../models/pool';
-import { startVideoJobs } from '../src/jobs/handlers';
-import { startMediaAnalysisJobs } from '../src/operations/media-analysis';
-import { startCelebrityGallery } from '../src/operations/celebrities';
-import { flushIndexes } from '../src/store/face-store';
-import { createApp } from './app';
+/** Entry point: `npm start` runs this. Parses the command line, then serves one emulator over HTTP. */
+import { createEmulator } from '../src/emulator';
 import { parseConfig, usage } from './cli';
-import { log, setLogLevel } from '../src/log';
+import { serve } from './http';
 
-function main(): void {
+async function main(): Promise<void> {
   let config;
   try {
     config = parseConfig(process.argv.slice(2));
@@ -25,48 +15,21 @@ function main(): void {
     process.stdout.write(usage);
     return;
   }
-  setLogLevel(config.logLevel);
 
-  const services: Services = {
-    config,
-    db: openDatabase(config.dataDir),
-    ids: new IdGenerator(),
-    startedAt: new Date(),
-    inference: new WorkerPool(),
-  };
-  const server = createApp(services).listen(config.port, config.host, () => {
-    const { port } = server.address() as AddressInfo;
-    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    process.stdout.write(`rekognition-local ready on http://${shownHost}:${port}\n`);
-    log.info('state', { persistence: config.dataDir ?? 'memory', s3: config.s3Dir ?? config.s3Endpoint ?? 'none' });
-    // Video jobs a previous run left IN_PROGRESS run again (or fail) once requests are served.
-    startVideoJobs(services);
-    startMediaAnalysisJobs(services);
-    // The celebrity gallery's photos are embedded in the background; RecognizeCelebrities waits for it.
-    startCelebrityGallery(services);
-    // Face models load in every worker in the background, so the first face request does not wait.
-    services.inference.broadcast('faces.warmup', {}).catch((err: Error) => log.warn('face models failed to load', { error: err.message }));
-    services.inference.broadcast('vision.warmup', {}).catch((err: Error) => log.warn('image models failed to load', { error: err.message }));
-  });
-  server.keepAliveTimeout = 65_000;
+  const emulator = createEmulator(config);
+  const server = await serve(emulator, { port: config.port, host: config.host });
+  process.stdout.write(`rekognition-local ready on ${server.endpoint}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${signal}: shutting down`);
-    server.close(() => {
-      void services.inference.close().finally(() => {
-        flushIndexes();
-        services.db.close();
-        process.exit(0);
-      });
-    });
-    server.closeAllConnections();
+    emulator.runtime.log.info(`${signal}: shutting down`);
     setTimeout(() => process.exit(0), 5000).unref();
+    void server.close().finally(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-main();
+void main();

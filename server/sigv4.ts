@@ -8,7 +8,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { timingSafeEqual } from 'node:crypto';
 import { errors } from '../src/api/errors';
-import type { Config } from '../src/config';
+import type { Config } from '../src/emulator';
 
 export interface ParsedAuthorization {
   accessKeyId: string;

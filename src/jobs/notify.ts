@@ -6,9 +6,8 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { NotificationChannel, Video } from '../api/generated/types';
-import type { Config } from '../config';
-import { log } from '../log';
-import { sdkClient } from '../sdk-clients';
+import type { Runtime } from '../runtime/context';
+import type { SdkClients } from '../runtime/sdk-clients';
 
 export interface CompletionMessage {
   JobId: string;
@@ -32,8 +31,8 @@ export function completionMessage(m: { jobId: string; status: 'SUCCEEDED' | 'FAI
   return JSON.stringify(message);
 }
 
-function snsClient(endpoint: string, region: string): SNSClient {
-  return sdkClient('sns', endpoint, region, (base) => new SNSClient({ ...base, maxAttempts: 3 }));
+function snsClient(clients: SdkClients, endpoint: string, region: string): SNSClient {
+  return clients.get('sns', endpoint, region, (base) => new SNSClient({ ...base, maxAttempts: 3 }));
 }
 
 /** arn:aws:sns:<region>:<account>:<name> → region (the topic's, not the job's). */
@@ -41,11 +40,12 @@ function topicRegion(arn: string, fallback: string): string {
   return arn.split(':')[3] || fallback;
 }
 
-export type NotifyConfig = Pick<Config, 'snsEndpoint' | 'notifyUrl'>;
+/** What delivering needs from the runtime. */
+export type NotifyRuntime = Pick<Runtime, 'config' | 'clients' | 'log'>;
 
 /** `subject` sets the SNS Subject (stream processor events have one; job completions do not). */
 export async function deliverCompletion(
-  config: NotifyConfig,
+  { config, clients, log }: NotifyRuntime,
   channel: Pick<NotificationChannel, 'SNSTopicArn'> | undefined,
   message: string,
   region: string,
@@ -59,7 +59,7 @@ export async function deliverCompletion(
     } else {
       const topic = channel.SNSTopicArn;
       deliveries.push(
-        snsClient(endpoint, topicRegion(topic, region))
+        snsClient(clients, endpoint, topicRegion(topic, region))
           .send(new PublishCommand({ TopicArn: topic, Message: message, Subject: subject }))
           .then(
             () => log.debug('completion published to SNS', { topic }),

@@ -74,7 +74,7 @@ export class VideoJobQueue {
     const known = replay();
     if (known) return known;
 
-    const local = await loadVideoObject((input as { Video?: Video }).Video, { config: ctx.config, region: ctx.region });
+    const local = await loadVideoObject((input as { Video?: Video }).Video, { config: ctx.config, clients: ctx.clients, region: ctx.region });
     try {
       analyzer.check?.(input, ctx);
       // Checked again after the await: a concurrent Start may have taken the token or a slot.
@@ -185,7 +185,7 @@ export class VideoJobQueue {
       const started = performance.now();
       const ctx: RequestContext = { ...this.services, account: job.account, region: job.region, requestId: job.jobId, operation: job.api };
       try {
-        local ??= await loadVideoObject(requestParts(job).video, { config: this.services.config, region: job.region });
+        local ??= await loadVideoObject(requestParts(job).video, { config: this.services.config, clients: this.services.clients, region: job.region });
         const info = await probeVideo(local.path);
         this.store.setMetadata(key, info.metadata, info.audio);
         const jobCtx: JobContext = { ...ctx, jobId: job.jobId, file: local.path, info, signal: controller.signal };
@@ -213,7 +213,7 @@ export class VideoJobQueue {
   private async notify(job: JobRecord, status: 'SUCCEEDED' | 'FAILED'): Promise<void> {
     const { video, jobTag, channel } = requestParts(job);
     const message = completionMessage({ jobId: job.jobId, status, api: job.api, jobTag, timestamp: Date.now(), video });
-    await deliverCompletion(this.services.config, channel, message, job.region);
+    await deliverCompletion(this.services, channel, message, job.region);
   }
 }
 
@@ -234,9 +234,9 @@ const queues = new Map<Db, VideoJobQueue>();
 export function videoJobQueue(services: Services, analyzers: ReadonlyMap<string, VideoAnalyzer>): VideoJobQueue {
   let queue = queues.get(services.db);
   if (!queue) {
-    const { config, db, ids, startedAt, inference } = services;
+    const { inference } = services;
     // Jobs' inference waits behind synchronous requests' (models/pool.ts).
-    queue = new VideoJobQueue({ config, db, ids, startedAt, inference: inference.background() }, analyzers);
+    queue = new VideoJobQueue({ ...services, inference: inference.background() }, analyzers);
     queues.set(services.db, queue);
   }
   return queue;

@@ -16,13 +16,14 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { errors, RekognitionError } from '../api/errors';
 import type { S3Object } from '../api/generated/types';
-import type { Config } from '../config';
-import { sdkClient } from '../sdk-clients';
+import type { Config } from '../runtime/config';
+import type { SdkClients } from '../runtime/sdk-clients';
 
 /** What reading media needs from a request: where S3 objects live and the caller's region. */
 export interface MediaContext {
   config: Pick<Config, 's3Dir' | 's3Endpoint'>;
   region: string;
+  clients: SdkClients;
 }
 
 /** The largest object a caller accepts, and the error it gives for a larger one. */
@@ -70,7 +71,7 @@ export async function readS3Object(object: S3Object | undefined, ctx: MediaConte
     }
   }
   if (ctx.config.s3Endpoint) {
-    const body = await getFromEndpoint(ctx.config.s3Endpoint, ctx.region, where, limit);
+    const body = await getFromEndpoint(ctx, ctx.config.s3Endpoint, where, limit);
     try {
       return await collect(body, limit);
     } catch (err) {
@@ -93,7 +94,7 @@ export async function s3ObjectToFile(object: S3Object | undefined, ctx: MediaCon
     return { path: file.path, size: file.size, cleanup: async () => {} };
   }
   if (ctx.config.s3Endpoint) {
-    const body = await getFromEndpoint(ctx.config.s3Endpoint, ctx.region, where, limit);
+    const body = await getFromEndpoint(ctx, ctx.config.s3Endpoint, where, limit);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rekognition-local-s3-'));
     const cleanup = () => rm(dir, { recursive: true, force: true });
     // Keep the extension (a hint for ffprobe) but never use the key itself as a file name.
@@ -136,7 +137,7 @@ export async function writeS3Object(bucket: string, key: string, body: Buffer, c
   if (ctx.config.s3Dir) return writeInDir(ctx.config.s3Dir, bucket, key, body);
   if (ctx.config.s3Endpoint) {
     try {
-      await clientFor(ctx.config.s3Endpoint, ctx.region).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+      await clientFor(ctx.clients, ctx.config.s3Endpoint, ctx.region).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
     } catch (err) {
       throw new S3WriteError(`PutObject s3://${bucket}/${key} failed: ${(err as Error).name ?? 'error'}: ${(err as Error).message ?? String(err)}`);
     }
@@ -258,8 +259,8 @@ async function writeInDir(dir: string, bucket: string, key: string, body: Buffer
 
 // ---- endpoint source ----
 
-function clientFor(endpoint: string, region: string): S3Client {
-  return sdkClient('s3', endpoint, region, (base) =>
+function clientFor(clients: SdkClients, endpoint: string, region: string): S3Client {
+  return clients.get('s3', endpoint, region, (base) =>
     new S3Client({
       ...base,
       forcePathStyle: true,
@@ -271,8 +272,8 @@ function clientFor(endpoint: string, region: string): S3Client {
 }
 
 /** HeadObject for the size, then GetObject for the body: nothing is downloaded for an object that is too large. */
-async function getFromEndpoint(endpoint: string, region: string, where: Location, limit: SizeLimit): Promise<AsyncIterable<Uint8Array>> {
-  const client = clientFor(endpoint, region);
+async function getFromEndpoint(ctx: MediaContext, endpoint: string, where: Location, limit: SizeLimit): Promise<AsyncIterable<Uint8Array>> {
+  const client = clientFor(ctx.clients, endpoint, ctx.region);
   const params = { Bucket: where.bucket, Key: where.key, VersionId: where.version };
   let size: number | undefined;
   try {

@@ -117,7 +117,7 @@ let current: Gallery | undefined;
 async function embedGallery(entries: CelebrityEntry[], services: Services): Promise<GalleryIndex> {
   const index = new VectorIndex();
   const owner = new Map<number, CelebrityEntry>();
-  const media = { config: services.config, region: services.config.defaultRegion };
+  const media = { config: services.config, clients: services.clients, region: services.config.defaultRegion };
   for (const entry of entries) {
     for (const file of entry.images) {
       try {

@@ -1,25 +1,14 @@
 /** What a handler gets besides its input: who is asking, and the services it may use. */
 import type { Db } from '../store/database';
-import type { IdGenerator } from '../store/ids';
-import type { Config } from '../config';
+import type { Runtime, RequestContext as Request } from '../runtime/context';
 import type { WorkerPool } from '../../models/pool';
 
-export interface Services {
-  config: Config;
+export interface Services extends Runtime {
   db: Db;
-  ids: IdGenerator;
-  startedAt: Date;
   /** Model inference, off the event loop. */
   inference: WorkerPool;
 }
 
-export interface RequestContext extends Services {
-  account: string;
-  region: string;
-  requestId: string;
-  operation: string;
-}
+export interface RequestContext extends Services, Request {}
 
-export function arn(ctx: { account: string; region: string }, resource: string): string {
-  return `arn:aws:rekognition:${ctx.region}:${ctx.account}:${resource}`;
-}
+export { arn } from '../runtime/scope';

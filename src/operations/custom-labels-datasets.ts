@@ -60,10 +60,10 @@ export const DATASET_MESSAGES = {
 class ManifestError extends Error {}
 
 /** Reads and parses a manifest from S3; throws ManifestError for the terminal file and content errors. */
-export async function loadManifest(object: S3Object | undefined, ctx: Pick<WorkContext, 'config' | 'region'>): Promise<DatasetEntry[]> {
+export async function loadManifest(object: S3Object | undefined, ctx: Pick<WorkContext, 'config' | 'clients' | 'region'>): Promise<DatasetEntry[]> {
   let bytes: Buffer;
   try {
-    bytes = await readS3Object(object, { config: ctx.config, region: ctx.region }, { maxBytes: MAX_MANIFEST_BYTES, tooLarge: () => new RekognitionError('ManifestTooLarge', DATASET_MESSAGES.tooLarge) });
+    bytes = await readS3Object(object, { config: ctx.config, clients: ctx.clients, region: ctx.region }, { maxBytes: MAX_MANIFEST_BYTES, tooLarge: () => new RekognitionError('ManifestTooLarge', DATASET_MESSAGES.tooLarge) });
   } catch (err) {
     if (err instanceof RekognitionError && err.type === 'ManifestTooLarge') throw new ManifestError(DATASET_MESSAGES.tooLarge);
     throw new ManifestError(DATASET_MESSAGES.inaccessible);

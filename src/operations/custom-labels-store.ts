@@ -57,7 +57,7 @@ defineTable(
 );
 
 /** What background work (dataset import, training, start) needs: the request's services and scope. */
-export type WorkContext = Pick<RequestContext, 'config' | 'db' | 'ids' | 'inference' | 'account' | 'region'>;
+export type WorkContext = Pick<RequestContext, 'config' | 'clients' | 'log' | 'db' | 'ids' | 'inference' | 'account' | 'region'>;
 
 // ---- ARNs ----
 

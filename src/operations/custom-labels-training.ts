@@ -96,7 +96,7 @@ async function entryPixels(ctx: WorkContext, entry: DatasetEntry): Promise<Buffe
   const where = parseS3Uri(entry.sourceRef)!;
   let bytes: Buffer;
   try {
-    bytes = await readS3Object({ Bucket: where.bucket, Name: where.key }, { config: ctx.config, region: ctx.region }, {
+    bytes = await readS3Object({ Bucket: where.bucket, Name: where.key }, { config: ctx.config, clients: ctx.clients, region: ctx.region }, {
       maxBytes: TRAINING_IMAGE_LIMITS.maxBytes,
       tooLarge: () => errors.imageTooLarge('too large'),
     });
@@ -164,7 +164,7 @@ async function writeOutputs(ctx: WorkContext, details: VersionDetails, files: Re
   for (const [key, file] of Object.entries(files) as [keyof WrittenOutputs, { name: string; body: string }][]) {
     const objectKey = `${prefix}${file.name}`;
     try {
-      await writeS3Object(bucket, objectKey, Buffer.from(file.body, 'utf8'), { config: ctx.config, region: ctx.region }, 'application/json');
+      await writeS3Object(bucket, objectKey, Buffer.from(file.body, 'utf8'), { config: ctx.config, clients: ctx.clients, region: ctx.region }, 'application/json');
       out[key] = { Bucket: bucket, Name: objectKey };
     } catch (err) {
       log.debug('custom labels: output not written', { bucket, key: objectKey, error: (err as Error).message });

@@ -10,6 +10,7 @@
  * it's sent"). A session is single-use: media for a session that already has some is refused.
  * Analysis: src/analysis/liveness.ts. Documentation: docs/LIVENESS.md.
  */
+import { ControlError } from '../control/errors';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -180,14 +181,8 @@ registerHandler(
 // Media submission (the control plane's POST /_rekognition/liveness/<SessionId>)
 
 /** A refused submission: `status` is the control plane's HTTP status. */
-export class LivenessSubmissionError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LivenessSubmissionError';
-  }
+export class LivenessSubmissionError extends ControlError {
+  override name = 'LivenessSubmissionError';
 }
 
 export interface LivenessMedia {
@@ -236,7 +231,7 @@ async function decodeImages(frames: Buffer[], services: Services): Promise<Decod
   for (const [i, bytes] of frames.entries()) {
     try {
       // The control plane already bounded the body; the image limits are DetectFaces' (80 px minimum).
-      const image = await loadImage({ Bytes: bytes }, { config: services.config, region: services.config.defaultRegion }, { maxBytes: Infinity });
+      const image = await loadImage({ Bytes: bytes }, { config: services.config, clients: services.clients, region: services.config.defaultRegion }, { maxBytes: Infinity });
       decoded.push({ rgb: await fit(await image.rgb()) });
     } catch (err) {
       const why = err instanceof RekognitionError ? `${err.type}: ${err.message}` : (err as Error).message;
@@ -304,7 +299,7 @@ async function storeImages(
     const jpeg = await encodeJpeg(frames[index].rgb);
     if (!output) return { Bytes: jpeg.toString('base64'), BoundingBox: box };
     const key = livenessObjectKey(output.S3KeyPrefix, row.session_id, name);
-    await writeS3Object(output.S3Bucket, key, jpeg, { config: services.config, region: row.region }, 'image/jpeg');
+    await writeS3Object(output.S3Bucket, key, jpeg, { config: services.config, clients: services.clients, region: row.region }, 'image/jpeg');
     return { S3Object: { Bucket: output.S3Bucket, Name: key }, BoundingBox: box };
   };
   const reference = judgement.reference !== undefined ? await one(judgement.reference, 'reference.jpg') : undefined;

@@ -230,8 +230,8 @@ class MediaAnalysisRunner {
 
   /** Analyses every line and writes the output; undefined when stopped midway. */
   private async analyse(job: JobRow, signal: AbortSignal): Promise<{ resultsKey: string; summaryKey: string } | undefined> {
-    const { db, config } = this.services;
-    const media = { config, region: job.region };
+    const { db, config, clients } = this.services;
+    const media = { config, clients, region: job.region };
     const key = [job.account, job.region, job.job_id] as const;
     const input = JSON.parse(job.input) as { S3Object: S3Object };
     const operationsConfig = JSON.parse(job.operations_config) as MediaAnalysisOperationsConfig;
@@ -343,8 +343,8 @@ const runners = new Map<Db, MediaAnalysisRunner>();
 export function mediaAnalysisRunner(services: Services): MediaAnalysisRunner {
   let runner = runners.get(services.db);
   if (!runner) {
-    const { config, db, ids, startedAt, inference } = services;
-    runner = new MediaAnalysisRunner({ config, db, ids, startedAt, inference: inference.background() });
+    const { inference } = services;
+    runner = new MediaAnalysisRunner({ ...services, inference: inference.background() });
     runners.set(services.db, runner);
   }
   return runner;

@@ -44,7 +44,7 @@ function sourceOf(services: Services, body: Record<string, unknown>, region: str
     if (!isObject(s3) || typeof s3.Bucket !== 'string' || typeof s3.Name !== 'string' || (s3.Version !== undefined && typeof s3.Version !== 'string')) {
       throw new StreamFeedError(400, `'s3' must be {"Bucket": string, "Name": string, "Version"?: string}`);
     }
-    return { object: { Bucket: s3.Bucket, Name: s3.Name, Version: s3.Version as string | undefined }, media: { config: services.config, region } };
+    return { object: { Bucket: s3.Bucket, Name: s3.Name, Version: s3.Version as string | undefined }, media: { config: services.config, clients: services.clients, region } };
   }
   if (typeof path !== 'string') throw new StreamFeedError(400, `'path' must be a string: "<Bucket>/<Key>" under --s3-dir`);
   if (!services.config.s3Dir) throw new StreamFeedError(400, `'path' reads from --s3-dir, and rekognition-local was started without one`);
@@ -52,7 +52,7 @@ function sourceOf(services: Services, body: Record<string, unknown>, region: str
   const slash = trimmed.indexOf('/');
   if (slash <= 0 || slash === trimmed.length - 1) throw new StreamFeedError(400, `'path' must be "<Bucket>/<Key>" under --s3-dir`);
   // Only the folder source: a path is never fetched from an S3 endpoint.
-  return { object: { Bucket: trimmed.slice(0, slash), Name: trimmed.slice(slash + 1) }, media: { config: { s3Dir: services.config.s3Dir }, region } };
+  return { object: { Bucket: trimmed.slice(0, slash), Name: trimmed.slice(slash + 1) }, media: { config: { s3Dir: services.config.s3Dir }, clients: services.clients, region } };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -15,9 +15,9 @@ import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 // The Kinesis client speaks HTTP/2 by default (for SubscribeToShard); most Kinesis emulators speak
 // HTTP/1.1 only, so records go out through the HTTP/1.1 handler every AWS client installs with it.
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Config } from '../config';
-import { log } from '../log';
-import { sdkClient } from '../sdk-clients';
+import type { Config } from '../runtime/config';
+import type { Runtime } from '../runtime/context';
+import type { SdkClients } from '../runtime/sdk-clients';
 
 export interface KinesisTarget {
   /** arn:aws:kinesis:<region>:<account>:stream/<name> */
@@ -31,8 +31,8 @@ export interface DeliveryCounts {
   lastError?: string;
 }
 
-function clientFor(endpoint: string, region: string): KinesisClient {
-  return sdkClient('kinesis', endpoint, region, (base) => new KinesisClient({ ...base, maxAttempts: 3, requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000 }) }));
+function clientFor(clients: SdkClients, endpoint: string, region: string): KinesisClient {
+  return clients.get('kinesis', endpoint, region, (base) => new KinesisClient({ ...base, maxAttempts: 3, requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000 }) }));
 }
 
 /** The endpoint records go to, if any (server/cli.ts already falls back to AWS_ENDPOINT_URL_KINESIS). */
@@ -56,13 +56,13 @@ export class KinesisSender {
   private warned = false;
 
   constructor(
-    private readonly config: Pick<Config, 'kinesisEndpoint'>,
+    private readonly runtime: Pick<Runtime, 'config' | 'clients' | 'log'>,
     private readonly target: KinesisTarget,
   ) {}
 
   /** Whether records leave the process at all. */
   get endpoint(): string | undefined {
-    return kinesisEndpoint(this.config);
+    return kinesisEndpoint(this.runtime.config);
   }
 
   put(data: string): Promise<void> {
@@ -70,14 +70,14 @@ export class KinesisSender {
     if (!endpoint) {
       if (!this.warned) {
         this.warned = true;
-        log.warn('stream processor records kept in memory only: no Kinesis endpoint (set --kinesis-endpoint or AWS_ENDPOINT_URL_KINESIS)', { stream: this.target.streamArn });
+        this.runtime.log.warn('stream processor records kept in memory only: no Kinesis endpoint (set --kinesis-endpoint or AWS_ENDPOINT_URL_KINESIS)', { stream: this.target.streamArn });
       }
       return Promise.resolve();
     }
     const parsed = parseStreamArn(this.target.streamArn);
     const send = async () => {
       if (!parsed) throw new Error(`not a Kinesis data stream ARN: ${this.target.streamArn}`);
-      await clientFor(endpoint, parsed.region).send(new PutRecordCommand({ StreamName: parsed.name, PartitionKey: this.target.partitionKey, Data: Buffer.from(data, 'utf8') }));
+      await clientFor(this.runtime.clients, endpoint, parsed.region).send(new PutRecordCommand({ StreamName: parsed.name, PartitionKey: this.target.partitionKey, Data: Buffer.from(data, 'utf8') }));
     };
     this.chain = this.chain.then(send).then(
       () => {
@@ -86,7 +86,7 @@ export class KinesisSender {
       (err: Error) => {
         this.counts.failed++;
         this.counts.lastError = `${err.name ?? 'Error'}: ${err.message ?? String(err)}`;
-        log.warn('Kinesis PutRecord failed', { stream: this.target.streamArn, endpoint, error: this.counts.lastError });
+        this.runtime.log.warn('Kinesis PutRecord failed', { stream: this.target.streamArn, endpoint, error: this.counts.lastError });
       },
     );
     return this.chain;

@@ -24,6 +24,7 @@
  * but what a session had found does not (a connected-home session that ran out during the
  * restart stops without a summary).
  */
+import { ControlError } from '../control/errors';
 import { RekognitionError } from '../api/errors';
 import { deliverCompletion } from '../jobs/notify';
 import { readFrames, type Frame } from '../media/frames';
@@ -63,14 +64,8 @@ export const DEFAULT_MAX_DURATION_SECONDS = 10;
 export const MAX_KEPT_RECORDS = 10_000;
 
 /** A refused feed, with the HTTP status the control plane answers. */
-export class StreamFeedError extends Error {
+export class StreamFeedError extends ControlError {
   override name = 'StreamFeedError';
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface SessionResults {
@@ -161,7 +156,7 @@ function createLive(services: Services, processor: Processor, session: SessionSt
     detections: [],
     activeFeeds: 0,
   };
-  if (processor.kind === 'FACE_SEARCH' && processor.kdsArn) entry.kinesis = new KinesisSender(services.config, { streamArn: processor.kdsArn, partitionKey: processor.name });
+  if (processor.kind === 'FACE_SEARCH' && processor.kdsArn) entry.kinesis = new KinesisSender(services, { streamArn: processor.kdsArn, partitionKey: processor.name });
   if (processor.kind === 'CONNECTED_HOME' && session.deadlineMs !== undefined) {
     // A feed in progress when the time is up finishes first (its media may lie inside the window),
     // then ends the session itself.
@@ -250,7 +245,7 @@ export const streamProcessorArn = (scope: Scope, name: string) => `arn:aws:rekog
 async function putObject(services: Services, entry: Live, bucket: string, key: string, body: Buffer, contentType: string): Promise<string> {
   const uri = s3Uri(bucket, key);
   try {
-    await writeS3Object(bucket, key, body, { config: services.config, region: entry.scope.region }, contentType);
+    await writeS3Object(bucket, key, body, { config: services.config, clients: services.clients, region: entry.scope.region }, contentType);
     entry.results.s3Objects!.push(uri);
   } catch (err) {
     const message = err instanceof S3WriteError ? err.message : `${uri}: ${(err as Error).message}`;
@@ -262,7 +257,7 @@ async function putObject(services: Services, entry: Live, bucket: string, key: s
 
 async function publish(services: Services, entry: Live, message: Record<string, unknown>): Promise<void> {
   entry.results.notifications!.push({ Subject: CONNECTED_HOME_SUBJECT, Message: message });
-  await deliverCompletion(services.config, entry.processor.notificationChannel, JSON.stringify(message), entry.scope.region, CONNECTED_HOME_SUBJECT);
+  await deliverCompletion(services, entry.processor.notificationChannel, JSON.stringify(message), entry.scope.region, CONNECTED_HOME_SUBJECT);
 }
 
 async function firstDetection(services: Services, entry: Live, frame: Frame, detection: HomeDetection, position: StreamPosition, frameOffsetMillis: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RekognitionError } from '../../src/api/errors';
 import { decodePageToken, encodePageToken } from '../../src/operations/pagination';
-import { IdGenerator } from '../../src/store/ids';
+import { IdGenerator } from '../../src/runtime/ids';
 
 describe('IdGenerator', () => {
   it('makes AWS-shaped ids', () => {

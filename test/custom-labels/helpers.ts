@@ -6,11 +6,14 @@ import { operations, type OperationName } from '../../src/api/generated/model';
 import { RekognitionError } from '../../src/api/errors';
 import { serializeOutput } from '../../src/api/serialize';
 import { validateInput } from '../../src/api/validate';
-import { defaultConfig } from '../../src/config';
+import { defaultConfig } from '../../src/runtime/config';
 import type { RequestContext } from '../../src/operations/context';
 import { handlerFor } from '../../src/operations/registry';
 import { openDatabase } from '../../src/store/database';
-import { IdGenerator } from '../../src/store/ids';
+import { IdGenerator } from '../../src/runtime/ids';
+import { systemClock } from '../../src/runtime/clock';
+import { Logger } from '../../src/runtime/logger';
+import { SdkClients } from '../../src/runtime/sdk-clients';
 import type { WorkerPool } from '../../models/pool';
 import { EMBED_TASK, FIT_TASK, type FitPayload } from '../../models/tasks/custom-labels';
 import { trainLinear } from '../../src/analysis/custom-labels-train';
@@ -50,7 +53,7 @@ export function makeContext(options: { s3Dir?: string; dataDir?: string; inferen
   return {
     config: { ...defaultConfig, s3Dir: options.s3Dir, dataDir: options.dataDir },
     db: openDatabase(options.dataDir),
-    ids: new IdGenerator(),
+    ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
     startedAt: new Date(),
     inference: options.inference ?? (undefined as unknown as WorkerPool),
     account: options.account ?? '123456789012',

@@ -3,12 +3,13 @@
  * installed @vladmandic/face-api package (demo/sample1-6.jpg, MIT-licensed package; 22 women,
  * counted by eye). One worker pool for the file.
  */
+import { SdkClients } from '../../src/runtime/sdk-clients';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearFaceCache, detectFaces } from '../../src/analysis/faces';
 import { loadImage } from '../../src/media/image';
-import { defaultConfig } from '../../src/config';
+import { defaultConfig } from '../../src/runtime/config';
 import { WorkerPool } from '../../models/pool';
 import { packageDir } from '../../models/runtime/tfjs';
 
@@ -29,7 +30,7 @@ describe('group photos', () => {
     let women = 0;
     let total = 0;
     for (const [k, expected] of FACES_PER_PHOTO.entries()) {
-      const image = await loadImage({ Bytes: photo(k + 1) }, { config: defaultConfig, region: 'us-east-1' });
+      const image = await loadImage({ Bytes: photo(k + 1) }, { config: defaultConfig, clients: new SdkClients(), region: 'us-east-1' });
       const faces = await detectFaces(image, { inference: pool }, { attributes: ['GENDER'] });
       expect(faces, `sample${k + 1}.jpg`).toHaveLength(expected);
       const areas = faces.map((f) => f.detail.BoundingBox!.Width! * f.detail.BoundingBox!.Height!);

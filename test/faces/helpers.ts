@@ -8,18 +8,21 @@ import { operations, type OperationName } from '../../src/api/generated/model';
 import type { FaceDetail } from '../../src/api/generated/types';
 import { serializeOutput } from '../../src/api/serialize';
 import { validateInput } from '../../src/api/validate';
-import { defaultConfig } from '../../src/config';
+import { defaultConfig } from '../../src/runtime/config';
 import type { RequestContext } from '../../src/operations/context';
 import { handlerFor } from '../../src/operations/registry';
 import { openDatabase } from '../../src/store/database';
-import { IdGenerator } from '../../src/store/ids';
+import { IdGenerator } from '../../src/runtime/ids';
+import { systemClock } from '../../src/runtime/clock';
+import { Logger } from '../../src/runtime/logger';
+import { SdkClients } from '../../src/runtime/sdk-clients';
 import type { WorkerPool } from '../../models/pool';
 
 export function makeContext(options: { dataDir?: string; celebritiesDir?: string; account?: string } = {}): RequestContext {
   return {
     config: { ...defaultConfig, dataDir: options.dataDir, celebritiesDir: options.celebritiesDir },
     db: openDatabase(options.dataDir),
-    ids: new IdGenerator(),
+    ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
     startedAt: new Date(),
     // These tests replace the face analysis, so no inference runs.
     inference: undefined as unknown as WorkerPool,

@@ -11,13 +11,16 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RekognitionError } from '../../src/api/errors';
 import { serializeOutput } from '../../src/api/serialize';
-import { defaultConfig } from '../../src/config';
+import { defaultConfig } from '../../src/runtime/config';
 import type { RequestContext, Services } from '../../src/operations/context';
 import '../../src/operations/image-analysis';
 import { forgetMediaAnalysisRunner, mediaAnalysisRunner, outputKey, parseS3Uri, SUMMARY_LINE_KEY } from '../../src/operations/media-analysis';
 import { handlerFor } from '../../src/operations/registry';
 import { openDatabase } from '../../src/store/database';
-import { IdGenerator } from '../../src/store/ids';
+import { IdGenerator } from '../../src/runtime/ids';
+import { systemClock } from '../../src/runtime/clock';
+import { Logger } from '../../src/runtime/logger';
+import { SdkClients } from '../../src/runtime/sdk-clients';
 import { WorkerPool } from '../../models/pool';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'media-analysis-'));
@@ -55,7 +58,7 @@ put('manifests/one.jsonl', `{"source-ref": "s3://${IN}/photos/astronaut.png"}\n`
 const pool = new WorkerPool(1);
 const opened: Services[] = [];
 function makeServices(dataDir?: string): Services {
-  const services = { config: { ...defaultConfig, s3Dir }, db: openDatabase(dataDir), ids: new IdGenerator(), startedAt: new Date(), inference: pool };
+  const services = { config: { ...defaultConfig, s3Dir }, db: openDatabase(dataDir), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: pool };
   opened.push(services);
   return services;
 }

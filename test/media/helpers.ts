@@ -1,4 +1,5 @@
 /** Shared helpers for the media tests. */
+import { SdkClients } from '../../src/runtime/sdk-clients';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
@@ -8,7 +9,7 @@ import type { MediaContext } from '../../src/media/s3';
 export const fixturePath = (name: string) => fileURLToPath(new URL(`../../fixtures/images/${name}`, import.meta.url));
 export const fixture = (name: string) => readFileSync(fixturePath(name));
 
-export const mediaCtx = (config: MediaContext['config'], region = 'us-east-1'): MediaContext => ({ config, region });
+export const mediaCtx = (config: MediaContext['config'], region = 'us-east-1'): MediaContext => ({ config, clients: new SdkClients(), region });
 
 /** Awaits a promise that must fail with a RekognitionError of `type` (and `message`, when given). */
 export async function expectError(promise: Promise<unknown>, type: string, message?: string | RegExp): Promise<RekognitionError> {

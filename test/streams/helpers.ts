@@ -3,11 +3,14 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RekognitionError } from '../../src/api/errors';
 import type { OperationName } from '../../src/api/generated/model';
-import { defaultConfig, type Config } from '../../src/config';
+import { defaultConfig, type Config } from '../../src/runtime/config';
 import type { RequestContext, Services } from '../../src/operations/context';
 import { handlerFor } from '../../src/operations/registry';
 import { openDatabase } from '../../src/store/database';
-import { IdGenerator } from '../../src/store/ids';
+import { IdGenerator } from '../../src/runtime/ids';
+import { systemClock } from '../../src/runtime/clock';
+import { Logger } from '../../src/runtime/logger';
+import { SdkClients } from '../../src/runtime/sdk-clients';
 import { WorkerPool } from '../../models/pool';
 import '../../src/operations/tags';
 import '../../src/operations/collections';
@@ -18,7 +21,7 @@ export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
 
 export function makeServices(config: Partial<Config> = {}, inference = new WorkerPool()): { services: Services; ctx: RequestContext } {
-  const services: Services = { config: { ...defaultConfig, ...config }, db: openDatabase(config.dataDir), ids: new IdGenerator(), startedAt: new Date(), inference };
+  const services: Services = { config: { ...defaultConfig, ...config }, db: openDatabase(config.dataDir), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
   return { services, ctx: { ...services, account: ACCOUNT, region: REGION, requestId: 'test', operation: 'test' } };
 }
 

@@ -2,6 +2,7 @@
  * DetectText on real and rendered images against hand-written ground truth: word recall (a
  * ground-truth word counts when a detected WORD equals it, ignoring case, each detection used once).
  */
+import { SdkClients } from '../../src/runtime/sdk-clients';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +46,7 @@ describe('DetectText accuracy', () => {
   for (const name of cases) {
     it(`reads at least 90% of the words in ${name}`, async () => {
       const truth = JSON.parse(readFileSync(fixture(`${name}.json`), 'utf8')) as Truth;
-      const image = await loadImage({ Bytes: readFileSync(fixture(truth.file)) }, { config: {}, region: 'us-east-1' });
+      const image = await loadImage({ Bytes: readFileSync(fixture(truth.file)) }, { config: {}, clients: new SdkClients(), region: 'us-east-1' });
       const detections = await detectText(await image.rgb());
       const words = detections.filter((d) => d.Type === 'WORD').map((d) => d.DetectedText!);
       const expected = truth.lines.flatMap((l) => l.split(/\s+/));

@@ -7,7 +7,7 @@ import { operations } from '../../src/api/generated/model';
 import { RekognitionError } from '../../src/api/errors';
 import { serializeOutput } from '../../src/api/serialize';
 import { validateInput } from '../../src/api/validate';
-import { defaultConfig } from '../../src/config';
+import { defaultConfig } from '../../src/runtime/config';
 import type { RequestContext } from '../../src/operations/context';
 import { handlerFor } from '../../src/operations/registry';
 import '../../src/operations/text';

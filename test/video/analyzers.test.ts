@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RekognitionError } from '../../src/api/errors';
-import { defaultConfig } from '../../src/config';
+import { defaultConfig } from '../../src/runtime/config';
 import { forgetVideoJobQueue } from '../../src/jobs/queue';
 import { videoJobs } from '../../src/jobs/handlers';
 import type { RequestContext, Services } from '../../src/operations/context';
@@ -21,7 +21,10 @@ import '../../src/operations/video';
 import type { OperationName } from '../../src/api/generated/model';
 import { ffmpegPath } from '../../src/media/probe';
 import { openDatabase } from '../../src/store/database';
-import { IdGenerator } from '../../src/store/ids';
+import { IdGenerator } from '../../src/runtime/ids';
+import { systemClock } from '../../src/runtime/clock';
+import { Logger } from '../../src/runtime/logger';
+import { SdkClients } from '../../src/runtime/sdk-clients';
 import { WorkerPool } from '../../models/pool';
 import { fontFile, synthVideo } from './synth';
 
@@ -33,7 +36,7 @@ const CARD = { S3Object: { Bucket: 'vids', Name: 'card.mp4' } };
 
 const inference = new WorkerPool();
 const celebritiesDir = fileURLToPath(new URL('../../fixtures/celebrities', import.meta.url));
-const services: Services = { config: { ...defaultConfig, s3Dir, celebritiesDir }, db: openDatabase(), ids: new IdGenerator(), startedAt: new Date(), inference };
+const services: Services = { config: { ...defaultConfig, s3Dir, celebritiesDir }, db: openDatabase(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
 const ctx: RequestContext = { ...services, account: '123456789012', region: 'us-east-1', requestId: 'test', operation: 'test' };
 
 async function call(operation: OperationName, input: Record<string, unknown>): Promise<Record<string, unknown>> {

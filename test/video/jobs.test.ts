@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RekognitionError } from '../../src/api/errors';
 import { serializeOutput } from '../../src/api/serialize';
-import { defaultConfig, type Config } from '../../src/config';
+import { defaultConfig, type Config } from '../../src/runtime/config';
 import type { JobContext, VideoAnalyzer } from '../../src/jobs/analyzer';
 import { startVideoJobs, videoAnalyzers, videoJobs } from '../../src/jobs/handlers';
 import { forgetVideoJobQueue, VideoJobQueue } from '../../src/jobs/queue';
@@ -19,7 +19,10 @@ import type { RequestContext, Services } from '../../src/operations/context';
 import { handlerFor } from '../../src/operations/registry';
 import '../../src/operations/video';
 import { openDatabase } from '../../src/store/database';
-import { IdGenerator } from '../../src/store/ids';
+import { IdGenerator } from '../../src/runtime/ids';
+import { systemClock } from '../../src/runtime/clock';
+import { Logger } from '../../src/runtime/logger';
+import { SdkClients } from '../../src/runtime/sdk-clients';
 import { WorkerPool } from '../../models/pool';
 import { synthVideo } from './synth';
 
@@ -70,7 +73,7 @@ function makeServices(config: Partial<Config> = {}, dataDir?: string): Services 
   return {
     config: { ...defaultConfig, s3Dir, snsEndpoint: `${receiverUrl}/sns`, notifyUrl: `${receiverUrl}/hook`, dataDir, ...config },
     db: openDatabase(dataDir),
-    ids: new IdGenerator(),
+    ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
     startedAt: new Date(),
     // Segment detection needs no model, so the pool never starts a worker.
     inference: new WorkerPool(1),

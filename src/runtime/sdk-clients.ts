@@ -17,16 +17,19 @@ function environmentCredentials(): ClientBase['credentials'] {
   return { accessKeyId: 'test', secretAccessKey: 'test' };
 }
 
-const clients = new Map<string, unknown>();
+/** One emulator's clients, made on first use and kept. */
+export class SdkClients {
+  private readonly clients = new Map<string, unknown>();
 
-/** The cached client of `service` for this endpoint and region, made by `create` the first time. */
-export function sdkClient<T>(service: string, endpoint: string, region: string, create: (base: ClientBase) => T): T {
-  const base = { endpoint, region, credentials: environmentCredentials() };
-  const key = JSON.stringify([service, base]);
-  let client = clients.get(key) as T | undefined;
-  if (!client) {
-    client = create(base);
-    clients.set(key, client);
+  /** The client of `service` for this endpoint and region, made by `create` the first time. */
+  get<T>(service: string, endpoint: string, region: string, create: (base: ClientBase) => T): T {
+    const base = { endpoint, region, credentials: environmentCredentials() };
+    const key = JSON.stringify([service, base]);
+    let client = this.clients.get(key) as T | undefined;
+    if (!client) {
+      client = create(base);
+      this.clients.set(key, client);
+    }
+    return client;
   }
-  return client;
 }

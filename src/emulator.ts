@@ -1,0 +1,233 @@
+/**
+ * The composition root: createEmulator builds one emulator — runtime, stores, models client,
+ * providers — and exposes what the HTTP server (or a test, or a user's own test setup) needs:
+ * dispatch of API calls, the control plane, start and stop. Nothing here knows HTTP, and no state
+ * lives outside the object it returns, so two emulators can run in one process.
+ */
+import { checkOutput } from './api/check-output';
+import { errors, RekognitionError } from './api/errors';
+import { operations, targetPrefix, type OperationName } from './api/generated/model';
+import type { ApiProvider, Operation } from './api/handlers';
+import { serializeOutput } from './api/serialize';
+import { validateInput } from './api/validate';
+import { ControlError } from './control/errors';
+import { PinStore, type Pin, type PinSelector } from './control/pins';
+import { createRuntime, type Runtime } from './runtime/context';
+import { defaultConfig, type Config } from './runtime/config';
+import { describeError } from './runtime/logger';
+import { setLogLevel } from './log';
+import type { Scope } from './runtime/scope';
+import { WorkerPool } from '../models/pool';
+import { modelStates } from '../models/registry';
+import { handlerFor } from './operations/registry';
+import './operations/index';
+import type { Services } from './operations/context';
+import { openDatabase, resetDatabase } from './store/database';
+import { flushIndexes } from './store/face-store';
+import { startVideoJobs } from './jobs/handlers';
+import { forgetVideoJobQueue } from './jobs/queue';
+import { forgetMediaAnalysisRunner, startMediaAnalysisJobs } from './operations/media-analysis';
+import { startCelebrityGallery } from './operations/celebrities';
+import { submitLivenessMedia, type LivenessMedia, type LivenessReport } from './operations/liveness';
+import { feedStreamProcessor, streamProcessorResults } from './streams/feed';
+
+export { ControlError } from './control/errors';
+export type { Pin, PinSelector } from './control/pins';
+export type { LivenessMedia } from './operations/liveness';
+export { defaultConfig, type Config, type Credential } from './runtime/config';
+
+/** An answer on the wire: HTTP status, JSON text, and for errors the x-amzn-ErrorType. */
+export interface WireResponse {
+  status: number;
+  body: string;
+  errorType?: string;
+  requestId: string;
+}
+
+export interface HealthReport {
+  status: 'ok';
+  version: string;
+  uptimeSeconds: number;
+  persistence: 'sqlite' | 'memory';
+  models: ReturnType<typeof modelStates>;
+}
+
+export interface ControlPlane {
+  health(version: string): HealthReport;
+  /** Deletes all state of every account and region, and every pin. */
+  reset(): { reset: true; pinsCleared: number };
+  /** Deterministic ids from now on (undefined: random again). */
+  seed(seed: string | undefined): { seed: string | null };
+  pins: {
+    list(): Pin[];
+    /** Pins a response; a string says what is wrong with it. */
+    set(pin: Pin): string | undefined;
+    delete(selector?: PinSelector): number;
+  };
+  submitLivenessMedia(sessionId: string, media: LivenessMedia): Promise<LivenessReport>;
+  feedStreamProcessor(name: string, body: unknown): ReturnType<typeof feedStreamProcessor>;
+  streamProcessorResults(name: string, query: { account?: unknown; region?: unknown }): ReturnType<typeof streamProcessorResults>;
+}
+
+export interface Emulator {
+  readonly runtime: Runtime;
+  /** One API call: `operation` is the name after `RekognitionService.`, `body` the JSON request. */
+  dispatch(operation: string, body: Buffer | string, caller: Scope): Promise<WireResponse>;
+  /** An error answer outside any operation (unknown target, failed signature...), with a fresh request id. */
+  errorResponse(err: RekognitionError): WireResponse;
+  readonly control: ControlPlane;
+  /** Resumes unfinished work and loads the models in the background. */
+  start(): Promise<void>;
+  /** Resolves once no background job is running or waiting. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What tests (and embedders) may replace. */
+export interface EmulatorOverrides {
+  runtime?: Partial<Runtime>;
+  /** Model inference; a fake keeps unit tests free of model loading. */
+  inference?: WorkerPool;
+  /** Providers serving operations ahead of the built-in ones. */
+  providers?: ApiProvider[];
+}
+
+function parseBody(body: Buffer | string): Record<string, unknown> {
+  const text = (typeof body === 'string' ? body : body.toString('utf8')).trim();
+  if (text === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw errors.serialization('Unexpected token received from parser');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw errors.serialization('Start of structure or map found where not expected.');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+const isOperation = (name: string): name is OperationName => Object.prototype.hasOwnProperty.call(operations, name);
+
+export function createEmulator(config: Partial<Config> = {}, overrides: EmulatorOverrides = {}): Emulator {
+  const runtime = createRuntime({ ...defaultConfig, ...config }, overrides.runtime);
+  setLogLevel(runtime.config.logLevel);
+  const { log, ids } = runtime;
+  const inference = overrides.inference ?? new WorkerPool();
+  const services: Services = { ...runtime, db: openDatabase(runtime.config.dataDir), inference };
+  const pins = new PinStore();
+  const providers = overrides.providers ?? [];
+
+  const table = new Map<OperationName, Operation<OperationName>>();
+  for (const provider of providers) {
+    for (const [name, entry] of Object.entries(provider.handlers)) {
+      if (table.has(name as OperationName)) throw new Error(`${name} is served by two providers`);
+      table.set(name as OperationName, entry as Operation<OperationName>);
+    }
+  }
+  const operationFor = (name: OperationName): Operation<OperationName> | undefined => {
+    const entry = table.get(name);
+    if (entry) return entry;
+    const legacy = handlerFor(name);
+    return legacy && { handle: legacy.handler as Operation<OperationName>['handle'], notes: legacy.notes };
+  };
+
+  const answer = (requestId: string, err: unknown, operation: string): WireResponse => {
+    if (err instanceof RekognitionError) {
+      log.debug('request failed', { operation, requestId, type: err.type, message: err.message });
+      return { status: err.status, body: JSON.stringify(err.toBody()), errorType: err.type, requestId };
+    }
+    log.error('unexpected failure', { operation, requestId, error: describeError(err) });
+    return answer(requestId, errors.internal(), operation);
+  };
+
+  async function dispatch(operation: string, body: Buffer | string, caller: Scope): Promise<WireResponse> {
+    const requestId = ids.uuid();
+    try {
+      if (!isOperation(operation)) throw errors.unknownOperation(`${targetPrefix}.${operation}`);
+      const model = operations[operation];
+      const input = model.input ? validateInput(parseBody(body), model.input) : {};
+      // A pinned response is already wire JSON, checked against the output shape when it was set.
+      const pinned = pins.find(operation, input);
+      if (pinned) return { status: 200, body: JSON.stringify(pinned.response), requestId };
+      const entry = operationFor(operation);
+      if (!entry) throw errors.notImplemented(operation);
+      const ctx = { ...services, account: caller.account, region: caller.region, requestId, operation };
+      const wire = serializeOutput(await entry.handle(input as never, ctx), model.output);
+      log.debug('request', { operation, requestId });
+      return { status: 200, body: wire, requestId };
+    } catch (err) {
+      return answer(requestId, err, operation);
+    }
+  }
+
+  /** Logs a control-plane failure that is not a refusal of the request. */
+  const logged = <T>(work: Promise<T>, message: string, fields: Record<string, unknown>): Promise<T> =>
+    work.catch((err: unknown) => {
+      if (!(err instanceof ControlError)) log.error(message, { ...fields, error: describeError(err) });
+      throw err;
+    });
+
+  const control: ControlPlane = {
+    health: (version) => ({
+      status: 'ok',
+      version,
+      uptimeSeconds: Math.round((Date.now() - runtime.startedAt.getTime()) / 1000),
+      persistence: runtime.config.dataDir ? 'sqlite' : 'memory',
+      models: modelStates(),
+    }),
+    reset() {
+      resetDatabase(services.db);
+      for (const provider of providers) provider.reset?.();
+      return { reset: true, pinsCleared: pins.delete() };
+    },
+    seed(seed) {
+      ids.setSeed(seed);
+      return { seed: ids.seeded ?? null };
+    },
+    pins: {
+      list: () => pins.list(),
+      set(pin) {
+        const outputShape = operations[pin.operation as OperationName].output;
+        const problems = outputShape ? checkOutput(pin.response, outputShape) : [];
+        if (problems.length) return `'response' does not fit ${pin.operation}'s output: ${problems.join('; ')}`;
+        pins.set(pin);
+        return undefined;
+      },
+      delete: (selector) => pins.delete(selector),
+    },
+    submitLivenessMedia: (sessionId, media) => logged(submitLivenessMedia(services, sessionId, media), 'liveness analysis failed', { sessionId }),
+    feedStreamProcessor: (name, body) => logged(feedStreamProcessor(services, name, body), 'stream processor feed failed', { name }),
+    streamProcessorResults: (name, query) => streamProcessorResults(services, name, query),
+  };
+
+  return {
+    runtime,
+    dispatch,
+    errorResponse: (err) => answer(ids.uuid(), err, ''),
+    control,
+    async start() {
+      log.info('state', { persistence: runtime.config.dataDir ?? 'memory', s3: runtime.config.s3Dir ?? runtime.config.s3Endpoint ?? 'none' });
+      // Video jobs a previous run left IN_PROGRESS run again (or fail) once requests are served.
+      startVideoJobs(services);
+      startMediaAnalysisJobs(services);
+      // The celebrity gallery's photos are embedded in the background; RecognizeCelebrities waits for it.
+      startCelebrityGallery(services);
+      for (const provider of providers) await provider.start?.();
+      // Models load in every worker in the background, so the first request does not wait.
+      inference.broadcast('faces.warmup', {}).catch((err: Error) => log.warn('face models failed to load', { error: err.message }));
+      inference.broadcast('vision.warmup', {}).catch((err: Error) => log.warn('image models failed to load', { error: err.message }));
+    },
+    async idle() {
+      // Legacy runners are awaited by their own tests until they move to the job runner.
+    },
+    async stop() {
+      for (const provider of [...providers].reverse()) await provider.stop?.();
+      forgetVideoJobQueue(services.db);
+      forgetMediaAnalysisRunner(services.db);
+      await inference.close();
+      flushIndexes();
+      services.db.close();
+    },
+  };
+}

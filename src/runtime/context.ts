@@ -1,0 +1,37 @@
+/** What every layer may hold: the emulator's runtime services, and who is asking. */
+import { systemClock, type Clock } from './clock';
+import type { Config } from './config';
+import { IdGenerator } from './ids';
+import { Logger } from './logger';
+import type { Scope } from './scope';
+import { SdkClients } from './sdk-clients';
+
+/** One emulator's process-wide services; two emulators in one process have two runtimes. */
+export interface Runtime {
+  config: Config;
+  ids: IdGenerator;
+  clock: Clock;
+  log: Logger;
+  /** Clients of the S3, SNS and Kinesis endpoints the emulator reads from or writes to. */
+  clients: SdkClients;
+  startedAt: Date;
+}
+
+/** One API call: its caller's scope, its request id and the operation's name. */
+export interface RequestContext extends Scope {
+  requestId: string;
+  operation: string;
+}
+
+/** A runtime for `config`, with system time, random ids and fresh clients unless overridden. */
+export function createRuntime(config: Config, overrides: Partial<Runtime> = {}): Runtime {
+  return {
+    config,
+    ids: new IdGenerator(),
+    clock: systemClock,
+    log: new Logger(config.logLevel),
+    clients: new SdkClients(),
+    startedAt: new Date(),
+    ...overrides,
+  };
+}
