@@ -22,7 +22,9 @@ import { modelStates } from '../models/registry';
 import { handlerFor } from './operations/registry';
 import './operations/index';
 import type { Services } from './operations/context';
-import { openDatabase, resetDatabase } from './store/database';
+import { createStores } from './store';
+import { JobRunner } from './jobs/runner';
+import { createProviders } from './providers';
 import { flushIndexes } from './store/face-store';
 import { startVideoJobs } from './jobs/handlers';
 import { forgetVideoJobQueue } from './jobs/queue';
@@ -88,7 +90,7 @@ export interface EmulatorOverrides {
   runtime?: Partial<Runtime>;
   /** Model inference; a fake keeps unit tests free of model loading. */
   inference?: WorkerPool;
-  /** Providers serving operations ahead of the built-in ones. */
+  /** Handlers that replace the built-in ones for their operations. */
   providers?: ApiProvider[];
 }
 
@@ -114,9 +116,11 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   setLogLevel(runtime.config.logLevel);
   const { log, ids } = runtime;
   const inference = overrides.inference ?? new WorkerPool();
-  const services: Services = { ...runtime, db: openDatabase(runtime.config.dataDir), inference };
+  const stores = createStores({ dataDir: runtime.config.dataDir });
+  const jobs = new JobRunner(log);
+  const services: Services = { ...runtime, db: stores.db, inference };
   const pins = new PinStore();
-  const providers = overrides.providers ?? [];
+  const providers = createProviders({ runtime, stores, models: inference, jobs });
 
   const table = new Map<OperationName, Operation<OperationName>>();
   for (const provider of providers) {
@@ -124,6 +128,10 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       if (table.has(name as OperationName)) throw new Error(`${name} is served by two providers`);
       table.set(name as OperationName, entry as Operation<OperationName>);
     }
+  }
+  // A test's own providers replace the built-in handlers of their operations.
+  for (const provider of overrides.providers ?? []) {
+    for (const [name, entry] of Object.entries(provider.handlers)) table.set(name as OperationName, entry as Operation<OperationName>);
   }
   const operationFor = (name: OperationName): Operation<OperationName> | undefined => {
     const entry = table.get(name);
@@ -177,7 +185,8 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       models: modelStates(),
     }),
     reset() {
-      resetDatabase(services.db);
+      jobs.abortAll();
+      stores.reset();
       for (const provider of providers) provider.reset?.();
       return { reset: true, pinsCleared: pins.delete() };
     },
@@ -214,20 +223,20 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       // The celebrity gallery's photos are embedded in the background; RecognizeCelebrities waits for it.
       startCelebrityGallery(services);
       for (const provider of providers) await provider.start?.();
+      jobs.resume();
       // Models load in every worker in the background, so the first request does not wait.
       inference.broadcast('faces.warmup', {}).catch((err: Error) => log.warn('face models failed to load', { error: err.message }));
       inference.broadcast('vision.warmup', {}).catch((err: Error) => log.warn('image models failed to load', { error: err.message }));
     },
-    async idle() {
-      // Legacy runners are awaited by their own tests until they move to the job runner.
-    },
+    idle: () => jobs.idle(),
     async stop() {
+      jobs.close();
       for (const provider of [...providers].reverse()) await provider.stop?.();
       forgetVideoJobQueue(services.db);
       forgetMediaAnalysisRunner(services.db);
       await inference.close();
       flushIndexes();
-      services.db.close();
+      stores.close();
     },
   };
 }

@@ -25,7 +25,7 @@ export function defineTable(table: string, sql: string): void {
   if (!schemas.some((s) => s.table === table)) schemas.push({ table, sql });
 }
 
-export function openDatabase(dataDir?: string): Db {
+export function openDatabase(dataDir?: string, tables: readonly string[] = []): Db {
   let db: Db;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
@@ -37,6 +37,7 @@ export function openDatabase(dataDir?: string): Db {
   }
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  for (const sql of tables) db.exec(sql);
   for (const { sql } of schemas) db.exec(sql);
   return db;
 }
@@ -55,8 +56,9 @@ export function onReset(hook: () => void): void {
 
 /** Deletes every row of every table, for every account and region, and clears derived state. */
 export function resetDatabase(db: Db): void {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
   db.transaction(() => {
-    for (const { table } of [...schemas].reverse()) db.prepare(`DELETE FROM ${table}`).run();
+    for (const table of tables) db.prepare(`DELETE FROM "${table}"`).run();
   })();
   for (const hook of resetHooks) hook();
 }

@@ -1,0 +1,13 @@
+/** What every provider is built from: the emulator's runtime, its stores, models and job runner. */
+import type { Runtime } from '../runtime/context';
+import type { Stores } from '../store';
+import type { JobRunner } from '../jobs/runner';
+import type { WorkerPool } from '../../models/pool';
+
+export interface ProviderDeps {
+  runtime: Runtime;
+  stores: Stores;
+  /** Model inference, off the event loop. */
+  models: WorkerPool;
+  jobs: JobRunner;
+}
