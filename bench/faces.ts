@@ -14,7 +14,7 @@ import { defaultConfig } from '../src/runtime/config';
 import '../src/operations/faces-detect';
 import '../src/operations/collections';
 import '../src/operations/faces';
-import { openDatabase } from '../src/store/database';
+import { storesFor } from '../test/support/stores';
 import { IdGenerator } from '../src/runtime/ids';
 import { systemClock } from '../src/runtime/clock';
 import { Logger } from '../src/runtime/logger';
@@ -87,7 +87,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await
 /** IndexFaces throughput over every photo of the face fixtures, two requests in flight (one per worker). */
 async function benchIndexFaces(pool: WorkerPool): Promise<void> {
   const photos = (JSON.parse(fixture('faces/ground-truth.json').toString()) as { images: { path: string }[] }).images.map((i) => fixture(i.path));
-  const services = { config: defaultConfig, db: openDatabase(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: pool };
+  const services = { config: defaultConfig, ...storesFor(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: pool };
   const ctx = (operation: string): RequestContext => ({ ...services, region: 'us-east-1', account: '000000000000', requestId: 'bench', operation });
   await handlerFor('CreateCollection')!.handler({ CollectionId: 'bench' } as never, ctx('CreateCollection'));
   clearFaceCache();

@@ -16,7 +16,7 @@ import type { RequestContext } from '../src/operations/context';
 import { searchFaces } from '../src/operations/face-search';
 import '../src/operations/faces';
 import { handlerFor } from '../src/operations/registry';
-import { openDatabase } from '../src/store/database';
+import { storesFor } from '../test/support/stores';
 import { collectionIndex, facesByLabel, faceFromRow, forgetIndexes, getFace, insertFace } from '../src/store/face-store';
 import { IdGenerator } from '../src/runtime/ids';
 import { systemClock } from '../src/runtime/clock';
@@ -66,7 +66,7 @@ const similarity: (a: number[], b: number[]) => number =
 async function measure(size: number, distribution: SearchBenchResult['distribution'], queries: number): Promise<SearchBenchResult> {
   const ctx: RequestContext = {
     config: { ...defaultConfig },
-    db: openDatabase(),
+    ...storesFor(),
     ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
     startedAt: new Date(),
     inference: undefined as unknown as WorkerPool,

@@ -13,7 +13,7 @@ import { defaultConfig } from '../src/runtime/config';
 import { videoAnalyzers } from '../src/jobs/handlers';
 import { probeVideo } from '../src/media/probe';
 import '../src/operations/video';
-import { openDatabase } from '../src/store/database';
+import { storesFor } from '../test/support/stores';
 import { IdGenerator } from '../src/runtime/ids';
 import { systemClock } from '../src/runtime/clock';
 import { Logger } from '../src/runtime/logger';
@@ -70,7 +70,7 @@ export async function benchVideo(): Promise<void> {
     const inference = new WorkerPool();
     try {
       await inference.broadcast('vision.warmup', {});
-      const services = { config: defaultConfig, db: openDatabase(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
+      const services = { config: defaultConfig, ...storesFor(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
       const job = { ...services, account: 'bench', region: 'us-east-1', requestId: 'bench', operation: labels.start, jobId: 'bench', file, info, signal: new AbortController().signal };
       const t = performance.now();
       const c = cpuSeconds();

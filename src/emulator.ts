@@ -118,7 +118,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   const inference = overrides.inference ?? new WorkerPool();
   const stores = createStores({ dataDir: runtime.config.dataDir });
   const jobs = new JobRunner(log);
-  const services: Services = { ...runtime, db: stores.db, inference };
+  const services: Services = { ...runtime, db: stores.db, stores, inference };
   const pins = new PinStore();
   const providers = createProviders({ runtime, stores, models: inference, jobs });
 

@@ -1,10 +1,12 @@
 /** What a handler gets besides its input: who is asking, and the services it may use. */
 import type { Db } from '../store/database';
+import type { Stores } from '../store';
 import type { Runtime, RequestContext as Request } from '../runtime/context';
 import type { WorkerPool } from '../../models/pool';
 
 export interface Services extends Runtime {
   db: Db;
+  stores: Stores;
   /** Model inference, off the event loop. */
   inference: WorkerPool;
 }

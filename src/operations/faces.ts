@@ -26,7 +26,6 @@ import { collectionCounts, onCollectionDeleted, requireCollection } from './coll
 import type { RequestContext } from './context';
 import { qualityReasons, selectFaces } from './face-quality';
 import { searchFaces, type ScoredFace } from './face-search';
-import { deleteCollectionTokens } from './idempotency';
 import { decodePageToken, encodePageToken } from './pagination';
 import { registerHandler } from './registry';
 
@@ -42,7 +41,7 @@ collectionCounts.faces = (ctx, id) => countFaces(ctx.db, ctx, id);
 collectionCounts.users = (ctx, id) => countUsers(ctx.db, ctx, id);
 onCollectionDeleted((ctx, id) => {
   deleteCollectionFaces(ctx.db, ctx, id, ctx.config.dataDir);
-  deleteCollectionTokens(ctx.db, ctx, id);
+  ctx.stores.idempotency.in(ctx).forgetCollection(id);
 });
 
 export function indexFor(ctx: RequestContext, collection: string): VectorIndex {

@@ -32,7 +32,6 @@ import { probeVideo, UnsupportedVideoError } from '../media/probe';
 import { S3WriteError, writeS3Object } from '../media/s3';
 import { defineTable, type Db } from '../store/database';
 import type { Services } from './context';
-import { idempotent } from './idempotency';
 import { registerHandler } from './registry';
 
 defineTable(
@@ -147,7 +146,7 @@ const toAuditImage = (image: StoredImage): AuditImage => ({
 registerHandler(
   'CreateFaceLivenessSession',
   (input, ctx) =>
-    idempotent(ctx.db, { account: ctx.account, region: ctx.region, operation: ctx.operation }, '', input as Record<string, unknown> & { ClientRequestToken?: string }, () => {
+    ctx.stores.idempotency.in(ctx).once(ctx.operation, input, () => {
       const settings: CreateFaceLivenessSessionRequestSettings = input.Settings ?? {};
       const challenge = chooseChallenge(settings.ChallengePreferences);
       const sessionId = ctx.ids.uuid();

@@ -39,7 +39,6 @@ import { readS3Object, S3WriteError, writeS3Object } from '../media/s3';
 import { defineTable, onReset, type Db } from '../store/database';
 import { log } from '../log';
 import type { RequestContext, Services } from './context';
-import { idempotent } from './idempotency';
 import { decodePageToken, encodePageToken } from './pagination';
 import { handlerFor, registerHandler } from './registry';
 
@@ -403,7 +402,7 @@ registerHandler(
       maxBytes: MAX_MANIFEST_BYTES,
       tooLarge: (size) => errors.invalidManifest(`The manifest file is ${size} bytes; rekognition-local reads manifests up to ${MAX_MANIFEST_BYTES} bytes.`),
     });
-    const started = idempotent(ctx.db, { account: ctx.account, region: ctx.region, operation: ctx.operation }, '', input as unknown as Record<string, unknown> & { ClientRequestToken?: string }, () => {
+    const started = ctx.stores.idempotency.in(ctx).once(ctx.operation, input, () => {
       const jobId = ctx.ids.uuid();
       ctx.db
         .prepare(

@@ -31,10 +31,8 @@ import type { RequestContext } from './context';
 import { MAX_FACES_PER_IMAGE, qualityReasons } from './face-quality';
 import { searchUsers, userMatchConfidence, type UserScore } from './face-search';
 import { indexFor, largestFirst, vectorOf } from './faces';
-import { idempotent } from './idempotency';
 import { decodePageToken, encodePageToken } from './pagination';
 import { registerHandler } from './registry';
-import type { Scope } from '../store/database';
 
 /** AssociateFaces' UserMatchThreshold when absent (AWS-BEHAVIOUR §5). */
 export const DEFAULT_ASSOCIATE_THRESHOLD = 75;
@@ -54,28 +52,27 @@ function requireUser(ctx: RequestContext, collection: string, userId: string) {
   return user;
 }
 
-const withOperation = (ctx: RequestContext): Scope & { operation: string } => ({ account: ctx.account, region: ctx.region, operation: ctx.operation });
 
 registerHandler('CreateUser', (input, ctx) => {
   const id = input.CollectionId;
   requireCollection(ctx, id);
-  return idempotent(ctx.db, withOperation(ctx), id, { ...input }, () => {
+  return ctx.stores.idempotency.in(ctx).once(ctx.operation, input, () => {
     // Wording from the API reference's description of ConflictException; no capture (AWS-BEHAVIOUR §6).
     if (getUser(ctx.db, ctx, id, input.UserId)) throw errors.conflict('A User with the same Id already exists within the collection.');
     insertUser(ctx.db, ctx, id, input.UserId, ctx.ids.uuid(), 'CREATED');
     return {};
-  });
+  }, id);
 });
 
 registerHandler('DeleteUser', (input, ctx) => {
   const id = input.CollectionId;
   requireCollection(ctx, id);
-  return idempotent(ctx.db, withOperation(ctx), id, { ...input }, () => {
+  return ctx.stores.idempotency.in(ctx).once(ctx.operation, input, () => {
     requireUser(ctx, id, input.UserId);
     // Its faces stay in the collection, no longer associated (API_DeleteUser).
     deleteUserRow(ctx.db, ctx, id, input.UserId);
     return {};
-  });
+  }, id);
 });
 
 registerHandler('ListUsers', (input, ctx) => {
@@ -102,7 +99,7 @@ registerHandler('ListUsers', (input, ctx) => {
 registerHandler('AssociateFaces', (input, ctx) => {
   const id = input.CollectionId;
   requireCollection(ctx, id);
-  return idempotent(ctx.db, withOperation(ctx), id, { ...input }, () => {
+  return ctx.stores.idempotency.in(ctx).once(ctx.operation, input, () => {
     const user = requireUser(ctx, id, input.UserId);
     const existing = facesOfUser(ctx.db, ctx, id, input.UserId);
     if (existing.length >= MAX_FACES_PER_USER) {
@@ -140,13 +137,13 @@ registerHandler('AssociateFaces', (input, ctx) => {
     let status = user.user_status as UserStatus;
     if (accepted.length && status !== 'ACTIVE') setUserStatus(ctx.db, ctx, id, input.UserId, (status = 'ACTIVE'));
     return { AssociatedFaces: accepted.map((r) => ({ FaceId: r.face_id })), UnsuccessfulFaceAssociations: unsuccessful, UserStatus: status };
-  });
+  }, id);
 });
 
 registerHandler('DisassociateFaces', (input, ctx) => {
   const id = input.CollectionId;
   requireCollection(ctx, id);
-  return idempotent(ctx.db, withOperation(ctx), id, { ...input }, () => {
+  return ctx.stores.idempotency.in(ctx).once(ctx.operation, input, () => {
     const user = requireUser(ctx, id, input.UserId);
     const removed: FaceRow[] = [];
     const unsuccessful: UnsuccessfulFaceDisassociation[] = [];
@@ -163,7 +160,7 @@ registerHandler('DisassociateFaces', (input, ctx) => {
       UnsuccessfulFaceDisassociations: unsuccessful,
       UserStatus: user.user_status as UserStatus,
     };
-  });
+  }, id);
 });
 
 function userMatches(ctx: RequestContext, collection: string, scores: UserScore[]): UserMatch[] {

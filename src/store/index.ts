@@ -4,6 +4,7 @@
  * `stores.collections.in(scope)` sees one account's collections in one region, nothing else.
  */
 import { openDatabase, resetDatabase, type Db } from './database';
+import { IdempotencyStore, idempotencySchema } from './idempotency';
 
 export interface StoreOptions {
   /** Persist under this folder; in memory when absent. */
@@ -12,18 +13,20 @@ export interface StoreOptions {
 
 export interface Stores {
   readonly db: Db;
+  idempotency: IdempotencyStore;
   /** Deletes every row of every table, for every account and region, and what is derived from them. */
   reset(): void;
   close(): void;
 }
 
 /** Every table, in creation order (a table after those it refers to). */
-const schemas: string[] = [];
+const schemas: string[] = [idempotencySchema];
 
 export function createStores(options: StoreOptions = {}): Stores {
   const db = openDatabase(options.dataDir, schemas);
   return {
     db,
+    idempotency: new IdempotencyStore(db),
     reset() {
       resetDatabase(db);
     },

@@ -9,7 +9,7 @@ import { validateInput } from '../../src/api/validate';
 import { defaultConfig } from '../../src/runtime/config';
 import type { RequestContext } from '../../src/operations/context';
 import { handlerFor } from '../../src/operations/registry';
-import { openDatabase } from '../../src/store/database';
+import { storesFor } from '../support/stores';
 import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
@@ -52,7 +52,7 @@ export function s3DirWithFixtures(): string {
 export function makeContext(options: { s3Dir?: string; dataDir?: string; inference?: WorkerPool; account?: string } = {}): RequestContext {
   return {
     config: { ...defaultConfig, s3Dir: options.s3Dir, dataDir: options.dataDir },
-    db: openDatabase(options.dataDir),
+    ...storesFor(options.dataDir),
     ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
     startedAt: new Date(),
     inference: options.inference ?? (undefined as unknown as WorkerPool),

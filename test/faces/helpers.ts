@@ -11,7 +11,7 @@ import { validateInput } from '../../src/api/validate';
 import { defaultConfig } from '../../src/runtime/config';
 import type { RequestContext } from '../../src/operations/context';
 import { handlerFor } from '../../src/operations/registry';
-import { openDatabase } from '../../src/store/database';
+import { storesFor } from '../support/stores';
 import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
@@ -21,7 +21,7 @@ import type { WorkerPool } from '../../models/pool';
 export function makeContext(options: { dataDir?: string; celebritiesDir?: string; account?: string } = {}): RequestContext {
   return {
     config: { ...defaultConfig, dataDir: options.dataDir, celebritiesDir: options.celebritiesDir },
-    db: openDatabase(options.dataDir),
+    ...storesFor(options.dataDir),
     ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
     startedAt: new Date(),
     // These tests replace the face analysis, so no inference runs.

@@ -19,7 +19,7 @@ import { ffmpegPath } from '../../src/media/probe';
 import type { RequestContext, Services } from '../../src/operations/context';
 import { chooseChallenge, livenessObjectKey, LivenessSubmissionError, SESSION_TTL_MS, submitLivenessMedia } from '../../src/operations/liveness';
 import { handlerFor } from '../../src/operations/registry';
-import { openDatabase } from '../../src/store/database';
+import { storesFor } from '../support/stores';
 import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
@@ -43,7 +43,7 @@ afterAll(async () => {
 function makeServices(): Services {
   // The worker pool starts on the first model call: the rule and lifecycle tests need none.
   const lazyPool = { run: (task: string, payload: unknown, transfer?: ArrayBuffer[]) => inference().run(task, payload, transfer) } as unknown as WorkerPool;
-  return { config: { ...defaultConfig, s3Dir }, db: openDatabase(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: lazyPool };
+  return { config: { ...defaultConfig, s3Dir }, ...storesFor(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: lazyPool };
 }
 
 const ctxOf = (services: Services, account = '111122223333', region = 'eu-west-1'): RequestContext => ({ ...services, account, region, requestId: 'test', operation: 'test' });

@@ -16,7 +16,7 @@ import type { RequestContext, Services } from '../../src/operations/context';
 import '../../src/operations/image-analysis';
 import { forgetMediaAnalysisRunner, mediaAnalysisRunner, outputKey, parseS3Uri, SUMMARY_LINE_KEY } from '../../src/operations/media-analysis';
 import { handlerFor } from '../../src/operations/registry';
-import { openDatabase } from '../../src/store/database';
+import { storesFor } from '../support/stores';
 import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
@@ -58,7 +58,7 @@ put('manifests/one.jsonl', `{"source-ref": "s3://${IN}/photos/astronaut.png"}\n`
 const pool = new WorkerPool(1);
 const opened: Services[] = [];
 function makeServices(dataDir?: string): Services {
-  const services = { config: { ...defaultConfig, s3Dir }, db: openDatabase(dataDir), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: pool };
+  const services = { config: { ...defaultConfig, s3Dir }, ...storesFor(dataDir), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: pool };
   opened.push(services);
   return services;
 }

@@ -6,7 +6,7 @@ import type { OperationName } from '../../src/api/generated/model';
 import { defaultConfig, type Config } from '../../src/runtime/config';
 import type { RequestContext, Services } from '../../src/operations/context';
 import { handlerFor } from '../../src/operations/registry';
-import { openDatabase } from '../../src/store/database';
+import { storesFor } from '../support/stores';
 import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
@@ -21,7 +21,7 @@ export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
 
 export function makeServices(config: Partial<Config> = {}, inference = new WorkerPool()): { services: Services; ctx: RequestContext } {
-  const services: Services = { config: { ...defaultConfig, ...config }, db: openDatabase(config.dataDir), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
+  const services: Services = { config: { ...defaultConfig, ...config }, ...storesFor(config.dataDir), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
   return { services, ctx: { ...services, account: ACCOUNT, region: REGION, requestId: 'test', operation: 'test' } };
 }
 

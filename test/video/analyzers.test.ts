@@ -20,7 +20,7 @@ import { handlerFor } from '../../src/operations/registry';
 import '../../src/operations/video';
 import type { OperationName } from '../../src/api/generated/model';
 import { ffmpegPath } from '../../src/media/probe';
-import { openDatabase } from '../../src/store/database';
+import { storesFor } from '../support/stores';
 import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
@@ -36,7 +36,7 @@ const CARD = { S3Object: { Bucket: 'vids', Name: 'card.mp4' } };
 
 const inference = new WorkerPool();
 const celebritiesDir = fileURLToPath(new URL('../../fixtures/celebrities', import.meta.url));
-const services: Services = { config: { ...defaultConfig, s3Dir, celebritiesDir }, db: openDatabase(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
+const services: Services = { config: { ...defaultConfig, s3Dir, celebritiesDir }, ...storesFor(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
 const ctx: RequestContext = { ...services, account: '123456789012', region: 'us-east-1', requestId: 'test', operation: 'test' };
 
 async function call(operation: OperationName, input: Record<string, unknown>): Promise<Record<string, unknown>> {

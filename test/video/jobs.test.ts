@@ -18,7 +18,7 @@ import { forgetVideoJobQueue, VideoJobQueue } from '../../src/jobs/queue';
 import type { RequestContext, Services } from '../../src/operations/context';
 import { handlerFor } from '../../src/operations/registry';
 import '../../src/operations/video';
-import { openDatabase } from '../../src/store/database';
+import { storesFor } from '../support/stores';
 import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
@@ -72,7 +72,7 @@ afterAll(async () => {
 function makeServices(config: Partial<Config> = {}, dataDir?: string): Services {
   return {
     config: { ...defaultConfig, s3Dir, snsEndpoint: `${receiverUrl}/sns`, notifyUrl: `${receiverUrl}/hook`, dataDir, ...config },
-    db: openDatabase(dataDir),
+    ...storesFor(dataDir),
     ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
     startedAt: new Date(),
     // Segment detection needs no model, so the pool never starts a worker.
