@@ -1,11 +1,12 @@
 /**
- * Generates src/api/generated/{model,types}.ts from the vendored official API model
+ * Generates src/api/generated/{model,types,wire-order}.ts from the vendored official API model
  * (src/api/service-2.json) plus src/api/model-patches.json.
- * Run with `npm run generate:api`.
+ * Run with `npm run generate:api`. `generateApi()` returns the files' contents without writing
+ * them (test/api/generated-fresh.test.ts compares them with the committed files).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const apiDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'api');
 
@@ -28,92 +29,161 @@ interface RawShape {
 interface RawOperation { name: string; input?: { shape: string }; output?: { shape: string }; errors?: { shape: string }[] }
 interface RawModel { metadata: Record<string, string>; operations: Record<string, RawOperation>; shapes: Record<string, RawShape> }
 interface Patch { path: string; value: unknown; why: string }
+/** A structure whose members go on the wire in another order than the model lists them. */
+export interface WireOrderPatch { shape: string; order: string[]; source: string }
+export interface ModelPatches { patches: Patch[]; wireOrder: WireOrderPatch[] }
 
-const model = JSON.parse(readFileSync(join(apiDir, 'service-2.json'), 'utf8')) as RawModel;
-const { patches } = JSON.parse(readFileSync(join(apiDir, 'model-patches.json'), 'utf8')) as { patches: Patch[] };
-
-for (const patch of patches) {
-  const keys = patch.path.split('.');
-  let node = model as unknown as Record<string, unknown>;
-  for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
-  node[keys[keys.length - 1]] = patch.value;
+/** Reads model-patches.json. */
+export function readModelPatches(): ModelPatches {
+  const raw = JSON.parse(readFileSync(join(apiDir, 'model-patches.json'), 'utf8')) as Partial<ModelPatches>;
+  return { patches: raw.patches ?? [], wireOrder: raw.wireOrder ?? [] };
 }
 
-// ---- model.ts: the shape and operation tables, without documentation ----
-const compactShapes: Record<string, unknown> = {};
-for (const [name, s] of Object.entries(model.shapes)) {
-  const out: Record<string, unknown> = { type: s.type };
-  if (s.members) {
-    out.members = Object.fromEntries(Object.entries(s.members).map(([m, v]) => [m, v.jsonvalue ? { shape: v.shape, jsonvalue: true } : v.shape]));
+/** Reads service-2.json with the value patches of model-patches.json applied. */
+export function readPatchedModel(patches: Patch[] = readModelPatches().patches): RawModel {
+  const model = JSON.parse(readFileSync(join(apiDir, 'service-2.json'), 'utf8')) as RawModel;
+  for (const patch of patches) {
+    const keys = patch.path.split('.');
+    let node = model as unknown as Record<string, unknown>;
+    for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
+    node[keys[keys.length - 1]] = patch.value;
   }
-  for (const key of ['required', 'min', 'max', 'pattern', 'enum'] as const) if (s[key] !== undefined) out[key] = s[key];
-  if (s.member) out.member = s.member.shape;
-  if (s.key) out.key = s.key.shape;
-  if (s.value) out.value = s.value.shape;
-  if (s.exception) out.exception = true;
-  if (s.fault) out.fault = true;
-  compactShapes[name] = out;
+  return model;
 }
-const compactOps: Record<string, unknown> = {};
-for (const [name, op] of Object.entries(model.operations)) {
-  compactOps[name] = { input: op.input?.shape ?? null, output: op.output?.shape ?? null, errors: (op.errors ?? []).map((e) => e.shape) };
+
+/**
+ * Each structure's members in wire order: the model's member order, replaced by the wire-order
+ * patch for the shape if there is one. A patch must name every member of an existing structure
+ * exactly once, so that a model update adding a member forces a decision on where it goes.
+ */
+export function wireMemberOrder(model: RawModel, wireOrder: WireOrderPatch[]): Record<string, string[]> {
+  const order: Record<string, string[]> = {};
+  for (const [name, s] of Object.entries(model.shapes)) if (s.type === 'structure') order[name] = Object.keys(s.members ?? {});
+  const patched = new Set<string>();
+  for (const patch of wireOrder) {
+    const modelOrder = order[patch.shape];
+    if (!modelOrder) throw new Error(`model-patches.json wireOrder: ${patch.shape} is not a structure of the model`);
+    if (patched.has(patch.shape)) throw new Error(`model-patches.json wireOrder: ${patch.shape} is patched twice`);
+    patched.add(patch.shape);
+    if (!patch.source?.trim()) throw new Error(`model-patches.json wireOrder: ${patch.shape} has no source`);
+    const unknown = patch.order.filter((m) => !modelOrder.includes(m));
+    const missing = modelOrder.filter((m) => !patch.order.includes(m));
+    const repeated = patch.order.filter((m, i) => patch.order.indexOf(m) !== i);
+    if (unknown.length || missing.length || repeated.length) {
+      throw new Error(
+        `model-patches.json wireOrder: ${patch.shape} must list each of its members once` +
+          (unknown.length ? `; not members: ${unknown.join(', ')}` : '') +
+          (missing.length ? `; missing: ${missing.join(', ')}` : '') +
+          (repeated.length ? `; repeated: ${repeated.join(', ')}` : ''),
+      );
+    }
+    order[patch.shape] = [...patch.order];
+  }
+  return order;
 }
 
 const header = '// Generated by scripts/generate-api.ts from src/api/service-2.json. Do not edit.\n';
-writeFileSync(
-  join(apiDir, 'generated', 'model.ts'),
-  header +
+
+/** The contents of every file in src/api/generated/, by file name. */
+export function generateApi(): Record<string, string> {
+  const { patches, wireOrder } = readModelPatches();
+  const model = readPatchedModel(patches);
+
+  // ---- model.ts: the shape and operation tables, without documentation ----
+  const compactShapes: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(model.shapes)) {
+    const out: Record<string, unknown> = { type: s.type };
+    if (s.members) {
+      out.members = Object.fromEntries(Object.entries(s.members).map(([m, v]) => [m, v.jsonvalue ? { shape: v.shape, jsonvalue: true } : v.shape]));
+    }
+    for (const key of ['required', 'min', 'max', 'pattern', 'enum'] as const) if (s[key] !== undefined) out[key] = s[key];
+    if (s.member) out.member = s.member.shape;
+    if (s.key) out.key = s.key.shape;
+    if (s.value) out.value = s.value.shape;
+    if (s.exception) out.exception = true;
+    if (s.fault) out.fault = true;
+    compactShapes[name] = out;
+  }
+  const compactOps: Record<string, unknown> = {};
+  for (const [name, op] of Object.entries(model.operations)) {
+    compactOps[name] = { input: op.input?.shape ?? null, output: op.output?.shape ?? null, errors: (op.errors ?? []).map((e) => e.shape) };
+  }
+  const modelTs =
+    header +
     `import type { ModelShape, ModelOperation } from '../model-types';\n\n` +
     `export const apiVersion = ${JSON.stringify(model.metadata.apiVersion)};\n` +
     `export const targetPrefix = ${JSON.stringify(model.metadata.targetPrefix)};\n\n` +
     `export const operations: Record<OperationName, ModelOperation> = ${JSON.stringify(compactOps, null, 1)};\n\n` +
     `export type OperationName =\n${Object.keys(model.operations).map((n) => `  | '${n}'`).join('\n')};\n\n` +
-    `export const shapes: Record<string, ModelShape> = ${JSON.stringify(compactShapes, null, 1)};\n`,
-);
+    `export const shapes: Record<string, ModelShape> = ${JSON.stringify(compactShapes, null, 1)};\n`;
 
-// ---- types.ts: a TypeScript type for every shape ----
-function tsType(shapeName: string): string {
-  const s = model.shapes[shapeName];
-  switch (s.type) {
-    case 'string':
-      return s.enum ? s.enum.map((e) => JSON.stringify(e)).join(' | ') : 'string';
-    case 'integer':
-    case 'long':
-    case 'float':
-    case 'double':
-      return 'number';
-    case 'boolean':
-      return 'boolean';
-    case 'blob':
-      return 'Buffer';
-    case 'timestamp':
-      return 'Date';
-    case 'list':
-      return `${s.member!.shape}[]`;
-    case 'map':
-      return `Record<${s.key!.shape}, ${s.value!.shape}>`;
-    default:
-      return shapeName;
-  }
-}
-const lines: string[] = [header];
-for (const [name, s] of Object.entries(model.shapes)) {
-  if (s.type === 'structure') {
-    const required = new Set(s.required ?? []);
-    lines.push(`export interface ${name} {`);
-    for (const [member, ref] of Object.entries(s.members ?? {})) {
-      const type = ref.jsonvalue ? 'string' : ref.shape;
-      lines.push(`  ${member}${required.has(member) ? '' : '?'}: ${type};`);
+  // ---- types.ts: a TypeScript type for every shape ----
+  function tsType(shapeName: string): string {
+    const s = model.shapes[shapeName];
+    switch (s.type) {
+      case 'string':
+        return s.enum ? s.enum.map((e) => JSON.stringify(e)).join(' | ') : 'string';
+      case 'integer':
+      case 'long':
+      case 'float':
+      case 'double':
+        return 'number';
+      case 'boolean':
+        return 'boolean';
+      case 'blob':
+        return 'Buffer';
+      case 'timestamp':
+        return 'Date';
+      case 'list':
+        return `${s.member!.shape}[]`;
+      case 'map':
+        return `Record<${s.key!.shape}, ${s.value!.shape}>`;
+      default:
+        return shapeName;
     }
-    lines.push('}');
-  } else {
-    lines.push(`export type ${name} = ${tsType(name)};`);
   }
+  const lines: string[] = [header];
+  for (const [name, s] of Object.entries(model.shapes)) {
+    if (s.type === 'structure') {
+      const required = new Set(s.required ?? []);
+      lines.push(`export interface ${name} {`);
+      for (const [member, ref] of Object.entries(s.members ?? {})) {
+        const type = ref.jsonvalue ? 'string' : ref.shape;
+        lines.push(`  ${member}${required.has(member) ? '' : '?'}: ${type};`);
+      }
+      lines.push('}');
+    } else {
+      lines.push(`export type ${name} = ${tsType(name)};`);
+    }
+  }
+  lines.push('', 'export interface OperationShapes {');
+  for (const [name, op] of Object.entries(model.operations)) {
+    lines.push(`  ${name}: { input: ${op.input?.shape ?? 'Record<string, never>'}; output: ${op.output?.shape ?? 'Record<string, never>'} };`);
+  }
+  lines.push('}', '');
+
+  // ---- wire-order.ts: each structure's members in the order the serialiser writes them ----
+  const order = wireMemberOrder(model, wireOrder);
+  const patchedShapes = new Set(wireOrder.map((p) => p.shape));
+  const orderTs =
+    header.replace('service-2.json.', 'service-2.json and the wireOrder patches of src/api/model-patches.json.') +
+    `\n/**\n` +
+    ` * Each structure's members in the order they go on the wire (src/api/serialize.ts): the model's\n` +
+    ` * member order, or the shape's wireOrder patch (marked "patched"; model-patches.json gives each\n` +
+    ` * patch's evidence).\n` +
+    ` */\n` +
+    `export const memberOrder: Record<string, readonly string[]> = {\n` +
+    Object.entries(order)
+      .map(([name, members]) => ` ${JSON.stringify(name)}: ${JSON.stringify(members)},${patchedShapes.has(name) ? ' // patched' : ''}\n`)
+      .join('') +
+    `};\n`;
+
+  return { 'model.ts': modelTs, 'types.ts': lines.join('\n'), 'wire-order.ts': orderTs };
 }
-lines.push('', 'export interface OperationShapes {');
-for (const [name, op] of Object.entries(model.operations)) {
-  lines.push(`  ${name}: { input: ${op.input?.shape ?? 'Record<string, never>'}; output: ${op.output?.shape ?? 'Record<string, never>'} };`);
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const files = generateApi();
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(apiDir, 'generated', name), text);
+  const model = readPatchedModel();
+  console.log(`generated ${Object.keys(model.operations).length} operations, ${Object.keys(model.shapes).length} shapes`);
 }
-lines.push('}', '');
-writeFileSync(join(apiDir, 'generated', 'types.ts'), lines.join('\n'));
-console.log(`generated ${Object.keys(model.operations).length} operations, ${Object.keys(model.shapes).length} shapes`);

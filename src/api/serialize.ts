@@ -1,10 +1,13 @@
 /**
- * Writes an operation's output as the service does: compact JSON in the handler's key order
- * (handlers build objects in AWS's wire order), floats as float32 values widened to double and
- * printed in shortest round-trip form with `.0` kept, timestamps as epoch seconds, blobs as base64,
- * absent members left out. Members the model does not define are not sent.
+ * Writes an operation's output as the service does: compact JSON; each structure's members in its
+ * wire order (src/api/generated/wire-order.ts: the model's member order, or the shape's wireOrder
+ * patch in model-patches.json), whatever order the handler assigned them in; floats as float32
+ * values widened to double and printed in shortest round-trip form with `.0` kept; timestamps as
+ * epoch seconds; blobs as base64; absent members left out. Members the model does not define are
+ * not sent. Map entries and list items keep the handler's order: that order is data.
  */
 import { shapes } from './generated/model';
+import { memberOrder } from './generated/wire-order';
 import { memberShapeName } from './model-types';
 
 export function formatFloat(value: number): string {
@@ -21,9 +24,11 @@ function write(value: unknown, shapeName: string): string | undefined {
     case 'structure': {
       const parts: string[] = [];
       const members = shape.members ?? {};
-      for (const [key, memberValue] of Object.entries(value as Record<string, unknown>)) {
+      const object = value as Record<string, unknown>;
+      for (const key of memberOrder[shapeName]) {
+        if (!Object.hasOwn(object, key)) continue;
+        const memberValue = object[key];
         const ref = members[key];
-        if (!ref) continue;
         const text = typeof ref === 'object' && ref.jsonvalue ? JSON.stringify(memberValue) : write(memberValue, memberShapeName(ref));
         if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
       }
