@@ -2,7 +2,7 @@
 import { errors } from '../api/errors';
 import { defineTable } from '../store/database';
 import { arn, type RequestContext } from './context';
-import { decodePageToken, encodePageToken } from './pagination';
+import { decodePageToken, encodePageToken } from '../api/pagination';
 import { registerHandler } from './registry';
 import { deleteAllTags, registerTaggable, writeTags } from './tags';
 

@@ -33,7 +33,7 @@ import {
   type DatasetRow,
   type WorkContext,
 } from './custom-labels-store';
-import { decodePageToken, encodePageToken } from './pagination';
+import { decodePageToken, encodePageToken } from '../api/pagination';
 import { registerHandler } from './registry';
 import { deleteAllTags, writeTags } from './tags';
 import type { Scope } from '../store/database';

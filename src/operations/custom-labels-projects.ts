@@ -23,7 +23,7 @@ import {
   type ProjectRow,
 } from './custom-labels-store';
 import type { Db, Scope } from '../store/database';
-import { decodePageToken, encodePageToken } from './pagination';
+import { decodePageToken, encodePageToken } from '../api/pagination';
 import { registerHandler } from './registry';
 import { deleteAllTags, registerTaggable, writeTags } from './tags';
 

@@ -38,7 +38,7 @@ import {
 } from './custom-labels-store';
 import { embed, embeddingPixels, queueTraining } from './custom-labels-training';
 import { scoreOne } from '../analysis/custom-labels-train';
-import { decodePageToken, encodePageToken } from './pagination';
+import { decodePageToken, encodePageToken } from '../api/pagination';
 import { registerHandler } from './registry';
 import { deleteAllTags, writeTags } from './tags';
 import type { Scope } from '../store/database';

@@ -26,7 +26,7 @@ import { collectionCounts, onCollectionDeleted, requireCollection } from './coll
 import type { RequestContext } from './context';
 import { qualityReasons, selectFaces } from './face-quality';
 import { searchFaces, type ScoredFace } from './face-search';
-import { decodePageToken, encodePageToken } from './pagination';
+import { decodePageToken, encodePageToken } from '../api/pagination';
 import { registerHandler } from './registry';
 
 /** FaceMatchThreshold when absent (AWS-BEHAVIOUR §5). */

@@ -39,7 +39,7 @@ import { readS3Object, S3WriteError, writeS3Object } from '../media/s3';
 import { defineTable, onReset, type Db } from '../store/database';
 import { log } from '../log';
 import type { RequestContext, Services } from './context';
-import { decodePageToken, encodePageToken } from './pagination';
+import { decodePageToken, encodePageToken } from '../api/pagination';
 import { handlerFor, registerHandler } from './registry';
 
 defineTable(

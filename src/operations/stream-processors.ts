@@ -50,7 +50,7 @@ import {
 import { findCollection, requireCollection } from './collections';
 import { arn, type RequestContext } from './context';
 import { DEFAULT_FACE_MATCH_THRESHOLD } from './faces';
-import { decodePageToken, encodePageToken } from './pagination';
+import { decodePageToken, encodePageToken } from '../api/pagination';
 import { registerHandler } from './registry';
 import { deleteAllTags, registerTaggable, writeTags } from './tags';
 

@@ -31,7 +31,7 @@ import type { RequestContext } from './context';
 import { MAX_FACES_PER_IMAGE, qualityReasons } from './face-quality';
 import { searchUsers, userMatchConfidence, type UserScore } from './face-search';
 import { indexFor, largestFirst, vectorOf } from './faces';
-import { decodePageToken, encodePageToken } from './pagination';
+import { decodePageToken, encodePageToken } from '../api/pagination';
 import { registerHandler } from './registry';
 
 /** AssociateFaces' UserMatchThreshold when absent (AWS-BEHAVIOUR §5). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RekognitionError } from '../../src/api/errors';
-import { decodePageToken, encodePageToken } from '../../src/operations/pagination';
+import { decodePageToken, encodePageToken } from '../../src/api/pagination';
 import { IdGenerator } from '../../src/runtime/ids';
 
 describe('IdGenerator', () => {

@@ -2,7 +2,7 @@
  * Opaque NextTokens: the position to resume after, bound to the operation that issued it, in
  * base64. A token from another operation or one that does not decode is InvalidPaginationTokenException.
  */
-import { errors } from '../api/errors';
+import { errors } from './errors';
 
 export function encodePageToken(position: string, operation: string): string {
   return Buffer.from(JSON.stringify({ o: operation, p: position })).toString('base64');
