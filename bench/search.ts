@@ -20,7 +20,7 @@ import { openDatabase } from '../src/store/database';
 import { collectionIndex, facesByLabel, faceFromRow, forgetIndexes, getFace, insertFace } from '../src/store/face-store';
 import { IdGenerator } from '../src/store/ids';
 import { FACE_VECTOR_DIMENSIONS as DIM, VectorIndex } from '../src/store/vector-index';
-import type { WorkerPool } from '../models/pool';
+import type { ModelsClient } from '../models/client';
 import { photoOf, rng, unitVector } from '../test/faces/synthetic';
 
 export interface SearchBenchResult {
@@ -66,7 +66,7 @@ async function measure(size: number, distribution: SearchBenchResult['distributi
     db: openDatabase(),
     ids: new IdGenerator(),
     startedAt: new Date(),
-    inference: undefined as unknown as WorkerPool,
+    inference: undefined as unknown as ModelsClient,
     account: '000000000000',
     region: 'us-east-1',
     requestId: 'bench',

@@ -15,7 +15,7 @@ import { probeVideo } from '../src/media/probe';
 import '../src/operations/video';
 import { openDatabase } from '../src/store/database';
 import { IdGenerator } from '../src/store/ids';
-import { WorkerPool } from '../models/pool';
+import { ModelsClient } from '../models/client';
 import { call, startServer } from '../test/support/spawn-server';
 import { synthVideo, type Part } from '../test/video/synth';
 
@@ -64,7 +64,7 @@ export async function benchVideo(): Promise<void> {
 
     const labels = videoAnalyzers().get('StartLabelDetection');
     if (!labels) return console.log('label detection: not registered');
-    const inference = new WorkerPool();
+    const inference = new ModelsClient();
     try {
       await inference.broadcast('vision.warmup', {});
       const services = { config: defaultConfig, db: openDatabase(), ids: new IdGenerator(), startedAt: new Date(), inference };

@@ -7,7 +7,6 @@ import { checkOutput } from '../src/api/check-output';
 import { operations, type OperationName } from '../src/api/generated/model';
 import type { Services } from '../src/operations/context';
 import { resetDatabase } from '../src/store/database';
-import { modelStates } from '../models/registry';
 import { LivenessSubmissionError, submitLivenessMedia, type LivenessMedia } from '../src/operations/liveness';
 import { feedStreamProcessor, StreamFeedError, streamProcessorResults } from '../src/streams/feed';
 import type { PinSelector, PinStore } from './pins';
@@ -41,7 +40,7 @@ export function controlPlane(services: Services, pins: PinStore): Router {
       version,
       uptimeSeconds: Math.round((Date.now() - services.startedAt.getTime()) / 1000),
       persistence: services.config.dataDir ? 'sqlite' : 'memory',
-      models: modelStates(),
+      models: services.inference.states(),
     });
   });
 

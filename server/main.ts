@@ -4,7 +4,8 @@ import '../src/operations/index';
 import { openDatabase } from '../src/store/database';
 import { IdGenerator } from '../src/store/ids';
 import type { Services } from '../src/operations/context';
-import { WorkerPool } from '../models/pool';
+import { ModelsClient } from '../models/client';
+import { loadModelConfig } from '../src/analysis/model-config';
 import { startVideoJobs } from '../src/jobs/handlers';
 import { startMediaAnalysisJobs } from '../src/operations/media-analysis';
 import { startCelebrityGallery } from '../src/operations/celebrities';
@@ -26,13 +27,20 @@ function main(): void {
     return;
   }
   setLogLevel(config.logLevel);
+  let plugins;
+  try {
+    plugins = config.modelConfig ? loadModelConfig(config.modelConfig).plugins : [];
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
 
   const services: Services = {
     config,
     db: openDatabase(config.dataDir),
     ids: new IdGenerator(),
     startedAt: new Date(),
-    inference: new WorkerPool(),
+    inference: new ModelsClient({ plugins }),
   };
   const server = createApp(services).listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
@@ -45,8 +53,7 @@ function main(): void {
     // The celebrity gallery's photos are embedded in the background; RecognizeCelebrities waits for it.
     startCelebrityGallery(services);
     // Face models load in every worker in the background, so the first face request does not wait.
-    services.inference.broadcast('faces.warmup', {}).catch((err: Error) => log.warn('face models failed to load', { error: err.message }));
-    services.inference.broadcast('vision.warmup', {}).catch((err: Error) => log.warn('image models failed to load', { error: err.message }));
+    services.inference.warmup().catch((err: Error) => log.warn('models failed to load', { error: err.message }));
   });
   server.keepAliveTimeout = 65_000;
 

@@ -8,13 +8,12 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NSFW_INPUT_SIZE } from '../catalog';
 import { initTfjs, packageDir, require, tf } from './tfjs';
 
 export const NSFW_CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;
 export type NsfwClass = (typeof NSFW_CLASSES)[number];
 export type NsfwScores = Record<NsfwClass, number>;
-/** The model's input side; callers resize to this before sending pixels to a worker. */
-export const NSFW_INPUT_SIZE = 224;
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

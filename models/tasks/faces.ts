@@ -9,7 +9,7 @@ import { applySimilarity, CHIP_SIZE, chipTransform, descriptor, getFaceApi, LAND
 import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
 import type { Task, TaskContext } from './index';
 
-import { FACE_MODELS } from '../../src/analysis/face-regions';
+import { FACE_MODELS } from '../catalog';
 
 export { EMOTION_LABELS } from '../../src/analysis/face-regions';
 
@@ -446,7 +446,7 @@ export async function warmupFacesTask(_payload: unknown, ctx: TaskContext): Prom
   return { ok: true };
 }
 
-export const faceTasks: Record<string, Task> = {
-  'faces.detect': detectFacesTask as Task,
-  'faces.warmup': warmupFacesTask as Task,
-};
+export const faceTasks = {
+  'faces.detect': detectFacesTask,
+  'faces.warmup': warmupFacesTask,
+} satisfies Record<string, Task>;

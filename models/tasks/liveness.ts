@@ -7,12 +7,11 @@
  * decides what the measurements mean.
  */
 import { detectWithHuman, exclusive, getHuman } from '../runtime/human';
-import { FACE_MODELS, REGIONS } from '../../src/analysis/face-regions';
+import { FACE_MODELS, LIVENESS_MODELS } from '../catalog';
+import { REGIONS } from '../../src/analysis/face-regions';
 import { measureRegions, type RawFace } from './faces';
 import type { Task, TaskContext } from './index';
 
-/** Model names as the health endpoint lists them (registered by src/analysis/liveness.ts). */
-export const LIVENESS_MODELS = { antispoof: 'human-antispoof', liveness: 'human-liveness' } as const;
 
 export interface LivenessTaskPayload {
   /** 8-bit RGB pixels, row-major (transferred). */
@@ -127,6 +126,6 @@ export async function livenessTask(payload: LivenessTaskPayload, ctx: TaskContex
   return { faces };
 }
 
-export const livenessTasks: Record<string, Task> = {
-  'liveness.analyze': livenessTask as Task,
-};
+export const livenessTasks = {
+  'liveness.analyze': livenessTask,
+} satisfies Record<string, Task>;

@@ -16,10 +16,8 @@ export interface TextPayload {
   options?: ReadTextOptions;
 }
 
-export const TEXT_READ_TASK = 'text.read';
-
-export const textTasks: Record<string, Task> = {
-  [TEXT_READ_TASK]: async (payload: TextPayload, ctx): Promise<OcrLine[]> => {
+export const textTasks = {
+  'text.read': async (payload: TextPayload, ctx): Promise<OcrLine[]> => {
     await loadOcrModels(ctx.reportModelState);
     return readText({ data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height }, payload.options);
   },
@@ -27,4 +25,4 @@ export const textTasks: Record<string, Task> = {
     await loadOcrModels(ctx.reportModelState);
     return true;
   },
-};
+} satisfies Record<string, Task>;

@@ -11,12 +11,12 @@ import { clampBox, overlapOfSmaller, type DetectedObject, type FaceEvidence, typ
 import { imageProperties, instanceColors } from '../../src/analysis/image-properties';
 import { dedupePersons } from '../../src/analysis/labels';
 import { attachFaces, MAX_PERSONS, ppePersons, type PersonEvidence } from '../../src/analysis/ppe';
-import type { ModelState } from '../registry';
+import { VISION_MODELS, type ModelState } from '../catalog';
 import { detectCenternet } from '../runtime/centernet';
 import { AGE_GENDER_INPUT, ageAndGender, warp } from '../runtime/faceapi';
 import { detectWithHuman } from '../runtime/human';
 import { classifyNsfw, type NsfwScores } from '../runtime/nsfw';
-import { classifyWithPlugin, loadModelConfig, type PluginLabel } from '../plugins';
+import { classifyWithPlugin, type ClassifierPlugin, type PluginScore } from '../plugins';
 import type { Task, TaskContext } from './index';
 
 export interface PixelsPayload {
@@ -42,8 +42,6 @@ export interface PpePayload extends PixelsPayload {
   faces?: FaceEvidence[];
 }
 
-/** Model names as the health endpoint lists them (registered by src/operations/image-analysis.ts). */
-export const VISION_MODELS = { objects: 'centernet', pose: 'movenet-lightning', nsfw: 'nsfwjs-mobilenet-v2', faces: 'human-face' } as const;
 
 const loaded = new Set<string>();
 
@@ -191,7 +189,7 @@ export async function poseOf(rgb: Rgb, box: RatioBox): Promise<Keypoint[]> {
   return body.keypoints.map((k) => ({ part: k.part, score: k.score, x: (k.position[0] + x0) / rgb.width, y: (k.position[1] + y0) / rgb.height }));
 }
 
-export const visionTasks: Record<string, Task> = {
+export const visionTasks = {
   'vision.objects': async (payload: ObjectsPayload, ctx) => {
     const rgb = rgbOf(payload);
     const objects = await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb));
@@ -237,11 +235,8 @@ export const visionTasks: Record<string, Task> = {
   },
 
   /** Runs a user's ONNX classifier plugin (docs/MODEL-PLUGINS.md); onnxruntime-node computes on the calling thread. */
-  'vision.plugin': async (payload: PixelsPayload & { configFile: string; plugin: string }, ctx): Promise<PluginLabel[]> => {
-    const plugin = loadModelConfig(payload.configFile).plugins.find((p) => p.name === payload.plugin);
-    if (!plugin) throw new Error(`model plugin ${payload.plugin} is not in ${payload.configFile}`);
-    return tracked(ctx, plugin.name, () => classifyWithPlugin(plugin, rgbOf(payload)));
-  },
+  'vision.plugin': async (payload: PixelsPayload & { plugin: ClassifierPlugin }, ctx): Promise<PluginScore[]> =>
+    tracked(ctx, payload.plugin.name, () => classifyWithPlugin(payload.plugin, rgbOf(payload))),
 
   /** Loads every image model in this worker ahead of the first request. */
   'vision.warmup': async (_payload: unknown, ctx) => {
@@ -256,4 +251,4 @@ export const visionTasks: Record<string, Task> = {
     await tracked(ctx, VISION_MODELS.nsfw, () => classifyNsfw(rgb));
     return true;
   },
-};
+} satisfies Record<string, Task>;

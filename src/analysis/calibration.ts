@@ -9,12 +9,9 @@
  * samples and face photos, fixtures/README.md); the measurements behind each are next to it.
  */
 
-export interface Logistic {
-  midpoint: number;
-  slope: number;
-  /** Apply to logit(x) instead of x (for probabilities that crowd near 0 and 1). */
-  logit?: boolean;
-}
+import type { Logistic } from '../../models/plugins';
+
+export type { Logistic };
 
 const logit = (p: number) => {
   const q = Math.min(1 - 1e-7, Math.max(1e-7, p));

@@ -2,7 +2,7 @@
 import type { Db } from '../store/database';
 import type { IdGenerator } from '../store/ids';
 import type { Config } from '../config';
-import type { WorkerPool } from '../../models/pool';
+import type { ModelsClient } from '../../models/client';
 
 export interface Services {
   config: Config;
@@ -10,7 +10,7 @@ export interface Services {
   ids: IdGenerator;
   startedAt: Date;
   /** Model inference, off the event loop. */
-  inference: WorkerPool;
+  inference: ModelsClient;
 }
 
 export interface RequestContext extends Services {

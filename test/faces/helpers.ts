@@ -13,7 +13,7 @@ import type { RequestContext } from '../../src/operations/context';
 import { handlerFor } from '../../src/operations/registry';
 import { openDatabase } from '../../src/store/database';
 import { IdGenerator } from '../../src/store/ids';
-import type { WorkerPool } from '../../models/pool';
+import type { ModelsClient } from '../../models/client';
 
 export function makeContext(options: { dataDir?: string; celebritiesDir?: string; account?: string } = {}): RequestContext {
   return {
@@ -22,7 +22,7 @@ export function makeContext(options: { dataDir?: string; celebritiesDir?: string
     ids: new IdGenerator(),
     startedAt: new Date(),
     // These tests replace the face analysis, so no inference runs.
-    inference: undefined as unknown as WorkerPool,
+    inference: undefined as unknown as ModelsClient,
     account: options.account ?? '123456789012',
     region: 'us-east-1',
     requestId: 'test',

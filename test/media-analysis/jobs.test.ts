@@ -18,7 +18,7 @@ import { forgetMediaAnalysisRunner, mediaAnalysisRunner, outputKey, parseS3Uri, 
 import { handlerFor } from '../../src/operations/registry';
 import { openDatabase } from '../../src/store/database';
 import { IdGenerator } from '../../src/store/ids';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'media-analysis-'));
 const s3Dir = path.join(tmp, 's3');
@@ -52,7 +52,7 @@ put('manifests/empty.jsonl', '\n\n');
 put('manifests/garbage.jsonl', 'PK\u0003\u0004 binary\n{"no": "source-ref"}\n');
 put('manifests/one.jsonl', `{"source-ref": "s3://${IN}/photos/astronaut.png"}\n`);
 
-const pool = new WorkerPool(1);
+const pool = new ModelsClient({ size: 1 });
 const opened: Services[] = [];
 function makeServices(dataDir?: string): Services {
   const services = { config: { ...defaultConfig, s3Dir }, db: openDatabase(dataDir), ids: new IdGenerator(), startedAt: new Date(), inference: pool };

@@ -8,7 +8,7 @@ import type { RequestContext, Services } from '../../src/operations/context';
 import { handlerFor } from '../../src/operations/registry';
 import { openDatabase } from '../../src/store/database';
 import { IdGenerator } from '../../src/store/ids';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 import '../../src/operations/tags';
 import '../../src/operations/collections';
 import '../../src/operations/faces';
@@ -17,7 +17,7 @@ import '../../src/operations/stream-processors';
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
 
-export function makeServices(config: Partial<Config> = {}, inference = new WorkerPool()): { services: Services; ctx: RequestContext } {
+export function makeServices(config: Partial<Config> = {}, inference = new ModelsClient()): { services: Services; ctx: RequestContext } {
   const services: Services = { config: { ...defaultConfig, ...config }, db: openDatabase(config.dataDir), ids: new IdGenerator(), startedAt: new Date(), inference };
   return { services, ctx: { ...services, account: ACCOUNT, region: REGION, requestId: 'test', operation: 'test' } };
 }

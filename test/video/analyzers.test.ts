@@ -22,7 +22,7 @@ import type { OperationName } from '../../src/api/generated/model';
 import { ffmpegPath } from '../../src/media/probe';
 import { openDatabase } from '../../src/store/database';
 import { IdGenerator } from '../../src/store/ids';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 import { fontFile, synthVideo } from './synth';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'video-analyzers-'));
@@ -31,7 +31,7 @@ const image = (name: string) => fileURLToPath(new URL(`../../fixtures/images/${n
 const PEOPLE = { S3Object: { Bucket: 'vids', Name: 'people.mp4' } };
 const CARD = { S3Object: { Bucket: 'vids', Name: 'card.mp4' } };
 
-const inference = new WorkerPool();
+const inference = new ModelsClient();
 const celebritiesDir = fileURLToPath(new URL('../../fixtures/celebrities', import.meta.url));
 const services: Services = { config: { ...defaultConfig, s3Dir, celebritiesDir }, db: openDatabase(), ids: new IdGenerator(), startedAt: new Date(), inference };
 const ctx: RequestContext = { ...services, account: '123456789012', region: 'us-east-1', requestId: 'test', operation: 'test' };

@@ -20,7 +20,7 @@ import { handlerFor } from '../../src/operations/registry';
 import '../../src/operations/video';
 import { openDatabase } from '../../src/store/database';
 import { IdGenerator } from '../../src/store/ids';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 import { synthVideo } from './synth';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'video-jobs-'));
@@ -73,7 +73,7 @@ function makeServices(config: Partial<Config> = {}, dataDir?: string): Services 
     ids: new IdGenerator(),
     startedAt: new Date(),
     // Segment detection needs no model, so the pool never starts a worker.
-    inference: new WorkerPool(1),
+    inference: new ModelsClient({ size: 1 }),
   };
 }
 
