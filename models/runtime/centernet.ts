@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { cocoClassNames } from '../../src/analysis/taxonomy';
+import { COCO_CLASSES } from '../coco';
 import { fileHandler, initTfjs, packageDir, require, tf, type ModelJson } from './tfjs';
 
 const { loadGraphModel } = require('@tensorflow/tfjs-converter') as typeof import('@tensorflow/tfjs-converter');
@@ -43,7 +43,7 @@ const HEATMAP_OUTPUT = 'tower_0/keypoints';
 const SIZES_OUTPUT = 'tower_0/wh';
 
 /** Class names in the network's output order (COCO's 80, as human names them). */
-const COCO_NAMES = cocoClassNames();
+const COCO_NAMES = COCO_CLASSES;
 
 export interface CenternetObject {
   /** COCO class name, as human names it. */

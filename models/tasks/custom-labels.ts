@@ -1,9 +1,9 @@
 /**
  * Custom Labels in a pool worker: image embeddings (MobileNetV2 backbone, models/runtime/
- * mobilenet-features.ts) and the fit of the linear classifier (src/analysis/custom-labels-train.ts),
+ * mobilenet-features.ts) and the fit of the linear classifier (models/custom-labels-fit.ts),
  * so neither runs on the server's event loop.
  */
-import { DEFAULT_TRAIN_OPTIONS, trainLinear, type LinearModel, type TrainOptions } from '../../src/analysis/custom-labels-train';
+import { DEFAULT_TRAIN_OPTIONS, trainLinear, type LinearModel, type TrainOptions } from '../custom-labels-fit';
 import { CUSTOM_LABELS_MODEL, type ModelState } from '../catalog';
 import type { Task, TaskContext } from './index';
 

@@ -11,7 +11,7 @@ import type { Task, TaskContext } from './index';
 
 import { FACE_MODELS } from '../catalog';
 
-export { EMOTION_LABELS } from '../../src/analysis/face-regions';
+export { EMOTION_LABELS } from '../face-regions';
 
 export interface FaceTaskPayload {
   /** 8-bit RGB pixels, row-major (transferred). */
@@ -63,7 +63,7 @@ export interface RawFace {
   faceScore: number;
   /** Head pose from the mesh, radians (human's convention). */
   angles: { roll: number; yaw: number; pitch: number };
-  /** Emotion probabilities in EMOTION_LABELS order (src/analysis/face-regions.ts). */
+  /** Emotion probabilities in EMOTION_LABELS order (models/face-regions.ts). */
   emotion?: number[];
   /** Age distribution over years 0-99 (sums to ~1) and the net's probability that the face is male. */
   age?: number[];

@@ -8,7 +8,7 @@
  */
 import { detectWithHuman, exclusive, getHuman } from '../runtime/human';
 import { FACE_MODELS, LIVENESS_MODELS } from '../catalog';
-import { REGIONS } from '../../src/analysis/face-regions';
+import { REGIONS } from '../face-regions';
 import { measureRegions, type RawFace } from './faces';
 import type { Task, TaskContext } from './index';
 

@@ -1,10 +1,9 @@
 /**
  * Text reading in a pool worker: PP-OCRv4 inference and all its per-pixel pre/post-processing
- * (src/analysis/text.ts) stay off the server's event loop. Returns recognised lines as plain data;
+ * (models/text/) stay off the server's event loop. Returns recognised lines as plain data;
  * src/analysis/text-results.ts turns them into DetectText's LINEs and WORDs.
  */
-import { readText, type ReadTextOptions } from '../../src/analysis/text';
-import type { OcrLine } from '../../src/analysis/text-results';
+import { readText, type OcrLine, type ReadTextOptions } from '../text/read';
 import { loadOcrModels } from '../ocr';
 import type { Task } from './index';
 

@@ -8,7 +8,7 @@ import type { AgeRange, BoundingBox, Emotion, EmotionName, FaceDetail, Landmark,
 import { fitRgb, type LoadedImage } from '../media/image';
 import type { Services } from '../operations/context';
 import type { FaceTaskResult, RawFace, RegionStats } from '../../models/tasks/faces';
-import { EMOTION_LABELS, REGIONS } from './face-regions';
+import { EMOTION_LABELS, REGIONS } from '../../models/face-regions';
 
 
 export interface DetectedFace {

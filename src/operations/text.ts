@@ -1,5 +1,5 @@
 /** DetectText: LINEs and WORDs read by PP-OCRv4 in the worker pool (models/tasks/text.ts). */
-import type { ReadTextOptions } from '../analysis/text';
+import type { ReadTextOptions } from '../../models/text/read';
 import { regionPolygons, toTextDetections, type OcrLine } from '../analysis/text-results';
 import { fitRgb, loadImage, type RgbImage } from '../media/image';
 import type { ModelsClient } from '../../models/client';

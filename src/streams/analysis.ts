@@ -9,7 +9,7 @@ import { objectConfidence } from '../analysis/calibration';
 import { clampBox, type RatioBox } from '../analysis/evidence';
 import { detectFaces, similarity } from '../analysis/faces';
 import { dedupePersons } from '../analysis/labels';
-import type { Point } from '../analysis/text-geometry';
+import type { Point } from '../../models/evidence';
 import type { Frame } from '../media/frames';
 import { requireCollection } from '../operations/collections';
 import type { RequestContext, Services } from '../operations/context';

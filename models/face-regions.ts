@@ -5,7 +5,7 @@
  * image's left (the person's right).
  */
 
-export { FACE_MODELS } from '../../models/catalog';
+export { FACE_MODELS } from './catalog';
 
 /** Labels of human's emotion net, in its output order. */
 export const EMOTION_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'] as const;
