@@ -88,3 +88,39 @@ export function overlapOfSmaller(a: RatioBox, b: RatioBox): number {
 export function boxContains(box: RatioBox, p: Point): boolean {
   return p.x >= box.Left && p.x <= box.Left + box.Width && p.y >= box.Top && p.y <= box.Top + box.Height;
 }
+
+/**
+ * A monotone curve from a model's raw score to a 0-100 confidence: a logistic in the score (or its
+ * logit), `midpoint` being the raw value that maps to 50. The fitted curves are domain knowledge
+ * (src/analysis/calibration.ts); a task that must rank or filter by confidence gets them in its
+ * payload, so the worker never decides what a score means.
+ */
+export interface Logistic {
+  midpoint: number;
+  slope: number;
+  /** Apply to logit(x) instead of x (for probabilities that crowd near 0 and 1). */
+  logit?: boolean;
+}
+
+export const logit = (p: number) => {
+  const q = Math.min(1 - 1e-7, Math.max(1e-7, p));
+  return Math.log(q / (1 - q));
+};
+
+export function applyCurve(curve: Logistic, x: number): number {
+  const v = curve.logit ? logit(x) : x;
+  const m = curve.logit ? logit(curve.midpoint) : curve.midpoint;
+  return 100 / (1 + Math.exp(-curve.slope * (v - m)));
+}
+
+/** Persons detected twice (a box inside another person's box, holding no face of its own) count once. */
+export function dedupePersons<T extends { box: RatioBox }>(persons: T[], faces: FaceEvidence[]): T[] {
+  const sorted = [...persons].sort((a, b) => boxArea(b.box) - boxArea(a.box));
+  const kept: T[] = [];
+  for (const p of sorted) {
+    const hasFace = faces.some((f) => boxContains(p.box, { x: f.box.Left + f.box.Width / 2, y: f.box.Top + f.box.Height / 2 }) && overlapOfSmaller(p.box, f.box) > 0.7);
+    const nested = kept.some((k) => overlapOfSmaller(k.box, p.box) > 0.85 && boxArea(p.box) < 0.6 * boxArea(k.box));
+    if (!nested || hasFace) kept.push(p);
+  }
+  return kept;
+}

@@ -10,13 +10,9 @@
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 
-/** A logistic curve from a raw score to a 0-100 confidence (src/analysis/calibration.ts applies it). */
-export interface Logistic {
-  midpoint: number;
-  slope: number;
-  /** Apply to logit(x) instead of x (for probabilities that crowd near 0 and 1). */
-  logit?: boolean;
-}
+import type { Logistic } from './evidence';
+
+export type { Logistic };
 
 export type Capability = 'labels';
 

@@ -8,6 +8,7 @@
 import sharp from 'sharp';
 import { detectFaces, visionTasks } from '../models/tasks/vision';
 import type { ProtectiveEquipmentPerson } from '../src/api/generated/types';
+import { PPE_CURVES, toPpePersons } from '../src/analysis/ppe';
 
 const ctx = { reportModelState: () => {} };
 type Rgb = { data: Uint8Array; width: number; height: number };
@@ -51,7 +52,7 @@ export async function ppe(rgb: Rgb): Promise<ProtectiveEquipmentPerson[]> {
     return ((await res.json()) as { Persons: ProtectiveEquipmentPerson[] }).Persons;
   }
   const pixels = rgb.data.buffer.slice(rgb.data.byteOffset, rgb.data.byteOffset + rgb.data.byteLength) as ArrayBuffer;
-  return (await visionTasks['vision.ppe']({ pixels, width: rgb.width, height: rgb.height } as never, ctx)) as ProtectiveEquipmentPerson[];
+  return toPpePersons(await visionTasks['vision.ppe']({ pixels, width: rgb.width, height: rgb.height, curves: PPE_CURVES }, ctx));
 }
 
 const worn = (persons: ProtectiveEquipmentPerson[], type: string) => persons.some((p) => p.BodyParts?.some((b) => b.EquipmentDetections?.some((e) => e.Type === type && (e.Confidence ?? 0) >= 50)));

@@ -1,16 +1,26 @@
 /**
  * Image-understanding tasks (DetectLabels, DetectModerationLabels, DetectProtectiveEquipment):
  * centernet (COCO objects), human's movenet (pose) and face pipeline, face-api's age/gender net,
- * and nsfwjs. Pixels arrive as transferred ArrayBuffers of 8-bit RGB; results are plain data in
- * evidence.ts's shapes.
+ * and nsfwjs. Pixels arrive as transferred ArrayBuffers of 8-bit RGB; results are evidence
+ * (models/evidence.ts, models/ppe.ts, models/image-properties.ts), which src/analysis turns into
+ * Rekognition's shapes. Confidence curves come from the domain in the payload.
  * Pixel statistics (colours, skin) run here too, so the event loop never does per-pixel work.
  */
-import type { DominantColor, ProtectiveEquipmentPerson } from '../../src/api/generated/types';
-import { objectConfidence } from '../../src/analysis/calibration';
-import { clampBox, overlapOfSmaller, type DetectedObject, type FaceEvidence, type Keypoint, type Point, type RatioBox } from '../../src/analysis/evidence';
-import { imageProperties, instanceColors } from '../../src/analysis/image-properties';
-import { dedupePersons } from '../../src/analysis/labels';
-import { attachFaces, MAX_PERSONS, ppePersons, type PersonEvidence } from '../../src/analysis/ppe';
+import type { ColorShare } from '../colors';
+import {
+  applyCurve,
+  clampBox,
+  dedupePersons,
+  overlapOfSmaller,
+  type DetectedObject,
+  type FaceEvidence,
+  type Keypoint,
+  type Logistic,
+  type Point,
+  type RatioBox,
+} from '../evidence';
+import { imageProperties, instanceColors, type ImagePropertiesEvidence } from '../image-properties';
+import { attachFaces, MAX_PERSONS, ppePersons, type PersonEvidence, type PpePersonEvidence } from '../ppe';
 import { VISION_MODELS, type ModelState } from '../catalog';
 import { detectCenternet } from '../runtime/centernet';
 import { AGE_GENDER_INPUT, ageAndGender, warp } from '../runtime/faceapi';
@@ -26,20 +36,26 @@ export interface PixelsPayload {
 }
 
 export interface ObjectsPayload extends PixelsPayload {
-  /** Compute ImageProperties (and, with `instanceColors`, each instance's colours). */
-  properties?: { maxColors: number; instanceColors: boolean; foregroundMinConfidence: number; instanceMinConfidence: number };
+  /**
+   * Compute image properties (and, with `instanceColors`, each instance's colours). Objects whose
+   * confidence (`objectCurve` of their score: the domain's calibration) reaches
+   * `foregroundMinConfidence` make up the foreground; `instanceMinConfidence` selects the instances.
+   */
+  properties?: { maxColors: number; instanceColors: boolean; objectCurve: Logistic; foregroundMinConfidence: number; instanceMinConfidence: number };
 }
 
 export interface ObjectsResult {
   objects: DetectedObject[];
-  properties?: ReturnType<typeof imageProperties>;
+  properties?: ImagePropertiesEvidence;
   /** Colours of objects[i] when asked for, else null. */
-  instanceColors?: (DominantColor[] | null)[];
+  instanceColors?: (ColorShare[] | null)[];
 }
 
 export interface PpePayload extends PixelsPayload {
   /** Faces found by the faces module; the task finds its own when absent. */
   faces?: FaceEvidence[];
+  /** The domain's calibration of centernet scores (persons) and movenet keypoint scores (hands, eyes). */
+  curves: { object: Logistic; keypoint: Logistic };
 }
 
 
@@ -196,10 +212,11 @@ export const visionTasks = {
     const result: ObjectsResult = { objects };
     const props = payload.properties;
     if (props) {
-      const foreground = objects.filter((o) => objectConfidence(o.score) >= props.foregroundMinConfidence).map((o) => o.box);
+      const confidence = (o: DetectedObject) => applyCurve(props.objectCurve, o.score);
+      const foreground = objects.filter((o) => confidence(o) >= props.foregroundMinConfidence).map((o) => o.box);
       result.properties = imageProperties(rgb, { maxColors: props.maxColors, foreground });
       if (props.instanceColors) {
-        result.instanceColors = objects.map((o) => (objectConfidence(o.score) >= props.instanceMinConfidence ? instanceColors(rgb, o.box, props.maxColors) : null));
+        result.instanceColors = objects.map((o) => (confidence(o) >= props.instanceMinConfidence ? instanceColors(rgb, o.box, props.maxColors) : null));
       }
     }
     return result;
@@ -209,13 +226,13 @@ export const visionTasks = {
 
   'vision.nsfw': async (payload: PixelsPayload, ctx): Promise<NsfwScores> => tracked(ctx, VISION_MODELS.nsfw, () => classifyNsfw(rgbOf(payload))),
 
-  'vision.ppe': async (payload: PpePayload, ctx): Promise<ProtectiveEquipmentPerson[]> => {
+  'vision.ppe': async (payload: PpePayload, ctx): Promise<PpePersonEvidence[]> => {
     const rgb = rgbOf(payload);
     const objects = await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb));
     let faces = payload.faces ?? (await tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgb, { detectorScore: PPE_DETECTOR_SCORE, attributes: false })));
     const persons: PersonEvidence[] = [];
     for (const o of objects) {
-      const confidence = objectConfidence(o.score);
+      const confidence = applyCurve(payload.curves.object, o.score);
       if (o.coco !== 'person' || confidence < 50) continue;
       persons.push({ box: o.box, confidence, keypoints: [] });
     }
@@ -231,7 +248,7 @@ export const visionTasks = {
     for (const person of ranked) {
       person.keypoints = await tracked(ctx, VISION_MODELS.pose, () => poseOf(rgb, person.box));
     }
-    return ppePersons(rgb, ranked);
+    return ppePersons(rgb, ranked, payload.curves.keypoint);
   },
 
   /** Runs a user's ONNX classifier plugin (docs/MODEL-PLUGINS.md); onnxruntime-node computes on the calling thread. */

@@ -9,20 +9,9 @@
  * samples and face photos, fixtures/README.md); the measurements behind each are next to it.
  */
 
-import type { Logistic } from '../../models/plugins';
+import { applyCurve, logit, type Logistic } from '../../models/evidence';
 
-export type { Logistic };
-
-const logit = (p: number) => {
-  const q = Math.min(1 - 1e-7, Math.max(1e-7, p));
-  return Math.log(q / (1 - q));
-};
-
-export function applyCurve(curve: Logistic, x: number): number {
-  const v = curve.logit ? logit(x) : x;
-  const m = curve.logit ? logit(curve.midpoint) : curve.midpoint;
-  return 100 / (1 + Math.exp(-curve.slope * (v - m)));
-}
+export { applyCurve, type Logistic };
 
 /** Inverse of applyCurve: the raw value that maps to `confidence`. */
 export function invertCurve(curve: Logistic, confidence: number): number {

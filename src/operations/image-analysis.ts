@@ -14,7 +14,9 @@ import { faceEvidenceFromDetail, type FaceEvidence } from '../analysis/evidence'
 import { detectFaces } from '../analysis/faces';
 import { DEFAULT_MIN_CONFIDENCE as LABELS_MIN_CONFIDENCE, LABEL_FLOOR, LABEL_MODEL_VERSION, buildLabels, type TextEvidence } from '../analysis/labels';
 import { contentTypes, DEFAULT_MIN_CONFIDENCE as MODERATION_MIN_CONFIDENCE, MODERATION_MODEL_VERSION, moderationLabels } from '../analysis/moderation';
-import { summarize } from '../analysis/ppe';
+import { OBJECT_CURVE } from '../analysis/calibration';
+import { toImageProperties } from '../analysis/image-properties';
+import { PPE_CURVES, summarize, toPpePersons } from '../analysis/ppe';
 import { pluginConfidence } from '../analysis/model-config';
 import { fitRgb, loadImage, type LoadedImage, type RgbImage } from '../media/image';
 import type { ObjectsResult } from '../../models/tasks/vision';
@@ -97,7 +99,7 @@ registerHandler(
         ? ctx.inference.run('vision.objects', {
             image: rgb,
             properties: properties
-              ? { maxColors, instanceColors: general, foregroundMinConfidence: FOREGROUND_MIN_CONFIDENCE, instanceMinConfidence: LABEL_FLOOR }
+              ? { maxColors, instanceColors: general, objectCurve: OBJECT_CURVE, foregroundMinConfidence: FOREGROUND_MIN_CONFIDENCE, instanceMinConfidence: LABEL_FLOOR }
               : undefined,
           })
         : Promise.resolve<ObjectsResult>({ objects: [] });
@@ -118,7 +120,7 @@ registerHandler(
         : [],
       LabelModelVersion: LABEL_MODEL_VERSION,
     };
-    if (properties && found.properties) output.ImageProperties = found.properties;
+    if (properties && found.properties) output.ImageProperties = toImageProperties(found.properties);
     return output;
   },
   "COCO-80 objects (human's centernet, run at the image's aspect ratio) with v3 names, parents, aliases, categories and instances; Person, Face, Portrait and People/Crowd labels from faces and persons, age/gender labels from face-api's age/gender net; Text from OCR; ImageProperties from pixel statistics. No scene classifier: scene labels (Outdoors, Nature, ...) are not produced.",
@@ -165,7 +167,7 @@ registerHandler(
   async (input, ctx) => {
     const image = await loadImage(input.Image, ctx, PPE_LIMITS);
     const [rgb, faces] = await Promise.all([scaledRgb(image), moduleFaces(image, ctx)]);
-    const persons = await ctx.inference.run('vision.ppe', { image: rgb, faces });
+    const persons = toPpePersons(await ctx.inference.run('vision.ppe', { image: rgb, faces, curves: PPE_CURVES }));
     const output: DetectProtectiveEquipmentResponse = { ProtectiveEquipmentModelVersion: PPE_MODEL_VERSION, Persons: persons };
     if (input.SummarizationAttributes) output.Summary = summarize(persons, input.SummarizationAttributes);
     return output;
