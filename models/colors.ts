@@ -4,6 +4,7 @@
  * CSS colours with their share of the pixels. src/analysis/colors.ts makes DominantColors of them.
  */
 import { CSS_COLORS, type CssColor } from './css-colors';
+import type { RgbPixels } from './evidence';
 
 export type { CssColor };
 
@@ -57,7 +58,7 @@ export interface LabSamples {
 
 /** Lab values of about `maxSamples` pixels of `rgb` on a regular grid, optionally only those `keep` accepts. */
 export function sampleLab(
-  rgb: { data: Uint8Array; width: number; height: number },
+  rgb: RgbPixels,
   region: { x0: number; y0: number; x1: number; y1: number },
   maxSamples: number,
   keep?: (x: number, y: number) => boolean,

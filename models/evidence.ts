@@ -25,6 +25,9 @@ export interface Point {
   y: number;
 }
 
+/** A point in image pixels, [x, y] (face-mesh geometry). */
+export type PixelPoint = [number, number];
+
 /** One COCO-80 detection from the object detector. */
 export interface DetectedObject {
   /** COCO class name (`cell phone`). */

@@ -62,8 +62,8 @@ let loading: Promise<OcrModels> | undefined;
 
 /**
  * Loads the three sessions once per thread; every caller shares them. `report` receives the load
- * state (a pool worker passes its reporter, so the main thread's health endpoint sees it). A
- * failed load is retried by the next call.
+ * state (a pool worker passes its reporter, so the owning ModelsClient sees it; in-process callers
+ * may omit it). A failed load is retried by the next call.
  */
 export function loadOcrModels(report: StateReporter = () => {}): Promise<OcrModels> {
   loading ??= (async () => {

@@ -10,7 +10,7 @@
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 
-import type { Logistic } from './evidence';
+import type { Logistic, RgbPixels } from './evidence';
 
 export type { Logistic };
 
@@ -68,7 +68,7 @@ function session(plugin: ClassifierPlugin): Promise<ort.InferenceSession> {
 }
 
 /** The model's input tensor for an RGB image, per the plugin's size, layout, order and normalisation. */
-export async function inputTensor(plugin: ClassifierPlugin, rgb: { data: Uint8Array; width: number; height: number }): Promise<Float32Array> {
+export async function inputTensor(plugin: ClassifierPlugin, rgb: RgbPixels): Promise<Float32Array> {
   const { width, height, layout, channels, scale, mean, std } = plugin.input;
   const pixels = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
     .resize(width, height, { fit: plugin.input.resize === 'fill' ? 'fill' : 'cover' })
@@ -106,7 +106,7 @@ export interface PluginScore {
 }
 
 /** Runs a classifier plugin on an image: one score per mapped class. */
-export async function classifyWithPlugin(plugin: ClassifierPlugin, rgb: { data: Uint8Array; width: number; height: number }): Promise<PluginScore[]> {
+export async function classifyWithPlugin(plugin: ClassifierPlugin, rgb: RgbPixels): Promise<PluginScore[]> {
   const s = await session(plugin);
   const data = await inputTensor(plugin, rgb);
   const { width, height, layout } = plugin.input;

@@ -1,7 +1,9 @@
 /**
  * DetectProtectiveEquipment's measurements from people, pose and pixels, run in a pool worker
- * (models/tasks/vision.ts); src/analysis/ppe.ts makes the API's persons of them and summarises. No open model detects PPE, so each
- * equipment type is decided from evidence measured in the body part's region (AWS-BEHAVIOUR §3.10):
+ * (models/tasks/vision.ts); src/analysis/ppe.ts makes the API's persons of them and summarises.
+ * Confidences of persons and keypoints come from curves the domain passes in (calibration.ts).
+ * No open model detects PPE, so each equipment type is decided from evidence measured in the body
+ * part's region (AWS-BEHAVIOUR §3.10):
  *
  * - Persons: the object detector's persons (at most 15, confidence >= 50); a face no person box
  *   holds becomes a person of its own (a head-and-shoulders crop).

@@ -12,6 +12,7 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { COCO_CLASSES } from '../coco';
 import { fileHandler, initTfjs, packageDir, require, tf, type ModelJson } from './tfjs';
+import type { RgbPixels } from '../evidence';
 
 const { loadGraphModel } = require('@tensorflow/tfjs-converter') as typeof import('@tensorflow/tfjs-converter');
 
@@ -102,7 +103,7 @@ export function inputSize(width: number, height: number): { width: number; heigh
 }
 
 /** Objects in an RGB image, strongest first. */
-export async function detectCenternet(rgb: { data: Uint8Array; width: number; height: number }): Promise<CenternetObject[]> {
+export async function detectCenternet(rgb: RgbPixels): Promise<CenternetObject[]> {
   const net = await loadCenternet();
   const size = inputSize(rgb.width, rgb.height);
   const feeds = tf.tidy(() => {

@@ -8,6 +8,7 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import { applySimilarity, CHIP_SIZE, chipTransform, descriptor, getFaceApi, LANDMARK_INPUT, landmarks68, warp, type Similarity2D } from '../runtime/faceapi';
 import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
 import type { Task, TaskContext } from './index';
+import type { PixelPoint, RgbPixels } from '../evidence';
 
 import { FACE_MODELS } from '../catalog';
 
@@ -78,7 +79,7 @@ export interface FaceTaskResult {
   padded: boolean;
 }
 
-/** Loads a model group once per worker, reporting its state to the registry. */
+/** Loads a model group once per worker, reporting its state (to the ModelsClient that owns the worker). */
 function loader<T>(name: string, load: () => Promise<T>): (ctx: TaskContext) => Promise<T> {
   let promise: Promise<T> | undefined;
   return (ctx) => {
@@ -153,8 +154,8 @@ async function ageGender(crop: TfCore.Tensor, ctx: TaskContext): Promise<{ age: 
   }
 }
 
-type Rgb = { data: Uint8Array; width: number; height: number };
-type Point = [number, number];
+type Rgb = RgbPixels;
+type Point = PixelPoint;
 
 const point = (mesh: number[], i: number): Point => [mesh[3 * i], mesh[3 * i + 1]];
 const mid = (a: Point, b: Point): Point => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];

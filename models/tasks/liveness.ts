@@ -11,6 +11,7 @@ import { FACE_MODELS, LIVENESS_MODELS } from '../catalog';
 import { REGIONS } from '../face-regions';
 import { measureRegions, type RawFace } from './faces';
 import type { Task, TaskContext } from './index';
+import type { RgbPixels } from '../evidence';
 
 
 export interface LivenessTaskPayload {
@@ -64,7 +65,7 @@ interface HumanLivenessFace {
   live?: number;
 }
 
-type Rgb = { data: Uint8Array; width: number; height: number };
+type Rgb = RgbPixels;
 
 /** Tight crops (a face filling the frame) defeat the detector; as DetectFaces does, a second try pads the frame by this share of its longer side. */
 const CROP_PAD = 0.3;

@@ -18,6 +18,7 @@ import {
   type Logistic,
   type Point,
   type RatioBox,
+  type RgbPixels,
 } from '../evidence';
 import { imageProperties, instanceColors, type ImagePropertiesEvidence } from '../image-properties';
 import { attachFaces, MAX_PERSONS, ppePersons, type PersonEvidence, type PpePersonEvidence } from '../ppe';
@@ -78,7 +79,7 @@ async function tracked<T>(ctx: TaskContext, model: string, run: () => Promise<T>
 
 const rgbOf = (p: PixelsPayload) => ({ data: new Uint8Array(p.pixels), width: p.width, height: p.height });
 
-type Rgb = { data: Uint8Array; width: number; height: number };
+type Rgb = RgbPixels;
 
 const ratioBox = ([x, y, w, h]: number[], width: number, height: number): RatioBox => clampBox({ Width: w / width, Height: h / height, Left: x / width, Top: y / height });
 

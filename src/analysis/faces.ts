@@ -8,6 +8,7 @@ import type { AgeRange, BoundingBox, Emotion, EmotionName, FaceDetail, Landmark,
 import { fitRgb, type LoadedImage } from '../media/image';
 import type { Services } from '../operations/context';
 import type { FaceTaskResult, RawFace, RegionStats } from '../../models/tasks/faces';
+import type { PixelPoint } from '../../models/evidence';
 import { EMOTION_LABELS, REGIONS } from '../../models/face-regions';
 
 
@@ -92,7 +93,7 @@ export function similarity(a: number[], b: number[]): number {
 // ---------------------------------------------------------------------------------------------
 // Geometry from the mesh
 
-type Point = [number, number];
+type Point = PixelPoint;
 
 class Mesh {
   constructor(private readonly flat: readonly number[]) {}

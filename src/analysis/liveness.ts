@@ -20,7 +20,7 @@
  * no open model here tells a screen or print replay apart reliably: the two nets give a signal,
  * not AWS's accuracy.
  */
-import { fitRgb } from '../media/image';
+import { fitRgb, type RgbPixels } from '../media/image';
 import type { BoundingBox } from '../api/generated/types';
 import type { Services } from '../operations/context';
 import type { LivenessRawFace } from '../../models/tasks/liveness';
@@ -180,7 +180,7 @@ export function measureFace(raw: LivenessRawFace, width: number, height: number)
 }
 
 /** Runs the liveness task on one RGB frame (scaled to LIVENESS_MAX_SIDE first when larger). */
-export async function measureFrame(rgb: { data: Uint8Array; width: number; height: number }, services: Pick<Services, 'inference'>): Promise<FrameMeasurement> {
+export async function measureFrame(rgb: RgbPixels, services: Pick<Services, 'inference'>): Promise<FrameMeasurement> {
   const image = await fitRgb(rgb, LIVENESS_MAX_SIDE);
   const { width, height } = image;
   // the client sends a copy, so the caller's pixels stay usable (for the reference image)

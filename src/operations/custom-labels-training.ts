@@ -7,7 +7,7 @@
  * CreateProjectVersion, or the TrainingData/TestingData manifests; TestingData.AutoCreate splits
  * 20% of the training entries off), read each image from S3 and embed it in the worker pool
  * (MobileNetV2 backbone, models/runtime/mobilenet-features.ts), fit the linear classifier in a
- * worker (src/analysis/custom-labels-train.ts), score the test images, pick each label's assumed
+ * worker (models/custom-labels-fit.ts), score the test images, pick each label's assumed
  * threshold by best F1, and write the evaluation summary, manifest summary and validation
  * manifests under OutputConfig when that bucket is writable (--s3-dir folder or --s3-endpoint).
  *
