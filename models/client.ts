@@ -85,15 +85,10 @@ interface Shared {
 }
 
 export class ModelsClient {
-  private readonly shared: Shared;
-  private readonly priority: Priority;
+  private shared: Shared;
+  private priority: Priority = 'request';
 
-  constructor(options: ModelsClientOptions = {}, view?: { of: ModelsClient; priority: Priority }) {
-    this.priority = view?.priority ?? 'request';
-    if (view) {
-      this.shared = view.of.shared;
-      return;
-    }
+  constructor(options: ModelsClientOptions = {}) {
     const models = new Map<string, ModelInfo>();
     const plugins = options.plugins ?? [];
     for (const m of MODEL_CATALOG) models.set(m.name, { ...m, state: 'not-loaded' });
@@ -117,7 +112,10 @@ export class ModelsClient {
 
   /** The same workers and states, with every task queued behind requests' tasks: for video jobs and other background work. */
   background(): ModelsClient {
-    return new ModelsClient({}, { of: this, priority: 'background' });
+    const view = Object.create(ModelsClient.prototype) as ModelsClient;
+    view.shared = this.shared;
+    view.priority = 'background';
+    return view;
   }
 
   /**
