@@ -55,8 +55,8 @@ export interface ObjectsResult {
 export interface PpePayload extends PixelsPayload {
   /** Faces found by the faces module; the task finds its own when absent. */
   faces?: FaceEvidence[];
-  /** The domain's calibration of centernet scores (persons) and movenet keypoint scores (hands, eyes). */
-  curves: { object: Logistic; keypoint: Logistic };
+  /** The domain's calibration of centernet scores (persons), human's face scores and movenet keypoint scores (hands, eyes). */
+  curves: { object: Logistic; face: Logistic; keypoint: Logistic };
 }
 
 
@@ -90,9 +90,7 @@ export async function detectObjects(rgb: Rgb): Promise<DetectedObject[]> {
     .sort((a, b) => b.score - a.score);
 }
 
-/** human's face score -> 0-100: 0.4 maps to 50 (a false face on the rocket photo scored 0.24; real ones 0.98-1.0). */
-const faceConfidence = (score: number) => 100 / (1 + Math.exp(-12 * (score - 0.4)));
-/** Faces weaker than this are not reported (confidence 50). */
+/** Faces whose human face score is weaker than this are not reported (src/analysis/calibration.ts's FACE_CURVE maps it to 50). */
 const FACE_MIN_SCORE = 0.4;
 
 interface HumanFace {
@@ -143,7 +141,7 @@ export interface FaceOptions {
  * face-api's small net (~18 ms a face) rather than human's faceres (~125 ms), which DetectFaces
  * keeps for AgeRange and Gender: both were right on all 110 development faces' gender.
  */
-export async function detectFaces(rgb: Rgb, { detectorScore = LABEL_DETECTOR_SCORE, attributes = true }: FaceOptions = {}): Promise<FaceEvidence[]> {
+export async function detectFaces(rgb: Rgb, faceCurve: Logistic, { detectorScore = LABEL_DETECTOR_SCORE, attributes = true }: FaceOptions = {}): Promise<FaceEvidence[]> {
   // A whole detector object: the override replaces the shared one for this call only. Iris
   // refinement adds nothing labels or PPE use.
   const detector = { enabled: true, rotation: true, maxDetected: 100, minConfidence: detectorScore, iouThreshold: 0.1, return: false };
@@ -157,7 +155,7 @@ export async function detectFaces(rgb: Rgb, { detectorScore = LABEL_DETECTOR_SCO
     const centre = (a: number[], b: number[]) => pt([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2]);
     const eyes = mesh.length >= 468 ? ([centre(mesh[33], mesh[133])!, centre(mesh[362], mesh[263])!] as [Point, Point]) : undefined;
     const mouth = mesh.length > 291 ? ([pt(mesh[61])!, pt(mesh[291])!] as [Point, Point]) : undefined;
-    const face: FaceEvidence = { box: ratioBox(f.box, rgb.width, rgb.height), confidence: faceConfidence(f.score), eyes, nose: pt(mesh[1]), mouth, chin: pt(mesh[152]) };
+    const face: FaceEvidence = { box: ratioBox(f.box, rgb.width, rgb.height), confidence: applyCurve(faceCurve, f.score), eyes, nose: pt(mesh[1]), mouth, chin: pt(mesh[152]) };
     if (attributes) {
       const { age, male } = await ageAndGender(ageGenderCrop(rgb, mesh, f.box));
       face.ageLow = Math.max(0, Math.floor(age - 4));
@@ -223,14 +221,16 @@ export const visionTasks = {
     return result;
   },
 
-  'vision.faces': async (payload: PixelsPayload, ctx) => tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgbOf(payload))),
+  /** `faceCurve`: the domain's calibration of human's face score into a confidence. */
+  'vision.faces': async (payload: PixelsPayload & { faceCurve: Logistic }, ctx) => tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgbOf(payload), payload.faceCurve)),
 
   'vision.nsfw': async (payload: PixelsPayload, ctx): Promise<NsfwScores> => tracked(ctx, VISION_MODELS.nsfw, () => classifyNsfw(rgbOf(payload))),
 
   'vision.ppe': async (payload: PpePayload, ctx): Promise<PpePersonEvidence[]> => {
     const rgb = rgbOf(payload);
     const objects = await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb));
-    let faces = payload.faces ?? (await tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgb, { detectorScore: PPE_DETECTOR_SCORE, attributes: false })));
+    const ppeFaces = () => detectFaces(rgb, payload.curves.face, { detectorScore: PPE_DETECTOR_SCORE, attributes: false });
+    let faces = payload.faces ?? (await tracked(ctx, VISION_MODELS.faces, ppeFaces));
     const persons: PersonEvidence[] = [];
     for (const o of objects) {
       const confidence = applyCurve(payload.curves.object, o.score);
@@ -240,7 +240,7 @@ export const visionTasks = {
     if (payload.faces && attachFaces(dedupePersons(persons, faces), faces).some((p) => !p.face)) {
       // The faces module drops faces its mesh is unsure of, as masked faces often are; human's
       // looser threshold finds them for the persons still without one.
-      const extra = (await tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgb, { detectorScore: PPE_DETECTOR_SCORE, attributes: false }))).filter((f) => !faces.some((g) => overlapOfSmaller(f.box, g.box) > 0.5));
+      const extra = (await tracked(ctx, VISION_MODELS.faces, ppeFaces)).filter((f) => !faces.some((g) => overlapOfSmaller(f.box, g.box) > 0.5));
       faces = [...faces, ...extra];
     }
     const ranked = attachFaces(dedupePersons(persons, faces), faces)
@@ -261,7 +261,7 @@ export const visionTasks = {
     const rgb = { data: new Uint8Array(64 * 64 * 3).fill(128), width: 64, height: 64 };
     await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb));
     await tracked(ctx, VISION_MODELS.faces, async () => {
-      await detectFaces(rgb);
+      await detectFaces(rgb, { midpoint: 0.5, slope: 1 }); // loads the models; the result is dropped
       // No face in a grey square: load the age/gender net on its own.
       await ageAndGender(new Float32Array(AGE_GENDER_INPUT * AGE_GENDER_INPUT * 3));
     });

@@ -32,6 +32,12 @@ export const OBJECT_CURVE: Logistic = { midpoint: 0.35, slope: 12 };
 export const objectConfidence = (score: number) => applyCurve(OBJECT_CURVE, score);
 
 /**
+ * human's face score (labels' and PPE's face pipeline, models/tasks/vision.ts): 0.4 maps to 50 (a
+ * false face on the rocket photo scored 0.24; real ones 0.98-1.0).
+ */
+export const FACE_CURVE: Logistic = { midpoint: 0.4, slope: 12 };
+
+/**
  * movenet keypoint scores: visible joints score 0.4-0.9, guessed ones under 0.3 (human drops
  * those). 0.3 maps to 50 (the floor every PPE detection needs), 0.6 to 95.
  */

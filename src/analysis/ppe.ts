@@ -11,12 +11,12 @@ import type {
   ProtectiveEquipmentType,
 } from '../api/generated/types';
 import { PPE_FLOOR, type BodyPartEvidence, type PpePersonEvidence } from '../../models/ppe';
-import { KEYPOINT_CURVE, OBJECT_CURVE } from './calibration';
+import { FACE_CURVE, KEYPOINT_CURVE, OBJECT_CURVE } from './calibration';
 
 export { personFromFace, PPE_FLOOR } from '../../models/ppe';
 
-/** How the PPE task turns person and keypoint scores into confidences (it ranks and filters persons and parts by them). */
-export const PPE_CURVES = { object: OBJECT_CURVE, keypoint: KEYPOINT_CURVE };
+/** How the PPE task turns person, face and keypoint scores into confidences (it ranks and filters persons and parts by them). */
+export const PPE_CURVES = { object: OBJECT_CURVE, face: FACE_CURVE, keypoint: KEYPOINT_CURVE };
 
 /** A measured body part in the API's member order. */
 export function toBodyPart(part: BodyPartEvidence): ProtectiveEquipmentBodyPart {

@@ -14,7 +14,7 @@ import { faceEvidenceFromDetail, type FaceEvidence } from '../analysis/evidence'
 import { detectFaces } from '../analysis/faces';
 import { DEFAULT_MIN_CONFIDENCE as LABELS_MIN_CONFIDENCE, LABEL_FLOOR, LABEL_MODEL_VERSION, buildLabels, type TextEvidence } from '../analysis/labels';
 import { contentTypes, DEFAULT_MIN_CONFIDENCE as MODERATION_MIN_CONFIDENCE, MODERATION_MODEL_VERSION, moderationLabels } from '../analysis/moderation';
-import { OBJECT_CURVE } from '../analysis/calibration';
+import { FACE_CURVE, OBJECT_CURVE } from '../analysis/calibration';
 import { toImageProperties } from '../analysis/image-properties';
 import { PPE_CURVES, summarize, toPpePersons } from '../analysis/ppe';
 import { pluginConfidence } from '../analysis/model-config';
@@ -53,7 +53,7 @@ async function moduleFaces(image: LoadedImage, ctx: RequestContext): Promise<Fac
  * motorcycle: 415 ms against 161 ms).
  */
 async function labelFaces(rgb: RgbImage, ctx: RequestContext): Promise<FaceEvidence[]> {
-  return ctx.inference.run('vision.faces', { image: rgb });
+  return ctx.inference.run('vision.faces', { image: rgb, faceCurve: FACE_CURVE });
 }
 
 /**

@@ -17,7 +17,7 @@ import { buildLabels, dedupePersons, LABEL_MODEL_VERSION } from '../analysis/lab
 import { contentTypes, MODERATION_MODEL_VERSION, moderationLabels } from '../analysis/moderation';
 import { detectSegments } from '../analysis/segments';
 import { regionPolygons, toTextDetections } from '../analysis/text-results';
-import { objectConfidence } from '../analysis/calibration';
+import { FACE_CURVE, objectConfidence } from '../analysis/calibration';
 import { personFromFace } from '../analysis/ppe';
 import { trackDetections, type Box, type Detection } from '../analysis/tracking';
 import { registerVideoAnalyzer } from '../jobs/handlers';
@@ -51,7 +51,7 @@ async function objectsOf(frame: Frame, job: JobContext): Promise<DetectedObject[
 }
 
 async function faceEvidenceOf(frame: Frame, job: JobContext): Promise<FaceEvidence[]> {
-  return job.inference.run('vision.faces', { image: frame });
+  return job.inference.run('vision.faces', { image: frame, faceCurve: FACE_CURVE });
 }
 
 /** A frame as the image analyses take it (the pixel hash keys their caches; also used by src/streams/). */
