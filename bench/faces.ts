@@ -34,7 +34,7 @@ const photo640 = (name: string) => sharp(fixture(name)).resize(640, 480, { fit: 
 export async function benchFaces(rounds = Number(process.env.BENCH_FACES_ROUNDS) || 15): Promise<void> {
   const pool = new ModelsClient();
   const t0 = performance.now();
-  await pool.broadcast('faces.warmup', {});
+  await pool.broadcast('faces.warmup');
   console.log(`${pool.size} workers up with the face models in ${(performance.now() - t0).toFixed(0)} ms`);
   const ctx = (operation: string) =>
     ({ config: defaultConfig, region: 'us-east-1', account: '000000000000', requestId: 'bench', operation, inference: pool }) as unknown as RequestContext;

@@ -24,7 +24,7 @@ function percentile(values: number[], p: number): number {
 export async function benchText(rounds = Number(process.env.BENCH_TEXT_ROUNDS) || 15): Promise<void> {
   const pool = new ModelsClient();
   const t0 = performance.now();
-  await pool.broadcast('text.warmup', {});
+  await pool.broadcast('text.warmup');
   console.log(`${pool.size} workers up with PP-OCRv4 sessions in ${(performance.now() - t0).toFixed(0)} ms (${ocrThreads()} intra-op thread each)`);
   const info = handlerFor('DetectText');
   if (!info) throw new Error('DetectText is not registered');

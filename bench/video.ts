@@ -66,7 +66,7 @@ export async function benchVideo(): Promise<void> {
     if (!labels) return console.log('label detection: not registered');
     const inference = new ModelsClient();
     try {
-      await inference.broadcast('vision.warmup', {});
+      await inference.broadcast('vision.warmup');
       const services = { config: defaultConfig, db: openDatabase(), ids: new IdGenerator(), startedAt: new Date(), inference };
       const job = { ...services, account: 'bench', region: 'us-east-1', requestId: 'bench', operation: labels.start, jobId: 'bench', file, info, signal: new AbortController().signal };
       const t = performance.now();

@@ -33,6 +33,12 @@ export type TaskPayload<K extends TaskName> = K extends 'customLabels.embed'
   ? { /** EMBED_INPUT_SIZE x EMBED_INPUT_SIZE RGB images, embedded as one batch. */ images: readonly Uint8Array[] }
   : WithImage<WorkerPayload<K>>;
 
+/** Every task with what a caller passes and what it gets back: the table `run` checks calls against. */
+export type TaskTable = { [K in TaskName]: { payload: TaskPayload<K>; result: TaskResult<K> } };
+
+/** Tasks that load a group of models (and run each once): the ones worth running on every worker. */
+export type WarmupTask = Extract<TaskName, `${string}.warmup`>;
+
 export interface ModelsClientOptions {
   /** Worker threads (default: one per core, capped by REKOGNITION_LOCAL_WORKERS). */
   size?: number;
@@ -128,9 +134,9 @@ export class ModelsClient {
     return this.shared.scheduler.run<TaskResult<K>>(task, sent.payload, [...sent.transfer, ...transfer], this.priority);
   }
 
-  /** Runs a task once on every worker (all started), after whatever each is running: e.g. to load models. */
-  broadcast<K extends TaskName>(task: K, payload: TaskPayload<K>): Promise<void> {
-    return this.shared.scheduler.broadcast(task, payload);
+  /** Runs a warm-up task once on every worker (all started), after whatever each is running. */
+  broadcast(task: WarmupTask): Promise<void> {
+    return this.shared.scheduler.broadcast(task, {});
   }
 
   /**
@@ -139,7 +145,7 @@ export class ModelsClient {
    */
   async warmup(): Promise<void> {
     const groups = ['face models', 'image models'] as const;
-    const settled = await Promise.allSettled([this.broadcast('faces.warmup', {}), this.broadcast('vision.warmup', {})]);
+    const settled = await Promise.allSettled([this.broadcast('faces.warmup'), this.broadcast('vision.warmup')]);
     const failed: string[] = [];
     settled.forEach((outcome, i) => {
       if (outcome.status === 'fulfilled') return;

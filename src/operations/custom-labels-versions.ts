@@ -205,7 +205,7 @@ function scheduleStart(ctx: WorkContext, row: Pick<VersionRow, 'project' | 'name
         const current = findVersion(ctx.db, ctx, row.project, row.name);
         if (!current || current.run_token !== token || current.status !== 'STARTING') return;
         if (!loadModel(ctx.db, ctx, current, arnValue)) failure = 'The model version has no trained weights.';
-        else await ctx.inference.broadcast('customLabels.warmup', {});
+        else await ctx.inference.broadcast('customLabels.warmup');
       } catch (err) {
         // Shutting down: stay STARTING; the next start finishes it.
         if (err instanceof PoolClosedError) return;

@@ -59,7 +59,7 @@ beforeAll(async () => {
     '-r', '25', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', path.join(s3Dir, 'vids', 'people.mp4'),
   ]);
   if (fontFile) await synthVideo(path.join(s3Dir, 'vids', 'card.mp4'), [{ kind: 'card', lines: ['SLATE 42', 'OCEAN VIEW'], frames: 50, background: '0x203040' }], { width: 640, height: 360 });
-  await inference.broadcast('vision.warmup', {});
+  await inference.broadcast('vision.warmup');
 }, 240_000);
 
 afterAll(async () => {
