@@ -22,7 +22,7 @@ import { SdkClients } from '../src/runtime/sdk-clients';
 import { handlerFor } from '../src/operations/registry';
 import type { RequestContext } from '../src/operations/context';
 import type { OperationName } from '../src/api/generated/model';
-import { WorkerPool } from '../models/pool';
+import { ModelsClient } from '../models/client';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url)));
 
@@ -35,9 +35,9 @@ function percentile(values: number[], p: number): number {
 const photo640 = (name: string) => sharp(fixture(name)).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
 
 export async function benchFaces(rounds = Number(process.env.BENCH_FACES_ROUNDS) || 15): Promise<void> {
-  const pool = new WorkerPool();
+  const pool = new ModelsClient();
   const t0 = performance.now();
-  await pool.broadcast('faces.warmup', {});
+  await pool.broadcast('faces.warmup');
   console.log(`${pool.size} workers up with the face models in ${(performance.now() - t0).toFixed(0)} ms`);
   const ctx = (operation: string) =>
     ({ config: defaultConfig, region: 'us-east-1', account: '000000000000', requestId: 'bench', operation, inference: pool }) as unknown as RequestContext;
@@ -85,7 +85,7 @@ export async function benchFaces(rounds = Number(process.env.BENCH_FACES_ROUNDS)
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchFaces();
 
 /** IndexFaces throughput over every photo of the face fixtures, two requests in flight (one per worker). */
-async function benchIndexFaces(pool: WorkerPool): Promise<void> {
+async function benchIndexFaces(pool: ModelsClient): Promise<void> {
   const photos = (JSON.parse(fixture('faces/ground-truth.json').toString()) as { images: { path: string }[] }).images.map((i) => fixture(i.path));
   const services = { config: defaultConfig, ...storesFor(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: pool };
   const ctx = (operation: string): RequestContext => ({ ...services, region: 'us-east-1', account: '000000000000', requestId: 'bench', operation });

@@ -23,7 +23,7 @@ import { systemClock } from '../src/runtime/clock';
 import { Logger } from '../src/runtime/logger';
 import { SdkClients } from '../src/runtime/sdk-clients';
 import { FACE_VECTOR_DIMENSIONS as DIM, VectorIndex } from '../src/store/vector-index';
-import type { WorkerPool } from '../models/pool';
+import type { ModelsClient } from '../models/client';
 import { photoOf, rng, unitVector } from '../test/faces/synthetic';
 
 export interface SearchBenchResult {
@@ -69,7 +69,7 @@ async function measure(size: number, distribution: SearchBenchResult['distributi
     ...storesFor(),
     ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
     startedAt: new Date(),
-    inference: undefined as unknown as WorkerPool,
+    inference: undefined as unknown as ModelsClient,
     account: '000000000000',
     region: 'us-east-1',
     requestId: 'bench',

@@ -12,7 +12,7 @@ import '../src/operations/text';
 import { handlerFor } from '../src/operations/registry';
 import type { RequestContext } from '../src/operations/context';
 import { ocrThreads } from '../models/ocr';
-import { WorkerPool } from '../models/pool';
+import { ModelsClient } from '../models/client';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/images/${name}`, import.meta.url)));
 
@@ -22,9 +22,9 @@ function percentile(values: number[], p: number): number {
 }
 
 export async function benchText(rounds = Number(process.env.BENCH_TEXT_ROUNDS) || 15): Promise<void> {
-  const pool = new WorkerPool();
+  const pool = new ModelsClient();
   const t0 = performance.now();
-  await pool.broadcast('text.warmup', null);
+  await pool.broadcast('text.warmup');
   console.log(`${pool.size} workers up with PP-OCRv4 sessions in ${(performance.now() - t0).toFixed(0)} ms (${ocrThreads()} intra-op thread each)`);
   const info = handlerFor('DetectText');
   if (!info) throw new Error('DetectText is not registered');

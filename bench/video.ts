@@ -18,7 +18,7 @@ import { IdGenerator } from '../src/runtime/ids';
 import { systemClock } from '../src/runtime/clock';
 import { Logger } from '../src/runtime/logger';
 import { SdkClients } from '../src/runtime/sdk-clients';
-import { WorkerPool } from '../models/pool';
+import { ModelsClient } from '../models/client';
 import { call, startServer } from '../test/support/spawn-server';
 import { synthVideo, type Part } from '../test/video/synth';
 
@@ -67,9 +67,9 @@ export async function benchVideo(): Promise<void> {
 
     const labels = videoAnalyzers().get('StartLabelDetection');
     if (!labels) return console.log('label detection: not registered');
-    const inference = new WorkerPool();
+    const inference = new ModelsClient();
     try {
-      await inference.broadcast('vision.warmup', {});
+      await inference.broadcast('vision.warmup');
       const services = { config: defaultConfig, ...storesFor(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
       const job = { ...services, account: 'bench', region: 'us-east-1', requestId: 'bench', operation: labels.start, jobId: 'bench', file, info, signal: new AbortController().signal };
       const t = performance.now();

@@ -15,7 +15,7 @@ import '../src/operations/image-analysis';
 import { handlerFor } from '../src/operations/registry';
 import type { RequestContext } from '../src/operations/context';
 import type { OperationName } from '../src/api/generated/model';
-import { WorkerPool } from '../models/pool';
+import { ModelsClient } from '../models/client';
 import { loadOcrModels } from '../models/ocr';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/images/${name}`, import.meta.url)));
@@ -29,9 +29,9 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 export async function benchVision(rounds = Number(process.env.BENCH_VISION_ROUNDS) || 15): Promise<void> {
   const rss0 = process.memoryUsage().rss;
-  const pool = new WorkerPool();
+  const pool = new ModelsClient();
   const t0 = performance.now();
-  await Promise.all([pool.broadcast('vision.warmup', null), pool.broadcast('faces.warmup', null), loadOcrModels()]);
+  await Promise.all([pool.warmup(), loadOcrModels()]);
   console.log(`image models loaded on ${pool.size} workers in ${(performance.now() - t0).toFixed(0)} ms; resident memory ${mb(process.memoryUsage().rss)} (${mb(rss0)} before)`);
 
   const ctx = (operation: string) =>

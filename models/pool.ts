@@ -1,14 +1,16 @@
 /**
- * A pool of worker threads that run model inference, so the event loop never waits on a model.
- * tfjs-wasm runs single-threaded, so throughput comes from one worker per core. Each worker loads
- * the models its tasks need on first use (or on warm-up) and reports their state to the registry.
+ * The scheduler behind ModelsClient (models/client.ts): worker threads that run model inference,
+ * so the event loop never waits on a model. tfjs-wasm runs single-threaded, so throughput comes
+ * from one worker per core. Each worker loads the models its tasks need on first use (or on
+ * warm-up) and reports their state, which the scheduler hands to its owner (`onModelState`).
  *
  * Each worker runs one task at a time; waiting tasks queue here, synchronous requests' tasks ahead
  * of background work (video jobs), so a request waits for at most the task already running.
+ * Tasks are addressed by name here; the client checks names, payloads and results.
  */
 import { availableParallelism } from 'node:os';
 import { Worker, type Transferable } from 'node:worker_threads';
-import { setModelState, type ModelState } from './registry';
+import type { ModelState } from './catalog';
 
 type Reply =
   | { kind: 'result'; id: number; result: unknown }
@@ -32,6 +34,14 @@ interface Slot {
   running?: Queued;
 }
 
+/** A task asked of a closed pool, or still queued when it closed: the emulator is shutting down. */
+export class PoolClosedError extends Error {
+  constructor() {
+    super('worker pool is closed');
+    this.name = 'PoolClosedError';
+  }
+}
+
 /** An error raised inside a task; `errorType` lets a task ask for a Rekognition error by name. */
 export class TaskError extends Error {
   constructor(
@@ -45,20 +55,30 @@ export class TaskError extends Error {
 const entryUrl = new URL('./worker-entry.mjs', import.meta.url);
 const workerUrl = new URL('./worker.ts', import.meta.url).href;
 
-/** The workers and the two queues, shared by every view of a pool. */
-class Scheduler {
+export type ModelStateListener = (name: string, state: ModelState, error?: string) => void;
+
+/** Workers to start when not told: one per core, capped by REKOGNITION_LOCAL_WORKERS. */
+export function defaultPoolSize(): number {
+  return Math.max(1, Math.min(availableParallelism(), Number(process.env.REKOGNITION_LOCAL_WORKERS) || availableParallelism()));
+}
+
+/** The workers and the two queues, shared by every view of a client. */
+export class Scheduler {
   private slots: Slot[] = [];
   private queues: Record<Priority, Queued[]> = { request: [], background: [] };
   private nextId = 1;
   private closed = false;
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    private readonly onModelState: ModelStateListener,
+  ) {}
 
   private spawn(): Slot {
     const worker = new Worker(entryUrl, { workerData: { entry: workerUrl } });
     const slot: Slot = { worker };
     worker.on('message', (reply: Reply) => {
-      if (reply.kind === 'model-state') return setModelState(reply.name, reply.state, reply.error);
+      if (reply.kind === 'model-state') return this.onModelState(reply.name, reply.state, reply.error);
       const running = slot.running;
       if (!running || running.id !== reply.id) return;
       slot.running = undefined;
@@ -101,7 +121,7 @@ class Scheduler {
   }
 
   run<T>(task: string, payload: unknown, transfer: Transferable[], priority: Priority): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('worker pool is closed'));
+    if (this.closed) return Promise.reject(new PoolClosedError());
     return new Promise<T>((resolve, reject) => {
       this.queues[priority].push({ id: this.nextId++, task, payload, transfer, resolve: resolve as (v: unknown) => void, reject });
       this.dispatch();
@@ -110,6 +130,7 @@ class Scheduler {
 
   /** Runs a task once on every worker (all started), after whatever each is running. */
   async broadcast(task: string, payload: unknown): Promise<void> {
+    if (this.closed) throw new PoolClosedError();
     while (this.slots.length < this.size) this.slots.push(this.spawn());
     // Each worker runs it as soon as it is idle, whatever is queued.
     await Promise.all(
@@ -130,45 +151,9 @@ class Scheduler {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const queued of [...this.queues.request, ...this.queues.background]) queued.reject(new Error('worker pool is closed'));
+    for (const queued of [...this.queues.request, ...this.queues.background]) queued.reject(new PoolClosedError());
     this.queues = { request: [], background: [] };
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots = [];
-  }
-}
-
-export class WorkerPool {
-  private scheduler: Scheduler;
-  private priority: Priority = 'request';
-
-  constructor(size = Math.max(1, Math.min(availableParallelism(), Number(process.env.REKOGNITION_LOCAL_WORKERS) || availableParallelism()))) {
-    this.scheduler = new Scheduler(size);
-  }
-
-  /** Number of worker threads. */
-  get size(): number {
-    return this.scheduler.size;
-  }
-
-  /** The same workers, with every task queued behind requests' tasks: for video jobs and other background work. */
-  background(): WorkerPool {
-    const view = Object.create(WorkerPool.prototype) as WorkerPool;
-    view.scheduler = this.scheduler;
-    view.priority = 'background';
-    return view;
-  }
-
-  /** Runs a task from models/tasks on the next free worker. */
-  run<T>(task: string, payload: unknown, transfer: Transferable[] = []): Promise<T> {
-    return this.scheduler.run<T>(task, payload, transfer, this.priority);
-  }
-
-  /** Runs a task once on every worker (all started), e.g. to load models ahead of the first request. */
-  broadcast(task: string, payload: unknown): Promise<void> {
-    return this.scheduler.broadcast(task, payload);
-  }
-
-  close(): Promise<void> {
-    return this.scheduler.close();
   }
 }

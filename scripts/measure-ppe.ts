@@ -8,6 +8,8 @@
 import sharp from 'sharp';
 import { detectFaces, visionTasks } from '../models/tasks/vision';
 import type { ProtectiveEquipmentPerson } from '../src/api/generated/types';
+import { FACE_CURVE } from '../src/analysis/calibration';
+import { PPE_CURVES, toPpePersons } from '../src/analysis/ppe';
 
 const ctx = { reportModelState: () => {} };
 type Rgb = { data: Uint8Array; width: number; height: number };
@@ -19,7 +21,7 @@ async function load(file: string): Promise<Rgb> {
 
 /** Draws a mask (nose bridge to chin) or a hard hat (dome above the brows) from the face's eye line. */
 export async function overlay(rgb: Rgb, kind: 'mask' | 'hat', colour: string): Promise<Rgb | undefined> {
-  const face = (await detectFaces(rgb))[0];
+  const face = (await detectFaces(rgb, FACE_CURVE))[0];
   if (!face?.eyes) return undefined;
   const [a, b] = face.eyes.map((p) => ({ x: p.x * rgb.width, y: p.y * rgb.height }));
   const d = Math.hypot(a.x - b.x, a.y - b.y);
@@ -51,7 +53,7 @@ export async function ppe(rgb: Rgb): Promise<ProtectiveEquipmentPerson[]> {
     return ((await res.json()) as { Persons: ProtectiveEquipmentPerson[] }).Persons;
   }
   const pixels = rgb.data.buffer.slice(rgb.data.byteOffset, rgb.data.byteOffset + rgb.data.byteLength) as ArrayBuffer;
-  return (await visionTasks['vision.ppe']({ pixels, width: rgb.width, height: rgb.height } as never, ctx)) as ProtectiveEquipmentPerson[];
+  return toPpePersons(await visionTasks['vision.ppe']({ pixels, width: rgb.width, height: rgb.height, curves: PPE_CURVES }, ctx));
 }
 
 const worn = (persons: ProtectiveEquipmentPerson[], type: string) => persons.some((p) => p.BodyParts?.some((b) => b.EquipmentDetections?.some((e) => e.Type === type && (e.Confidence ?? 0) >= 50)));

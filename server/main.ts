@@ -16,7 +16,13 @@ async function main(): Promise<void> {
     return;
   }
 
-  const emulator = createEmulator(config);
+  let emulator;
+  try {
+    emulator = createEmulator(config);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
   const server = await serve(emulator, { port: config.port, host: config.host });
   process.stdout.write(`rekognition-local ready on ${server.endpoint}\n`);
 

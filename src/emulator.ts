@@ -17,8 +17,8 @@ import { defaultConfig, type Config } from './runtime/config';
 import { describeError } from './runtime/logger';
 import { setLogLevel } from './log';
 import type { Scope } from './runtime/scope';
-import { WorkerPool } from '../models/pool';
-import { modelStates } from '../models/registry';
+import { ModelsClient, type ModelInfo } from '../models/client';
+import { loadModelConfig } from './analysis/model-config';
 import { handlerFor } from './operations/registry';
 import './operations/index';
 import type { Services } from './operations/context';
@@ -51,7 +51,7 @@ export interface HealthReport {
   version: string;
   uptimeSeconds: number;
   persistence: 'sqlite' | 'memory';
-  models: ReturnType<typeof modelStates>;
+  models: ModelInfo[];
 }
 
 export interface ControlPlane {
@@ -91,7 +91,7 @@ export interface Emulator {
 export interface EmulatorOverrides {
   runtime?: Partial<Runtime>;
   /** Model inference; a fake keeps unit tests free of model loading. */
-  inference?: WorkerPool;
+  inference?: ModelsClient;
   /** Handlers that replace the built-in ones for their operations. */
   providers?: ApiProvider[];
 }
@@ -117,7 +117,9 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   const runtime = createRuntime({ ...defaultConfig, ...config }, overrides.runtime);
   setLogLevel(runtime.config.logLevel);
   const { log, ids } = runtime;
-  const inference = overrides.inference ?? new WorkerPool();
+  // A bad --model-config fails here, so the process refuses to start rather than failing requests.
+  const plugins = runtime.config.modelConfig ? loadModelConfig(runtime.config.modelConfig).plugins : [];
+  const inference = overrides.inference ?? new ModelsClient({ plugins });
   const stores = createStores({ dataDir: runtime.config.dataDir });
   const jobs = new JobRunner(log);
   const services: Services = { ...runtime, db: stores.db, stores, inference };
@@ -184,7 +186,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       version,
       uptimeSeconds: Math.round((Date.now() - runtime.startedAt.getTime()) / 1000),
       persistence: runtime.config.dataDir ? 'sqlite' : 'memory',
-      models: modelStates(),
+      models: inference.states(),
     }),
     reset() {
       jobs.abortAll();
@@ -235,8 +237,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       for (const provider of providers) await provider.start?.();
       jobs.resume();
       // Models load in every worker in the background, so the first request does not wait.
-      inference.broadcast('faces.warmup', {}).catch((err: Error) => log.warn('face models failed to load', { error: err.message }));
-      inference.broadcast('vision.warmup', {}).catch((err: Error) => log.warn('image models failed to load', { error: err.message }));
+      inference.warmup().catch((err: Error) => log.warn('models failed to load', { error: err.message }));
     },
     idle: () => jobs.idle(),
     async stop() {

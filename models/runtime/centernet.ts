@@ -10,8 +10,9 @@
 import { join } from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { cocoClassNames } from '../../src/analysis/taxonomy';
+import { COCO_CLASSES } from '../coco';
 import { fileHandler, initTfjs, packageDir, require, tf, type ModelJson } from './tfjs';
+import type { RgbPixels } from '../evidence';
 
 const { loadGraphModel } = require('@tensorflow/tfjs-converter') as typeof import('@tensorflow/tfjs-converter');
 
@@ -43,7 +44,7 @@ const HEATMAP_OUTPUT = 'tower_0/keypoints';
 const SIZES_OUTPUT = 'tower_0/wh';
 
 /** Class names in the network's output order (COCO's 80, as human names them). */
-const COCO_NAMES = cocoClassNames();
+const COCO_NAMES = COCO_CLASSES;
 
 export interface CenternetObject {
   /** COCO class name, as human names it. */
@@ -102,7 +103,7 @@ export function inputSize(width: number, height: number): { width: number; heigh
 }
 
 /** Objects in an RGB image, strongest first. */
-export async function detectCenternet(rgb: { data: Uint8Array; width: number; height: number }): Promise<CenternetObject[]> {
+export async function detectCenternet(rgb: RgbPixels): Promise<CenternetObject[]> {
   const net = await loadCenternet();
   const size = inputSize(rgb.width, rgb.height);
   const feeds = tf.tidy(() => {

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { initTfjs, packageDir, require, tf } from './tfjs';
+import type { RgbPixels } from '../evidence';
 
 interface Net {
   loadFromDisk(path: string): Promise<void>;
@@ -155,7 +156,7 @@ export function invertSimilarity(t: Similarity2D): Similarity2D {
  * `toSource(u, v)`, bilinear, averaging up to 4x4 samples per output pixel when shrinking so that
  * large faces do not alias. Outside the source it repeats the nearest edge pixel.
  */
-export function warp(rgb: { data: Uint8Array; width: number; height: number }, toSource: Similarity2D, outW: number, outH = outW): Float32Array {
+export function warp(rgb: RgbPixels, toSource: Similarity2D, outW: number, outH = outW): Float32Array {
   const { data, width, height } = rgb;
   const out = new Float32Array(outW * outH * 3);
   const { a, b, tx, ty } = toSource;

@@ -7,6 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { initTfjs, packageDir, require } from './tfjs';
+import type { RgbPixels } from '../evidence';
 
 // The package's `exports` map is malformed and its main entry needs tfjs-node: load the wasm build by path.
 const humanDir = packageDir('@vladmandic/human');
@@ -79,7 +80,7 @@ export interface HumanModules {
  * Runs human on an RGB image with only the requested modules enabled. `face` overrides parts of the
  * face config for this call (e.g. emotion off, or `detector.return` to get each face's crop tensor).
  */
-export async function detectWithHuman(rgb: { data: Uint8Array; width: number; height: number }, modules: HumanModules, face: Record<string, unknown> = {}) {
+export async function detectWithHuman(rgb: RgbPixels, modules: HumanModules, face: Record<string, unknown> = {}) {
   const human = await getHuman();
   return exclusive(async () => {
     const tensor = human.tf.tensor3d(rgb.data, [rgb.height, rgb.width, 3], 'int32');

@@ -8,13 +8,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NSFW_INPUT_SIZE } from '../catalog';
 import { initTfjs, packageDir, require, tf } from './tfjs';
+import type { RgbPixels } from '../evidence';
 
 export const NSFW_CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;
 export type NsfwClass = (typeof NSFW_CLASSES)[number];
 export type NsfwScores = Record<NsfwClass, number>;
-/** The model's input side; callers resize to this before sending pixels to a worker. */
-export const NSFW_INPUT_SIZE = 224;
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -84,7 +84,7 @@ export function getNsfw(): Promise<NsfwModel> {
 }
 
 /** Class probabilities (summing to 1) for an RGB image; nsfwjs resizes it to 224x224 itself. */
-export async function classifyNsfw(rgb: { data: Uint8Array; width: number; height: number }): Promise<NsfwScores> {
+export async function classifyNsfw(rgb: RgbPixels): Promise<NsfwScores> {
   const net = await getNsfw();
   const input = tf.tensor3d(rgb.data, [rgb.height, rgb.width, 3], 'int32');
   try {

@@ -1,10 +1,10 @@
 /**
  * Custom Labels in a pool worker: image embeddings (MobileNetV2 backbone, models/runtime/
- * mobilenet-features.ts) and the fit of the linear classifier (src/analysis/custom-labels-train.ts),
+ * mobilenet-features.ts) and the fit of the linear classifier (models/custom-labels-fit.ts),
  * so neither runs on the server's event loop.
  */
-import { DEFAULT_TRAIN_OPTIONS, trainLinear, type LinearModel, type TrainOptions } from '../../src/analysis/custom-labels-train';
-import type { ModelState } from '../registry';
+import { DEFAULT_TRAIN_OPTIONS, trainLinear, type LinearModel, type TrainOptions } from '../custom-labels-fit';
+import { CUSTOM_LABELS_MODEL, type ModelState } from '../catalog';
 import type { Task, TaskContext } from './index';
 
 /**
@@ -13,12 +13,6 @@ import type { Task, TaskContext } from './index';
  */
 const runtime = () => import('../runtime/mobilenet-features');
 
-export const CUSTOM_LABELS_MODEL = 'custom-labels-embedding';
-export const EMBED_TASK = 'customLabels.embed';
-export const FIT_TASK = 'customLabels.fit';
-export const WARMUP_TASK = 'customLabels.warmup';
-/** Side of the square RGB images EMBED_TASK takes (models/runtime/mobilenet-features.ts checks it). */
-export const EMBED_INPUT_SIZE = 224;
 
 export interface EmbedPayload {
   /** `count` images of 224x224 8-bit RGB, back to back (transferred). */
@@ -60,21 +54,21 @@ async function ready(ctx: TaskContext): Promise<void> {
   }
 }
 
-export const customLabelsTasks: Record<string, Task> = {
-  [EMBED_TASK]: async (payload: EmbedPayload, ctx): Promise<EmbedResult> => {
+export const customLabelsTasks = {
+  'customLabels.embed': async (payload: EmbedPayload, ctx): Promise<EmbedResult> => {
     await ready(ctx);
     const { embedImages, FEATURE_DIM, FEATURE_VERSION } = await runtime();
     const features = await embedImages(new Uint8Array(payload.pixels), payload.count);
     return { features, dim: FEATURE_DIM, featureVersion: FEATURE_VERSION };
   },
-  [FIT_TASK]: async (payload: FitPayload): Promise<FitResult> =>
+  'customLabels.fit': async (payload: FitPayload): Promise<FitResult> =>
     trainLinear(
       { X: payload.X, n: payload.n, dim: payload.dim, targets: payload.targets, labels: payload.labels },
       { ...DEFAULT_TRAIN_OPTIONS, ...payload.options },
       payload.featureVersion,
     ),
-  [WARMUP_TASK]: async (_payload: unknown, ctx) => {
+  'customLabels.warmup': async (_payload: unknown, ctx) => {
     await ready(ctx);
     return true;
   },
-};
+} satisfies Record<string, Task>;

@@ -8,10 +8,11 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import { applySimilarity, CHIP_SIZE, chipTransform, descriptor, getFaceApi, LANDMARK_INPUT, landmarks68, warp, type Similarity2D } from '../runtime/faceapi';
 import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
 import type { Task, TaskContext } from './index';
+import type { PixelPoint, RgbPixels } from '../evidence';
 
-import { FACE_MODELS } from '../../src/analysis/face-regions';
+import { FACE_MODELS } from '../catalog';
 
-export { EMOTION_LABELS } from '../../src/analysis/face-regions';
+export { EMOTION_LABELS } from '../face-regions';
 
 export interface FaceTaskPayload {
   /** 8-bit RGB pixels, row-major (transferred). */
@@ -63,7 +64,7 @@ export interface RawFace {
   faceScore: number;
   /** Head pose from the mesh, radians (human's convention). */
   angles: { roll: number; yaw: number; pitch: number };
-  /** Emotion probabilities in EMOTION_LABELS order (src/analysis/face-regions.ts). */
+  /** Emotion probabilities in EMOTION_LABELS order (models/face-regions.ts). */
   emotion?: number[];
   /** Age distribution over years 0-99 (sums to ~1) and the net's probability that the face is male. */
   age?: number[];
@@ -78,7 +79,7 @@ export interface FaceTaskResult {
   padded: boolean;
 }
 
-/** Loads a model group once per worker, reporting its state to the registry. */
+/** Loads a model group once per worker, reporting its state (to the ModelsClient that owns the worker). */
 function loader<T>(name: string, load: () => Promise<T>): (ctx: TaskContext) => Promise<T> {
   let promise: Promise<T> | undefined;
   return (ctx) => {
@@ -153,8 +154,8 @@ async function ageGender(crop: TfCore.Tensor, ctx: TaskContext): Promise<{ age: 
   }
 }
 
-type Rgb = { data: Uint8Array; width: number; height: number };
-type Point = [number, number];
+type Rgb = RgbPixels;
+type Point = PixelPoint;
 
 const point = (mesh: number[], i: number): Point => [mesh[3 * i], mesh[3 * i + 1]];
 const mid = (a: Point, b: Point): Point => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
@@ -446,7 +447,7 @@ export async function warmupFacesTask(_payload: unknown, ctx: TaskContext): Prom
   return { ok: true };
 }
 
-export const faceTasks: Record<string, Task> = {
-  'faces.detect': detectFacesTask as Task,
-  'faces.warmup': warmupFacesTask as Task,
-};
+export const faceTasks = {
+  'faces.detect': detectFacesTask,
+  'faces.warmup': warmupFacesTask,
+} satisfies Record<string, Task>;

@@ -1,8 +1,10 @@
 /**
  * Every inference task a worker can run, by name. A task takes a structured-cloneable payload
- * (raw RGB pixels travel as transferred ArrayBuffers) and returns plain data.
+ * (raw RGB pixels travel as transferred ArrayBuffers) and returns plain evidence, never API
+ * shapes. models/client.ts derives its typed task table from `typeof tasks` with a type-only
+ * import, so the main thread never loads this file.
  */
-import type { ModelState } from '../registry';
+import type { ModelState } from '../catalog';
 import { faceTasks } from './faces';
 import { visionTasks } from './vision';
 import { textTasks } from './text';
@@ -15,12 +17,14 @@ export interface TaskContext {
 
 export type Task = (payload: never, ctx: TaskContext) => Promise<unknown>;
 
-export const tasks: Record<string, Task> = {
+export const tasks = {
   /** Proves a worker is alive and answers; used by tests and the benchmark. */
-  echo: async (payload: unknown) => payload,
+  echo: async <T>(payload: T): Promise<T> => payload,
   ...faceTasks,
   ...visionTasks,
   ...textTasks,
   ...customLabelsTasks,
   ...livenessTasks,
-};
+} satisfies Record<string, Task>;
+
+export type Tasks = typeof tasks;

@@ -7,12 +7,12 @@
  * decides what the measurements mean.
  */
 import { detectWithHuman, exclusive, getHuman } from '../runtime/human';
-import { FACE_MODELS, REGIONS } from '../../src/analysis/face-regions';
+import { FACE_MODELS, LIVENESS_MODELS } from '../catalog';
+import { REGIONS } from '../face-regions';
 import { measureRegions, type RawFace } from './faces';
 import type { Task, TaskContext } from './index';
+import type { RgbPixels } from '../evidence';
 
-/** Model names as the health endpoint lists them (registered by src/analysis/liveness.ts). */
-export const LIVENESS_MODELS = { antispoof: 'human-antispoof', liveness: 'human-liveness' } as const;
 
 export interface LivenessTaskPayload {
   /** 8-bit RGB pixels, row-major (transferred). */
@@ -65,7 +65,7 @@ interface HumanLivenessFace {
   live?: number;
 }
 
-type Rgb = { data: Uint8Array; width: number; height: number };
+type Rgb = RgbPixels;
 
 /** Tight crops (a face filling the frame) defeat the detector; as DetectFaces does, a second try pads the frame by this share of its longer side. */
 const CROP_PAD = 0.3;
@@ -127,6 +127,6 @@ export async function livenessTask(payload: LivenessTaskPayload, ctx: TaskContex
   return { faces };
 }
 
-export const livenessTasks: Record<string, Task> = {
-  'liveness.analyze': livenessTask as Task,
-};
+export const livenessTasks = {
+  'liveness.analyze': livenessTask,
+} satisfies Record<string, Task>;

@@ -1,10 +1,9 @@
 /**
  * Text reading in a pool worker: PP-OCRv4 inference and all its per-pixel pre/post-processing
- * (src/analysis/text.ts) stay off the server's event loop. Returns recognised lines as plain data;
+ * (models/text/) stay off the server's event loop. Returns recognised lines as plain data;
  * src/analysis/text-results.ts turns them into DetectText's LINEs and WORDs.
  */
-import { readText, type ReadTextOptions } from '../../src/analysis/text';
-import type { OcrLine } from '../../src/analysis/text-results';
+import { readText, type OcrLine, type ReadTextOptions } from '../text/read';
 import { loadOcrModels } from '../ocr';
 import type { Task } from './index';
 
@@ -16,10 +15,8 @@ export interface TextPayload {
   options?: ReadTextOptions;
 }
 
-export const TEXT_READ_TASK = 'text.read';
-
-export const textTasks: Record<string, Task> = {
-  [TEXT_READ_TASK]: async (payload: TextPayload, ctx): Promise<OcrLine[]> => {
+export const textTasks = {
+  'text.read': async (payload: TextPayload, ctx): Promise<OcrLine[]> => {
     await loadOcrModels(ctx.reportModelState);
     return readText({ data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height }, payload.options);
   },
@@ -27,4 +24,4 @@ export const textTasks: Record<string, Task> = {
     await loadOcrModels(ctx.reportModelState);
     return true;
   },
-};
+} satisfies Record<string, Task>;

@@ -1,22 +1,33 @@
 /**
  * Image-understanding tasks (DetectLabels, DetectModerationLabels, DetectProtectiveEquipment):
  * centernet (COCO objects), human's movenet (pose) and face pipeline, face-api's age/gender net,
- * and nsfwjs. Pixels arrive as transferred ArrayBuffers of 8-bit RGB; results are plain data in
- * evidence.ts's shapes.
+ * and nsfwjs. Pixels arrive as transferred ArrayBuffers of 8-bit RGB; results are evidence
+ * (models/evidence.ts, models/ppe.ts, models/image-properties.ts), which src/analysis turns into
+ * Rekognition's shapes. Confidence curves come from the domain in the payload.
  * Pixel statistics (colours, skin) run here too, so the event loop never does per-pixel work.
  */
-import type { DominantColor, ProtectiveEquipmentPerson } from '../../src/api/generated/types';
-import { objectConfidence } from '../../src/analysis/calibration';
-import { clampBox, overlapOfSmaller, type DetectedObject, type FaceEvidence, type Keypoint, type Point, type RatioBox } from '../../src/analysis/evidence';
-import { imageProperties, instanceColors } from '../../src/analysis/image-properties';
-import { dedupePersons } from '../../src/analysis/labels';
-import { attachFaces, MAX_PERSONS, ppePersons, type PersonEvidence } from '../../src/analysis/ppe';
-import type { ModelState } from '../registry';
+import type { ColorShare } from '../colors';
+import {
+  applyCurve,
+  clampBox,
+  dedupePersons,
+  overlapOfSmaller,
+  type DetectedObject,
+  type FaceEvidence,
+  type Keypoint,
+  type Logistic,
+  type Point,
+  type RatioBox,
+  type RgbPixels,
+} from '../evidence';
+import { imageProperties, instanceColors, type ImagePropertiesEvidence } from '../image-properties';
+import { attachFaces, MAX_PERSONS, ppePersons, type PersonEvidence, type PpePersonEvidence } from '../ppe';
+import { VISION_MODELS, type ModelState } from '../catalog';
 import { detectCenternet } from '../runtime/centernet';
 import { AGE_GENDER_INPUT, ageAndGender, warp } from '../runtime/faceapi';
 import { detectWithHuman } from '../runtime/human';
 import { classifyNsfw, type NsfwScores } from '../runtime/nsfw';
-import { classifyWithPlugin, loadModelConfig, type PluginLabel } from '../plugins';
+import { classifyWithPlugin, type ClassifierPlugin, type PluginScore } from '../plugins';
 import type { Task, TaskContext } from './index';
 
 export interface PixelsPayload {
@@ -26,24 +37,28 @@ export interface PixelsPayload {
 }
 
 export interface ObjectsPayload extends PixelsPayload {
-  /** Compute ImageProperties (and, with `instanceColors`, each instance's colours). */
-  properties?: { maxColors: number; instanceColors: boolean; foregroundMinConfidence: number; instanceMinConfidence: number };
+  /**
+   * Compute image properties (and, with `instanceColors`, each instance's colours). Objects whose
+   * confidence (`objectCurve` of their score: the domain's calibration) reaches
+   * `foregroundMinConfidence` make up the foreground; `instanceMinConfidence` selects the instances.
+   */
+  properties?: { maxColors: number; instanceColors: boolean; objectCurve: Logistic; foregroundMinConfidence: number; instanceMinConfidence: number };
 }
 
 export interface ObjectsResult {
   objects: DetectedObject[];
-  properties?: ReturnType<typeof imageProperties>;
+  properties?: ImagePropertiesEvidence;
   /** Colours of objects[i] when asked for, else null. */
-  instanceColors?: (DominantColor[] | null)[];
+  instanceColors?: (ColorShare[] | null)[];
 }
 
 export interface PpePayload extends PixelsPayload {
   /** Faces found by the faces module; the task finds its own when absent. */
   faces?: FaceEvidence[];
+  /** The domain's calibration of centernet scores (persons), human's face scores and movenet keypoint scores (hands, eyes). */
+  curves: { object: Logistic; face: Logistic; keypoint: Logistic };
 }
 
-/** Model names as the health endpoint lists them (registered by src/operations/image-analysis.ts). */
-export const VISION_MODELS = { objects: 'centernet', pose: 'movenet-lightning', nsfw: 'nsfwjs-mobilenet-v2', faces: 'human-face' } as const;
 
 const loaded = new Set<string>();
 
@@ -64,7 +79,7 @@ async function tracked<T>(ctx: TaskContext, model: string, run: () => Promise<T>
 
 const rgbOf = (p: PixelsPayload) => ({ data: new Uint8Array(p.pixels), width: p.width, height: p.height });
 
-type Rgb = { data: Uint8Array; width: number; height: number };
+type Rgb = RgbPixels;
 
 const ratioBox = ([x, y, w, h]: number[], width: number, height: number): RatioBox => clampBox({ Width: w / width, Height: h / height, Left: x / width, Top: y / height });
 
@@ -75,9 +90,7 @@ export async function detectObjects(rgb: Rgb): Promise<DetectedObject[]> {
     .sort((a, b) => b.score - a.score);
 }
 
-/** human's face score -> 0-100: 0.4 maps to 50 (a false face on the rocket photo scored 0.24; real ones 0.98-1.0). */
-const faceConfidence = (score: number) => 100 / (1 + Math.exp(-12 * (score - 0.4)));
-/** Faces weaker than this are not reported (confidence 50). */
+/** Faces whose human face score is weaker than this are not reported (src/analysis/calibration.ts's FACE_CURVE maps it to 50). */
 const FACE_MIN_SCORE = 0.4;
 
 interface HumanFace {
@@ -128,7 +141,7 @@ export interface FaceOptions {
  * face-api's small net (~18 ms a face) rather than human's faceres (~125 ms), which DetectFaces
  * keeps for AgeRange and Gender: both were right on all 110 development faces' gender.
  */
-export async function detectFaces(rgb: Rgb, { detectorScore = LABEL_DETECTOR_SCORE, attributes = true }: FaceOptions = {}): Promise<FaceEvidence[]> {
+export async function detectFaces(rgb: Rgb, faceCurve: Logistic, { detectorScore = LABEL_DETECTOR_SCORE, attributes = true }: FaceOptions = {}): Promise<FaceEvidence[]> {
   // A whole detector object: the override replaces the shared one for this call only. Iris
   // refinement adds nothing labels or PPE use.
   const detector = { enabled: true, rotation: true, maxDetected: 100, minConfidence: detectorScore, iouThreshold: 0.1, return: false };
@@ -142,7 +155,7 @@ export async function detectFaces(rgb: Rgb, { detectorScore = LABEL_DETECTOR_SCO
     const centre = (a: number[], b: number[]) => pt([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2]);
     const eyes = mesh.length >= 468 ? ([centre(mesh[33], mesh[133])!, centre(mesh[362], mesh[263])!] as [Point, Point]) : undefined;
     const mouth = mesh.length > 291 ? ([pt(mesh[61])!, pt(mesh[291])!] as [Point, Point]) : undefined;
-    const face: FaceEvidence = { box: ratioBox(f.box, rgb.width, rgb.height), confidence: faceConfidence(f.score), eyes, nose: pt(mesh[1]), mouth, chin: pt(mesh[152]) };
+    const face: FaceEvidence = { box: ratioBox(f.box, rgb.width, rgb.height), confidence: applyCurve(faceCurve, f.score), eyes, nose: pt(mesh[1]), mouth, chin: pt(mesh[152]) };
     if (attributes) {
       const { age, male } = await ageAndGender(ageGenderCrop(rgb, mesh, f.box));
       face.ageLow = Math.max(0, Math.floor(age - 4));
@@ -191,40 +204,43 @@ export async function poseOf(rgb: Rgb, box: RatioBox): Promise<Keypoint[]> {
   return body.keypoints.map((k) => ({ part: k.part, score: k.score, x: (k.position[0] + x0) / rgb.width, y: (k.position[1] + y0) / rgb.height }));
 }
 
-export const visionTasks: Record<string, Task> = {
+export const visionTasks = {
   'vision.objects': async (payload: ObjectsPayload, ctx) => {
     const rgb = rgbOf(payload);
     const objects = await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb));
     const result: ObjectsResult = { objects };
     const props = payload.properties;
     if (props) {
-      const foreground = objects.filter((o) => objectConfidence(o.score) >= props.foregroundMinConfidence).map((o) => o.box);
+      const confidence = (o: DetectedObject) => applyCurve(props.objectCurve, o.score);
+      const foreground = objects.filter((o) => confidence(o) >= props.foregroundMinConfidence).map((o) => o.box);
       result.properties = imageProperties(rgb, { maxColors: props.maxColors, foreground });
       if (props.instanceColors) {
-        result.instanceColors = objects.map((o) => (objectConfidence(o.score) >= props.instanceMinConfidence ? instanceColors(rgb, o.box, props.maxColors) : null));
+        result.instanceColors = objects.map((o) => (confidence(o) >= props.instanceMinConfidence ? instanceColors(rgb, o.box, props.maxColors) : null));
       }
     }
     return result;
   },
 
-  'vision.faces': async (payload: PixelsPayload, ctx) => tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgbOf(payload))),
+  /** `faceCurve`: the domain's calibration of human's face score into a confidence. */
+  'vision.faces': async (payload: PixelsPayload & { faceCurve: Logistic }, ctx) => tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgbOf(payload), payload.faceCurve)),
 
   'vision.nsfw': async (payload: PixelsPayload, ctx): Promise<NsfwScores> => tracked(ctx, VISION_MODELS.nsfw, () => classifyNsfw(rgbOf(payload))),
 
-  'vision.ppe': async (payload: PpePayload, ctx): Promise<ProtectiveEquipmentPerson[]> => {
+  'vision.ppe': async (payload: PpePayload, ctx): Promise<PpePersonEvidence[]> => {
     const rgb = rgbOf(payload);
     const objects = await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb));
-    let faces = payload.faces ?? (await tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgb, { detectorScore: PPE_DETECTOR_SCORE, attributes: false })));
+    const ppeFaces = () => detectFaces(rgb, payload.curves.face, { detectorScore: PPE_DETECTOR_SCORE, attributes: false });
+    let faces = payload.faces ?? (await tracked(ctx, VISION_MODELS.faces, ppeFaces));
     const persons: PersonEvidence[] = [];
     for (const o of objects) {
-      const confidence = objectConfidence(o.score);
+      const confidence = applyCurve(payload.curves.object, o.score);
       if (o.coco !== 'person' || confidence < 50) continue;
       persons.push({ box: o.box, confidence, keypoints: [] });
     }
     if (payload.faces && attachFaces(dedupePersons(persons, faces), faces).some((p) => !p.face)) {
       // The faces module drops faces its mesh is unsure of, as masked faces often are; human's
       // looser threshold finds them for the persons still without one.
-      const extra = (await tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgb, { detectorScore: PPE_DETECTOR_SCORE, attributes: false }))).filter((f) => !faces.some((g) => overlapOfSmaller(f.box, g.box) > 0.5));
+      const extra = (await tracked(ctx, VISION_MODELS.faces, ppeFaces)).filter((f) => !faces.some((g) => overlapOfSmaller(f.box, g.box) > 0.5));
       faces = [...faces, ...extra];
     }
     const ranked = attachFaces(dedupePersons(persons, faces), faces)
@@ -233,22 +249,19 @@ export const visionTasks: Record<string, Task> = {
     for (const person of ranked) {
       person.keypoints = await tracked(ctx, VISION_MODELS.pose, () => poseOf(rgb, person.box));
     }
-    return ppePersons(rgb, ranked);
+    return ppePersons(rgb, ranked, payload.curves.keypoint);
   },
 
   /** Runs a user's ONNX classifier plugin (docs/MODEL-PLUGINS.md); onnxruntime-node computes on the calling thread. */
-  'vision.plugin': async (payload: PixelsPayload & { configFile: string; plugin: string }, ctx): Promise<PluginLabel[]> => {
-    const plugin = loadModelConfig(payload.configFile).plugins.find((p) => p.name === payload.plugin);
-    if (!plugin) throw new Error(`model plugin ${payload.plugin} is not in ${payload.configFile}`);
-    return tracked(ctx, plugin.name, () => classifyWithPlugin(plugin, rgbOf(payload)));
-  },
+  'vision.plugin': async (payload: PixelsPayload & { plugin: ClassifierPlugin }, ctx): Promise<PluginScore[]> =>
+    tracked(ctx, payload.plugin.name, () => classifyWithPlugin(payload.plugin, rgbOf(payload))),
 
   /** Loads every image model in this worker ahead of the first request. */
   'vision.warmup': async (_payload: unknown, ctx) => {
     const rgb = { data: new Uint8Array(64 * 64 * 3).fill(128), width: 64, height: 64 };
     await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb));
     await tracked(ctx, VISION_MODELS.faces, async () => {
-      await detectFaces(rgb);
+      await detectFaces(rgb, { midpoint: 0.5, slope: 1 }); // loads the models; the result is dropped
       // No face in a grey square: load the age/gender net on its own.
       await ageAndGender(new Float32Array(AGE_GENDER_INPUT * AGE_GENDER_INPUT * 3));
     });
@@ -256,4 +269,4 @@ export const visionTasks: Record<string, Task> = {
     await tracked(ctx, VISION_MODELS.nsfw, () => classifyNsfw(rgb));
     return true;
   },
-};
+} satisfies Record<string, Task>;

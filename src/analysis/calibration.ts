@@ -9,23 +9,9 @@
  * samples and face photos, fixtures/README.md); the measurements behind each are next to it.
  */
 
-export interface Logistic {
-  midpoint: number;
-  slope: number;
-  /** Apply to logit(x) instead of x (for probabilities that crowd near 0 and 1). */
-  logit?: boolean;
-}
+import { applyCurve, logit, type Logistic } from '../../models/evidence';
 
-const logit = (p: number) => {
-  const q = Math.min(1 - 1e-7, Math.max(1e-7, p));
-  return Math.log(q / (1 - q));
-};
-
-export function applyCurve(curve: Logistic, x: number): number {
-  const v = curve.logit ? logit(x) : x;
-  const m = curve.logit ? logit(curve.midpoint) : curve.midpoint;
-  return 100 / (1 + Math.exp(-curve.slope * (v - m)));
-}
+export { applyCurve, type Logistic };
 
 /** Inverse of applyCurve: the raw value that maps to `confidence`. */
 export function invertCurve(curve: Logistic, confidence: number): number {
@@ -44,6 +30,12 @@ export function invertCurve(curve: Logistic, confidence: number): number {
 export const OBJECT_CURVE: Logistic = { midpoint: 0.35, slope: 12 };
 
 export const objectConfidence = (score: number) => applyCurve(OBJECT_CURVE, score);
+
+/**
+ * human's face score (labels' and PPE's face pipeline, models/tasks/vision.ts): 0.4 maps to 50 (a
+ * false face on the rocket photo scored 0.24; real ones 0.98-1.0).
+ */
+export const FACE_CURVE: Logistic = { midpoint: 0.4, slope: 12 };
 
 /**
  * movenet keypoint scores: visible joints score 0.4-0.9, guessed ones under 0.3 (human drops

@@ -1,85 +1,24 @@
 /**
- * What the vision models report, in model-neutral form: boxes and points as ratios of the image
- * (0-1, as the API uses them), confidences 0-100 unless named `score` (a model's own 0-1 output).
- * Worker tasks produce these; labels.ts, ppe.ts and moderation.ts turn them into API shapes.
+ * Evidence from the models (its types live in models/evidence.ts, shared with the workers, and
+ * are re-exported here for src/), and face evidence built from a DetectFaces FaceDetail.
+ * labels.ts, ppe.ts and moderation.ts turn evidence into API shapes.
  */
 import type { FaceDetail } from '../api/generated/types';
 
-export interface RatioBox {
-  Width: number;
-  Height: number;
-  Left: number;
-  Top: number;
-}
+import { type FaceEvidence, type Point } from '../../models/evidence';
 
-export interface Point {
-  x: number;
-  y: number;
-}
-
-/** One COCO-80 detection from the object detector. */
-export interface DetectedObject {
-  /** COCO class name (`cell phone`). */
-  coco: string;
-  /** The detector's own score, 0-1 (centernet's run 0.1-0.8: see calibration.ts). */
-  score: number;
-  box: RatioBox;
-}
-
-/** A face as far as labels and PPE need it. */
-export interface FaceEvidence {
-  box: RatioBox;
-  /** 0-100 */
-  confidence: number;
-  /** Eye centres, nose tip, mouth corners and chin, when the detector gives landmarks. */
-  eyes?: [Point, Point];
-  nose?: Point;
-  mouth?: [Point, Point];
-  chin?: Point;
-  ageLow?: number;
-  ageHigh?: number;
-  gender?: 'Male' | 'Female';
-  /** 0-100 */
-  genderConfidence?: number;
-  /** 0-100: a smile, and the HAPPY emotion. */
-  smile?: number;
-  happy?: number;
-}
-
-/** A body keypoint (movenet names: nose, leftEye, leftWrist, ...). */
-export interface Keypoint {
-  part: string;
-  x: number;
-  y: number;
-  /** 0-1 */
-  score: number;
-}
-
-/** Clamps a box to the image (detectors overshoot the edges by a few pixels). */
-export function clampBox(box: RatioBox): RatioBox {
-  const left = Math.min(1, Math.max(0, box.Left));
-  const top = Math.min(1, Math.max(0, box.Top));
-  const right = Math.min(1, Math.max(left, box.Left + box.Width));
-  const bottom = Math.min(1, Math.max(top, box.Top + box.Height));
-  return { Width: right - left, Height: bottom - top, Left: left, Top: top };
-}
-
-export function boxArea(b: RatioBox): number {
-  return Math.max(0, b.Width) * Math.max(0, b.Height);
-}
-
-/** Intersection over the smaller box's area: 1 when one box sits inside the other. */
-export function overlapOfSmaller(a: RatioBox, b: RatioBox): number {
-  const w = Math.min(a.Left + a.Width, b.Left + b.Width) - Math.max(a.Left, b.Left);
-  const h = Math.min(a.Top + a.Height, b.Top + b.Height) - Math.max(a.Top, b.Top);
-  if (w <= 0 || h <= 0) return 0;
-  const smaller = Math.min(boxArea(a), boxArea(b));
-  return smaller > 0 ? (w * h) / smaller : 0;
-}
-
-export function boxContains(box: RatioBox, p: Point): boolean {
-  return p.x >= box.Left && p.x <= box.Left + box.Width && p.y >= box.Top && p.y <= box.Top + box.Height;
-}
+export {
+  boxArea,
+  boxContains,
+  clampBox,
+  overlapOfSmaller,
+  type DetectedObject,
+  type FaceEvidence,
+  type Keypoint,
+  type Point,
+  type RatioBox,
+  type RgbPixels,
+} from '../../models/evidence';
 
 /** Face evidence from a DetectFaces-style FaceDetail (the faces module's output). */
 export function faceEvidenceFromDetail(detail: FaceDetail): FaceEvidence | undefined {

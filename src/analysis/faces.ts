@@ -5,16 +5,12 @@
  * methods and their measured accuracy are in docs/FACES.md. Nothing here knows HTTP.
  */
 import type { AgeRange, BoundingBox, Emotion, EmotionName, FaceDetail, Landmark, LandmarkType, Pose } from '../api/generated/types';
-import { fitRgb, transferablePixels, type LoadedImage } from '../media/image';
+import { fitRgb, type LoadedImage } from '../media/image';
 import type { Services } from '../operations/context';
-import { registerModel } from '../../models/registry';
-import type { FaceTaskPayload, FaceTaskResult, RawFace, RegionStats } from '../../models/tasks/faces';
-import { EMOTION_LABELS, FACE_MODELS, REGIONS } from './face-regions';
+import type { FaceTaskResult, RawFace, RegionStats } from '../../models/tasks/faces';
+import type { PixelPoint } from '../../models/evidence';
+import { EMOTION_LABELS, REGIONS } from '../../models/face-regions';
 
-registerModel(FACE_MODELS.detector, '@vladmandic/human', 'face detection, 478-point mesh and iris (DetectFaces, CompareFaces, collections)');
-registerModel(FACE_MODELS.emotion, '@vladmandic/human', 'face emotions (DetectFaces EMOTIONS, SMILE)');
-registerModel(FACE_MODELS.ageGender, '@vladmandic/human', 'age and gender (DetectFaces AGE_RANGE, GENDER)');
-registerModel(FACE_MODELS.identity, '@vladmandic/face-api', 'face identity: 68-point alignment and 128-d embedding (CompareFaces, search)');
 
 export interface DetectedFace {
   /** Rekognition shape, members in wire order; detectFaces returns faces largest first. */
@@ -97,7 +93,7 @@ export function similarity(a: number[], b: number[]): number {
 // ---------------------------------------------------------------------------------------------
 // Geometry from the mesh
 
-type Point = [number, number];
+type Point = PixelPoint;
 
 class Mesh {
   constructor(private readonly flat: readonly number[]) {}
@@ -476,11 +472,10 @@ interface Needs {
 }
 
 async function runTask(image: LoadedImage, services: Pick<Services, 'inference'>, need: Needs): Promise<Analysis> {
-  const { data, width, height } = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
-  // a copy travels to the worker, so the image's own pixels stay usable here
-  const pixels = transferablePixels(data);
-  const payload: FaceTaskPayload = { pixels, width, height, ...need, regions: REGIONS, minFaceScore: MIN_FACE_SCORE };
-  return { result: await services.inference.run<FaceTaskResult>('faces.detect', payload, [pixels]), width, height };
+  const pixels = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
+  const { width, height } = pixels;
+  // the client sends a copy, so the image's own pixels stay usable here
+  return { result: await services.inference.run('faces.detect', { image: pixels, ...need, regions: REGIONS, minFaceScore: MIN_FACE_SCORE }), width, height };
 }
 
 function analyse(image: LoadedImage, services: Pick<Services, 'inference'>, need: Needs): Promise<Analysis> {

@@ -15,10 +15,15 @@
  * when several), labels are sorted by confidence then name, filtered and cut to MaxLabels.
  * AWS-BEHAVIOUR §3.2 and the taxonomy README give the wire rules followed here.
  */
-import type { DominantColor, GeneralLabelsSettings, Instance, Label } from '../api/generated/types';
+import type { GeneralLabelsSettings, Instance, Label } from '../api/generated/types';
+import type { ColorShare } from '../../models/colors';
+import { dedupePersons } from '../../models/evidence';
 import { objectConfidence } from './calibration';
-import { boxArea, boxContains, clampBox, overlapOfSmaller, type DetectedObject, type FaceEvidence, type RatioBox } from './evidence';
+import { boxArea, boxContains, clampBox, type DetectedObject, type FaceEvidence, type RatioBox } from './evidence';
+import { dominantColors } from './image-properties';
 import { labelInfo, rekognitionNameForCoco } from './taxonomy';
+
+export { dedupePersons };
 
 export const LABEL_MODEL_VERSION = '3.0';
 export const DEFAULT_MIN_CONFIDENCE = 55;
@@ -49,7 +54,7 @@ export interface LabelEvidence {
   faces: FaceEvidence[];
   text?: TextEvidence[];
   /** Colours of objects[i] (IMAGE_PROPERTIES with GENERAL_LABELS), null when not computed. */
-  instanceColors?: (DominantColor[] | null)[];
+  instanceColors?: (ColorShare[] | null)[];
   /** Image-level labels from classifier plugins (models/plugins.ts). */
   classified?: { name: string; confidence: number }[];
 }
@@ -69,18 +74,6 @@ interface Candidate {
 
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 
-/** Persons detected twice (a box inside another person's box, holding no face of its own) count once. */
-export function dedupePersons<T extends { box: RatioBox }>(persons: T[], faces: FaceEvidence[]): T[] {
-  const sorted = [...persons].sort((a, b) => boxArea(b.box) - boxArea(a.box));
-  const kept: T[] = [];
-  for (const p of sorted) {
-    const hasFace = faces.some((f) => boxContains(p.box, { x: f.box.Left + f.box.Width / 2, y: f.box.Top + f.box.Height / 2 }) && overlapOfSmaller(p.box, f.box) > 0.7);
-    const nested = kept.some((k) => overlapOfSmaller(k.box, p.box) > 0.85 && boxArea(p.box) < 0.6 * boxArea(k.box));
-    if (!nested || hasFace) kept.push(p);
-  }
-  return kept;
-}
-
 export function buildLabels(evidence: LabelEvidence, options: LabelOptions = {}): Label[] {
   const minConfidence = Math.max(LABEL_FLOOR, options.minConfidence ?? DEFAULT_MIN_CONFIDENCE);
   const candidates = new Map<string, Candidate>();
@@ -92,9 +85,9 @@ export function buildLabels(evidence: LabelEvidence, options: LabelOptions = {})
       for (const i of instances) if (!c.instances.includes(i)) c.instances.push(i);
     } else candidates.set(name, { confidence, instances: [...instances] });
   };
-  const instance = (box: RatioBox, confidence: number, colors?: DominantColor[] | null): Instance => {
+  const instance = (box: RatioBox, confidence: number, colors?: ColorShare[] | null): Instance => {
     const i: Instance = { BoundingBox: clampBox(box), Confidence: confidence };
-    if (options.instanceColors) i.DominantColors = colors ?? [];
+    if (options.instanceColors) i.DominantColors = dominantColors(colors ?? []);
     return i;
   };
 

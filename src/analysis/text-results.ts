@@ -5,22 +5,10 @@
  */
 import { errors } from '../api/errors';
 import type { BoundingBox, DetectTextFilters, Point as ApiPoint, TextDetection } from '../api/generated/types';
-import { boxCorners, fractionInside, subBox, type Point, type RotatedBox } from './text-geometry';
+import { boxCorners, fractionInside, subBox, type Point, type RotatedBox } from '../../models/text/geometry';
+import type { OcrLine, PlacedChar } from '../../models/text/read';
 
-/** One recognised character; `from`/`to` are fractions of the line box's width. */
-export interface PlacedChar {
-  text: string;
-  /** 0-1 */
-  prob: number;
-  from: number;
-  to: number;
-}
-
-/** A recognised line: its rotated box in image pixels (reading direction along u) and its characters. */
-export interface OcrLine {
-  box: RotatedBox;
-  chars: PlacedChar[];
-}
+export type { OcrLine, PlacedChar };
 
 export interface OcrWord {
   text: string;

@@ -7,12 +7,9 @@
  * that appear together), so Index is stable.
  */
 
-export interface Box {
-  Left: number;
-  Top: number;
-  Width: number;
-  Height: number;
-}
+import type { RatioBox } from '../../models/evidence';
+
+export type Box = RatioBox;
 
 export interface Detection<T = unknown> {
   box: Box;

@@ -8,6 +8,9 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { errors } from '../api/errors';
 import type { Image } from '../api/generated/types';
 import { readS3Object, type MediaContext } from './s3';
+import type { RgbPixels } from '../../models/evidence';
+
+export type { RgbPixels };
 
 export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_MAX_S3_BYTES = 15 * 1024 * 1024;
@@ -139,12 +142,6 @@ async function decodeRgb(bytes: Buffer): Promise<RgbImage> {
   return { data, width: info.width, height: info.height, channels: 3 };
 }
 
-/** Raw 8-bit RGB pixels, as decoded images and video frames carry them. */
-export interface RgbPixels {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
 
 /** The pixels shrunk to fit `maxSide` on their longer side, aspect kept; returned as they are when already small enough. */
 export async function fitRgb<T extends RgbPixels>(rgb: T, maxSide: number): Promise<T | RgbImage> {
@@ -156,9 +153,3 @@ export async function fitRgb<T extends RgbPixels>(rgb: T, maxSide: number): Prom
   return { data, width: info.width, height: info.height, channels: 3 };
 }
 
-/** A private copy of the pixels to transfer to an inference worker, leaving the caller's pixels usable. */
-export function transferablePixels(data: Uint8Array): ArrayBuffer {
-  const pixels = new ArrayBuffer(data.byteLength);
-  new Uint8Array(pixels).set(data);
-  return pixels;
-}

@@ -2,13 +2,13 @@
 import type { Db } from '../store/database';
 import type { Stores } from '../store';
 import type { Runtime, RequestContext as Request } from '../runtime/context';
-import type { WorkerPool } from '../../models/pool';
+import type { ModelsClient } from '../../models/client';
 
 export interface Services extends Runtime {
   db: Db;
   stores: Stores;
   /** Model inference, off the event loop. */
-  inference: WorkerPool;
+  inference: ModelsClient;
 }
 
 export interface RequestContext extends Services, Request {}

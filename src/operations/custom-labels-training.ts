@@ -7,7 +7,7 @@
  * CreateProjectVersion, or the TrainingData/TestingData manifests; TestingData.AutoCreate splits
  * 20% of the training entries off), read each image from S3 and embed it in the worker pool
  * (MobileNetV2 backbone, models/runtime/mobilenet-features.ts), fit the linear classifier in a
- * worker (src/analysis/custom-labels-train.ts), score the test images, pick each label's assumed
+ * worker (models/custom-labels-fit.ts), score the test images, pick each label's assumed
  * threshold by best F1, and write the evaluation summary, manifest summary and validation
  * manifests under OutputConfig when that bucket is writable (--s3-dir folder or --s3-endpoint).
  *
@@ -23,7 +23,9 @@ import { evaluate, scoreOne, serializeModel, type Evaluation, type LinearModel }
 import { errors, RekognitionError } from '../api/errors';
 import { readS3Object, writeS3Object } from '../media/s3';
 import { log } from '../log';
-import { EMBED_INPUT_SIZE, EMBED_TASK, FIT_TASK, type EmbedPayload, type EmbedResult, type FitPayload, type FitResult } from '../../models/tasks/custom-labels';
+import { EMBED_INPUT_SIZE } from '../../models/catalog';
+import { PoolClosedError } from '../../models/client';
+import type { FitPayload } from '../../models/tasks/custom-labels';
 import { isManifestError, loadManifest, MAX_INVALID_FRACTION } from './custom-labels-datasets';
 import {
   detailsOf,
@@ -70,11 +72,7 @@ export async function embeddingPixels(bytes: Buffer): Promise<Buffer> {
 
 /** Embeds 224x224 RGB images (one task, so the worker runs them as one batch). */
 export async function embedBatch(ctx: Pick<WorkContext, 'inference'>, images: Buffer[]): Promise<{ features: Float32Array[]; featureVersion: string }> {
-  const size = EMBED_INPUT_SIZE * EMBED_INPUT_SIZE * 3;
-  const buffer = new ArrayBuffer(images.length * size);
-  images.forEach((pixels, i) => new Uint8Array(buffer, i * size, size).set(pixels));
-  const payload: EmbedPayload = { pixels: buffer, count: images.length };
-  const result = await ctx.inference.run<EmbedResult>(EMBED_TASK, payload, [buffer]);
+  const result = await ctx.inference.run('customLabels.embed', { images });
   const features = images.map((_, i) => result.features.slice(i * result.dim, (i + 1) * result.dim));
   return { features, featureVersion: result.featureVersion };
 }
@@ -301,7 +299,7 @@ async function runTraining(ctx: WorkContext, project: string, version: string, t
       featureVersion,
     };
     const fitStarted = Date.now();
-    const fitted = await ctx.inference.run<FitResult>(FIT_TASK, fitPayload);
+    const fitted = await ctx.inference.run('customLabels.fit', fitPayload);
     const fitMs = Date.now() - fitStarted;
     if (!current()) return;
 
@@ -365,7 +363,7 @@ async function runTraining(ctx: WorkContext, project: string, version: string, t
   } catch (err) {
     if (err instanceof TrainingFailure && err.message === 'cancelled') return;
     // Shutting down: leave the version TRAINING_IN_PROGRESS; the next start runs it again.
-    if (/worker pool is closed/.test((err as Error).message)) return;
+    if (err instanceof PoolClosedError) return;
     const message = err instanceof TrainingFailure ? err.message : TRAINING_MESSAGES.service((err as Error).message);
     if (!(err instanceof TrainingFailure)) log.warn('custom labels: training failed', { version: arnValue, error: (err as Error).message });
     try {

@@ -12,8 +12,7 @@
 import { errors } from '../api/errors';
 import type { ProjectVersionDescription, TestingDataResult, TrainingDataResult } from '../api/generated/types';
 import { loadImage } from '../media/image';
-import { registerModel } from '../../models/registry';
-import { CUSTOM_LABELS_MODEL, WARMUP_TASK } from '../../models/tasks/custom-labels';
+import { PoolClosedError } from '../../models/client';
 import { log } from '../log';
 import type { RequestContext } from './context';
 import { datasetEntriesForTraining } from './custom-labels-datasets';
@@ -43,7 +42,6 @@ import { registerHandler } from './registry';
 import { deleteAllTags, writeTags } from './tags';
 import type { Scope } from '../store/database';
 
-registerModel(CUSTOM_LABELS_MODEL, 'nsfwjs', 'image embedding for Custom Labels training and DetectCustomLabels (MobileNetV2 backbone)');
 
 /** DetectCustomLabels image limits: 4 MB of bytes (15 MB in S3), 64-4096 px a side (Custom Labels DG, guidelines and quotas). */
 const DETECT_LIMITS = { maxBytes: 4 * 1024 * 1024, minSide: 64, maxSide: 4096 };
@@ -207,10 +205,10 @@ function scheduleStart(ctx: WorkContext, row: Pick<VersionRow, 'project' | 'name
         const current = findVersion(ctx.db, ctx, row.project, row.name);
         if (!current || current.run_token !== token || current.status !== 'STARTING') return;
         if (!loadModel(ctx.db, ctx, current, arnValue)) failure = 'The model version has no trained weights.';
-        else await ctx.inference.broadcast(WARMUP_TASK, {});
+        else await ctx.inference.broadcast('customLabels.warmup');
       } catch (err) {
         // Shutting down: stay STARTING; the next start finishes it.
-        if (/worker pool is closed/.test((err as Error).message)) return;
+        if (err instanceof PoolClosedError) return;
         failure = `The model could not be started: ${(err as Error).message}`;
       }
       try {

@@ -3,32 +3,26 @@
  * limits (AWS-BEHAVIOUR §5), sends a copy of at most ANALYSIS_MAX_SIDE px to the worker pool, and
  * turns what the models report into the response with src/analysis.
  */
-import sharp from 'sharp';
 import type {
   DetectLabelsResponse,
   DetectModerationLabelsResponse,
   DetectProtectiveEquipmentResponse,
   HumanLoopActivationOutput,
-  ProtectiveEquipmentPerson,
 } from '../api/generated/types';
 import { errors } from '../api/errors';
 import { faceEvidenceFromDetail, type FaceEvidence } from '../analysis/evidence';
 import { detectFaces } from '../analysis/faces';
 import { DEFAULT_MIN_CONFIDENCE as LABELS_MIN_CONFIDENCE, LABEL_FLOOR, LABEL_MODEL_VERSION, buildLabels, type TextEvidence } from '../analysis/labels';
-import { contentTypes, DEFAULT_MIN_CONFIDENCE as MODERATION_MIN_CONFIDENCE, MODERATION_MODEL_VERSION, moderationLabels, type NsfwScores } from '../analysis/moderation';
-import { summarize } from '../analysis/ppe';
-import { fitRgb, loadImage, transferablePixels, type LoadedImage, type RgbImage } from '../media/image';
-import { registerModel } from '../../models/registry';
-import { loadModelConfig, type PluginLabel } from '../../models/plugins';
+import { contentTypes, DEFAULT_MIN_CONFIDENCE as MODERATION_MIN_CONFIDENCE, MODERATION_MODEL_VERSION, moderationLabels } from '../analysis/moderation';
+import { FACE_CURVE, OBJECT_CURVE } from '../analysis/calibration';
+import { toImageProperties } from '../analysis/image-properties';
+import { PPE_CURVES, summarize, toPpePersons } from '../analysis/ppe';
+import { pluginConfidence } from '../analysis/model-config';
+import { fitRgb, loadImage, type LoadedImage, type RgbImage } from '../media/image';
+import type { ObjectsResult } from '../../models/tasks/vision';
 import { readTextInPool } from './text';
-import { VISION_MODELS, type ObjectsResult, type PixelsPayload, type PpePayload } from '../../models/tasks/vision';
-import { NSFW_INPUT_SIZE } from '../../models/runtime/nsfw';
 import { arn, type RequestContext } from './context';
 import { registerHandler } from './registry';
-
-registerModel(VISION_MODELS.objects, '@vladmandic/human', 'COCO objects (DetectLabels instances, PPE persons)');
-registerModel(VISION_MODELS.pose, '@vladmandic/human', 'body pose (PPE hands)');
-registerModel(VISION_MODELS.nsfw, 'nsfwjs', 'unsafe content (DetectModerationLabels)');
 
 /** Models see at most this many pixels on the long side (centernet works at 512, movenet at 192). */
 export const ANALYSIS_MAX_SIDE = 1024;
@@ -45,12 +39,6 @@ export async function scaledRgb(image: LoadedImage, maxSide = ANALYSIS_MAX_SIDE)
   return fitRgb(await image.rgb(), maxSide);
 }
 
-/** A private copy of the pixels, so transferring it to a worker leaves the cached image intact. */
-function payloadOf(rgb: { data: Uint8Array; width: number; height: number }): { payload: PixelsPayload; transfer: ArrayBuffer[] } {
-  const pixels = transferablePixels(rgb.data);
-  return { payload: { pixels, width: rgb.width, height: rgb.height }, transfer: [pixels] };
-}
-
 /** Faces for PPE from the faces module (DetectFaces' landmarks); the PPE task adds faces its mesh threshold drops. */
 async function moduleFaces(image: LoadedImage, ctx: RequestContext): Promise<FaceEvidence[]> {
   const faces = await detectFaces(image, ctx, { attributes: [] });
@@ -65,8 +53,7 @@ async function moduleFaces(image: LoadedImage, ctx: RequestContext): Promise<Fac
  * motorcycle: 415 ms against 161 ms).
  */
 async function labelFaces(rgb: RgbImage, ctx: RequestContext): Promise<FaceEvidence[]> {
-  const { payload, transfer } = payloadOf(rgb);
-  return ctx.inference.run<FaceEvidence[]>('vision.faces', payload, transfer);
+  return ctx.inference.run('vision.faces', { image: rgb, faceCurve: FACE_CURVE });
 }
 
 /**
@@ -82,14 +69,13 @@ async function textOf(rgb: RgbImage, ctx: RequestContext): Promise<TextEvidence[
   }));
 }
 
-async function pluginLabels(ctx: RequestContext, rgb: RgbImage): Promise<{ labels: PluginLabel[]; replaceBuiltIn: boolean }> {
-  if (!ctx.config.modelConfig) return { labels: [], replaceBuiltIn: false };
-  const plugins = loadModelConfig(ctx.config.modelConfig).plugins.filter((p) => p.capability === 'labels');
-  const configFile = ctx.config.modelConfig;
+async function pluginLabels(ctx: RequestContext, rgb: RgbImage): Promise<{ labels: { name: string; confidence: number }[]; replaceBuiltIn: boolean }> {
+  const plugins = ctx.inference.plugins.filter((p) => p.capability === 'labels');
+  if (!plugins.length) return { labels: [], replaceBuiltIn: false };
   const results = await Promise.all(
-    plugins.map((p) => {
-      const { payload, transfer } = payloadOf(rgb);
-      return ctx.inference.run<PluginLabel[]>('vision.plugin', { ...payload, configFile, plugin: p.name }, transfer);
+    plugins.map(async (plugin) => {
+      const scores = await ctx.inference.run('vision.plugin', { image: rgb, plugin });
+      return scores.map((s) => ({ name: s.name, confidence: pluginConfidence(plugin, s.probability) }));
     }),
   );
   return { labels: results.flat(), replaceBuiltIn: plugins.some((p) => p.replaceBuiltIn) };
@@ -107,20 +93,15 @@ registerHandler(
 
     const plugins = general ? await pluginLabels(ctx, rgb) : { labels: [], replaceBuiltIn: false };
     const builtIn = !plugins.replaceBuiltIn;
-    const { payload, transfer } = payloadOf(rgb);
     // Objects feed the labels and ImageProperties' foreground; a replacing plugin needs neither.
     const objectsTask =
       builtIn || properties
-        ? ctx.inference.run<ObjectsResult>(
-            'vision.objects',
-            {
-              ...payload,
-              properties: properties
-                ? { maxColors, instanceColors: general, foregroundMinConfidence: FOREGROUND_MIN_CONFIDENCE, instanceMinConfidence: LABEL_FLOOR }
-                : undefined,
-            },
-            transfer,
-          )
+        ? ctx.inference.run('vision.objects', {
+            image: rgb,
+            properties: properties
+              ? { maxColors, instanceColors: general, objectCurve: OBJECT_CURVE, foregroundMinConfidence: FOREGROUND_MIN_CONFIDENCE, instanceMinConfidence: LABEL_FLOOR }
+              : undefined,
+          })
         : Promise.resolve<ObjectsResult>({ objects: [] });
     // Three tasks for two workers: the pool hands the third (OCR) to whichever worker frees first.
     const labelEvidence = general && builtIn;
@@ -139,7 +120,7 @@ registerHandler(
         : [],
       LabelModelVersion: LABEL_MODEL_VERSION,
     };
-    if (properties && found.properties) output.ImageProperties = found.properties;
+    if (properties && found.properties) output.ImageProperties = toImageProperties(found.properties);
     return output;
   },
   "COCO-80 objects (human's centernet, run at the image's aspect ratio) with v3 names, parents, aliases, categories and instances; Person, Face, Portrait and People/Crowd labels from faces and persons, age/gender labels from face-api's age/gender net; Text from OCR; ImageProperties from pixel statistics. No scene classifier: scene labels (Outdoors, Nature, ...) are not produced.",
@@ -169,12 +150,8 @@ registerHandler(
     if (input.ProjectVersion !== undefined) throw errors.resourceNotFound(`The project version ${input.ProjectVersion} does not exist.`);
     const image = await loadImage(input.Image, ctx, LABELS_LIMITS);
     const rgb = await image.rgb();
-    const { data, info } = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
-      .resize(NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, { fit: 'fill' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const { payload, transfer } = payloadOf({ data, width: info.width, height: info.height });
-    const scores = await ctx.inference.run<NsfwScores>('vision.nsfw', payload, transfer);
+    // The client resizes to the model's input.
+    const scores = await ctx.inference.run('vision.nsfw', { image: rgb });
     const minConfidence = input.MinConfidence ?? MODERATION_MIN_CONFIDENCE;
     const labels = moderationLabels(scores, minConfidence);
     const output: DetectModerationLabelsResponse = { ModerationLabels: labels, ModerationModelVersion: MODERATION_MODEL_VERSION };
@@ -190,8 +167,7 @@ registerHandler(
   async (input, ctx) => {
     const image = await loadImage(input.Image, ctx, PPE_LIMITS);
     const [rgb, faces] = await Promise.all([scaledRgb(image), moduleFaces(image, ctx)]);
-    const { payload, transfer } = payloadOf(rgb);
-    const persons = await ctx.inference.run<ProtectiveEquipmentPerson[]>('vision.ppe', { ...payload, faces } satisfies PpePayload, transfer);
+    const persons = toPpePersons(await ctx.inference.run('vision.ppe', { image: rgb, faces, curves: PPE_CURVES }));
     const output: DetectProtectiveEquipmentResponse = { ProtectiveEquipmentModelVersion: PPE_MODEL_VERSION, Persons: persons };
     if (input.SummarizationAttributes) output.Summary = summarize(persons, input.SummarizationAttributes);
     return output;

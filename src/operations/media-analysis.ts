@@ -41,6 +41,7 @@ import { log } from '../log';
 import type { RequestContext, Services } from './context';
 import { decodePageToken, encodePageToken } from '../api/pagination';
 import { handlerFor, registerHandler } from './registry';
+import { PoolClosedError } from '../../models/client';
 
 defineTable(
   'media_analysis_jobs',
@@ -220,7 +221,7 @@ class MediaAnalysisRunner {
     } catch (err) {
       if (signal.aborted) return;
       // Shutting down (the worker pool or the database closed under the job): it stays IN_PROGRESS and resumes at the next start.
-      if (!db.open || (err instanceof Error && err.message === 'worker pool is closed')) return;
+      if (!db.open || err instanceof PoolClosedError) return;
       if (err instanceof JobFailure) return void fail(err.code, err.message);
       log.error('media analysis job failed', { jobId: job.job_id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       fail('INTERNAL_ERROR', 'Internal server error');

@@ -1,10 +1,8 @@
 /** DetectText: LINEs and WORDs read by PP-OCRv4 in the worker pool (models/tasks/text.ts). */
-import type { ReadTextOptions } from '../analysis/text';
+import type { ReadTextOptions } from '../../models/text/read';
 import { regionPolygons, toTextDetections, type OcrLine } from '../analysis/text-results';
-import { fitRgb, loadImage, transferablePixels, type RgbImage } from '../media/image';
-import '../../models/ocr';
-import type { WorkerPool } from '../../models/pool';
-import { TEXT_READ_TASK, type TextPayload } from '../../models/tasks/text';
+import { fitRgb, loadImage, type RgbImage } from '../media/image';
+import type { ModelsClient } from '../../models/client';
 import { registerHandler } from './registry';
 
 /** The version current responses carry (AWS-BEHAVIOUR.md §3.3). */
@@ -20,11 +18,10 @@ const READ_MAX_SIDE = 4096;
  * Reads text lines off the event loop. Geometry comes back in the pixels of `rgb` (scaled back
  * when the image had to be shrunk).
  */
-export async function readTextInPool(pool: WorkerPool, rgb: RgbImage, options?: ReadTextOptions): Promise<OcrLine[]> {
-  const { data, width, height } = await fitRgb(rgb, READ_MAX_SIDE);
-  const pixels = transferablePixels(data);
-  const payload: TextPayload = { pixels, width, height, options };
-  const lines = await pool.run<OcrLine[]>(TEXT_READ_TASK, payload, [pixels]);
+export async function readTextInPool(pool: ModelsClient, rgb: RgbImage, options?: ReadTextOptions): Promise<OcrLine[]> {
+  const image = await fitRgb(rgb, READ_MAX_SIDE);
+  const { width, height } = image;
+  const lines = await pool.run('text.read', { image, options });
   if (width === rgb.width && height === rgb.height) return lines;
   const sx = rgb.width / width;
   const sy = rgb.height / height;

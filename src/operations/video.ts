@@ -10,15 +10,14 @@
  * two-model label analysis faster than real time; text at 1 fps, OCR being the costliest model.
  */
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
 import type { CelebrityRecognition, ContentModerationDetection, FaceDetail, FaceMatch, Label, LabelDetection, ModerationLabel, PersonMatch } from '../api/generated/types';
 import { boxContains, clampBox, type DetectedObject, type FaceEvidence } from '../analysis/evidence';
 import { detectFaces, similarity, type DetectedFace } from '../analysis/faces';
 import { buildLabels, dedupePersons, LABEL_MODEL_VERSION } from '../analysis/labels';
-import { contentTypes, MODERATION_MODEL_VERSION, moderationLabels, type NsfwScores } from '../analysis/moderation';
+import { contentTypes, MODERATION_MODEL_VERSION, moderationLabels } from '../analysis/moderation';
 import { detectSegments } from '../analysis/segments';
 import { regionPolygons, toTextDetections } from '../analysis/text-results';
-import { objectConfidence } from '../analysis/calibration';
+import { FACE_CURVE, objectConfidence } from '../analysis/calibration';
 import { personFromFace } from '../analysis/ppe';
 import { trackDetections, type Box, type Detection } from '../analysis/tracking';
 import { registerVideoAnalyzer } from '../jobs/handlers';
@@ -26,15 +25,13 @@ import { analyzeSampledFrames, detectionRuns, sampleIntervalMs } from '../jobs/p
 import type { JobContext } from '../jobs/analyzer';
 import type { StoredItem } from '../jobs/store';
 import type { Frame } from '../media/frames';
-import { transferablePixels, type LoadedImage } from '../media/image';
-import type { ObjectsResult, PixelsPayload } from '../../models/tasks/vision';
+import type { LoadedImage } from '../media/image';
 import { facesByLabel, faceFromRow } from '../store/face-store';
 import { bestCelebrity, startCelebrityGallery } from './celebrities';
 import { requireCollection } from './collections';
 import { DEFAULT_FACE_MATCH_THRESHOLD, indexFor } from './faces';
 import { readTextInPool, TEXT_MODEL_VERSION } from './text';
 import { searchFaces } from './face-search';
-import { NSFW_INPUT_SIZE } from '../../models/runtime/nsfw';
 
 /** StartLabelDetection and StartContentModeration report from 50 when MinConfidence is absent (API reference). */
 const VIDEO_MIN_CONFIDENCE = 50;
@@ -49,20 +46,12 @@ const PERSON_MIN_CONFIDENCE = 50;
 // ---------------------------------------------------------------------------------------------
 // Frame plumbing
 
-/** A private copy of the frame's pixels, transferred to an inference worker (also used by src/streams/). */
-export function payloadOf(frame: { data: Uint8Array; width: number; height: number }): { payload: PixelsPayload; transfer: ArrayBuffer[] } {
-  const pixels = transferablePixels(frame.data);
-  return { payload: { pixels, width: frame.width, height: frame.height }, transfer: [pixels] };
-}
-
 async function objectsOf(frame: Frame, job: JobContext): Promise<DetectedObject[]> {
-  const { payload, transfer } = payloadOf(frame);
-  return (await job.inference.run<ObjectsResult>('vision.objects', payload, transfer)).objects;
+  return (await job.inference.run('vision.objects', { image: frame })).objects;
 }
 
 async function faceEvidenceOf(frame: Frame, job: JobContext): Promise<FaceEvidence[]> {
-  const { payload, transfer } = payloadOf(frame);
-  return job.inference.run<FaceEvidence[]>('vision.faces', payload, transfer);
+  return job.inference.run('vision.faces', { image: frame, faceCurve: FACE_CURVE });
 }
 
 /** A frame as the image analyses take it (the pixel hash keys their caches; also used by src/streams/). */
@@ -161,9 +150,8 @@ registerVideoAnalyzer({
     const items = await analyzeSampledFrames(
       job,
       async (frame) => {
-        const data = await sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } }).resize(NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, { fit: 'fill' }).raw().toBuffer();
-        const { payload, transfer } = payloadOf({ data, width: NSFW_INPUT_SIZE, height: NSFW_INPUT_SIZE });
-        const scores = await job.inference.run<NsfwScores>('vision.nsfw', payload, transfer);
+        // The client resizes to the model's input.
+        const scores = await job.inference.run('vision.nsfw', { image: frame });
         const types = contentTypes(scores, minConfidence);
         return moderationLabels(scores, minConfidence).map((label: ModerationLabel) => ({
           item: { Timestamp: frame.timestampMs, ModerationLabel: label, ContentTypes: types } as Record<string, unknown>,

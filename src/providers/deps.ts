@@ -2,12 +2,12 @@
 import type { Runtime } from '../runtime/context';
 import type { Stores } from '../store';
 import type { JobRunner } from '../jobs/runner';
-import type { WorkerPool } from '../../models/pool';
+import type { ModelsClient } from '../../models/client';
 
 export interface ProviderDeps {
   runtime: Runtime;
   stores: Stores;
   /** Model inference, off the event loop. */
-  models: WorkerPool;
+  models: ModelsClient;
   jobs: JobRunner;
 }

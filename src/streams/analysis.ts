@@ -5,18 +5,17 @@
  * packages from centernet's COCO objects.
  */
 import sharp from 'sharp';
-import type { ObjectsResult } from '../../models/tasks/vision';
 import { objectConfidence } from '../analysis/calibration';
 import { clampBox, type RatioBox } from '../analysis/evidence';
 import { detectFaces, similarity } from '../analysis/faces';
 import { dedupePersons } from '../analysis/labels';
-import type { Point } from '../analysis/text-geometry';
+import type { Point } from '../../models/evidence';
 import type { Frame } from '../media/frames';
 import { requireCollection } from '../operations/collections';
 import type { RequestContext, Services } from '../operations/context';
 import { searchFaces } from '../operations/face-search';
 import { indexFor } from '../operations/faces';
-import { frameImage, payloadOf } from '../operations/video';
+import { frameImage } from '../operations/video';
 import { faceFromRow, facesByLabel } from '../store/face-store';
 import { FACE_REGION_SHARE, inRegions, OBJECT_REGION_SHARE, type FaceFound, type HomeLabel } from './records';
 
@@ -81,8 +80,7 @@ export interface HomeSetup {
 
 /** The persons, pets and packages in the frame that pass MinConfidence and the regions of interest, most confident first. */
 export async function homeFrame(frame: Frame, services: Pick<Services, 'inference'>, setup: HomeSetup): Promise<HomeDetection[]> {
-  const { payload, transfer } = payloadOf(frame);
-  const { objects } = await services.inference.run<ObjectsResult>('vision.objects', payload, transfer);
+  const { objects } = await services.inference.run('vision.objects', { image: frame });
   const found: HomeDetection[] = [];
   for (const label of setup.labels) {
     const classes = HOME_CLASSES[label];

@@ -18,7 +18,7 @@
  * the completion message text, the echo of the Start request) are our choices, named below.
  */
 import type { BoundingBox, Face, FaceDetail, RegionsOfInterest } from '../api/generated/types';
-import { fractionInside, type Point } from '../analysis/text-geometry';
+import { fractionInside, type Point } from '../../models/text/geometry';
 import { ratioBoxCorners, regionPolygons } from '../analysis/text-results';
 
 // ---------------------------------------------------------------------------------------------

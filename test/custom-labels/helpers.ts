@@ -14,8 +14,8 @@ import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
 import { SdkClients } from '../../src/runtime/sdk-clients';
-import type { WorkerPool } from '../../models/pool';
-import { EMBED_TASK, FIT_TASK, type FitPayload } from '../../models/tasks/custom-labels';
+import type { ModelsClient } from '../../models/client';
+import type { FitPayload } from '../../models/tasks/custom-labels';
 import { trainLinear } from '../../src/analysis/custom-labels-train';
 import '../../src/operations/tags';
 import '../../src/operations/custom-labels';
@@ -49,13 +49,13 @@ export function s3DirWithFixtures(): string {
   return dir;
 }
 
-export function makeContext(options: { s3Dir?: string; dataDir?: string; inference?: WorkerPool; account?: string } = {}): RequestContext {
+export function makeContext(options: { s3Dir?: string; dataDir?: string; inference?: ModelsClient; account?: string } = {}): RequestContext {
   return {
     config: { ...defaultConfig, s3Dir: options.s3Dir, dataDir: options.dataDir },
     ...storesFor(options.dataDir),
     ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
     startedAt: new Date(),
-    inference: options.inference ?? (undefined as unknown as WorkerPool),
+    inference: options.inference ?? (undefined as unknown as ModelsClient),
     account: options.account ?? '123456789012',
     region: 'us-east-1',
     requestId: 'test',
@@ -115,19 +115,20 @@ export async function describeDataset(ctx: RequestContext, datasetArn: string): 
  * is a 4x4 grid of mean colours plus a 16-bin grey histogram of the 224x224 pixels (image-dependent,
  * cheap, and weak), and the fit runs the real optimiser. For tests of the operations, not of quality.
  */
-export function fakeInference(): WorkerPool & { embedded: number } {
+export function fakeInference(): ModelsClient & { embedded: number } {
   const fake = {
     size: 2,
     embedded: 0,
     async run(task: string, payload: unknown): Promise<unknown> {
-      if (task === EMBED_TASK) {
-        const { pixels, count } = payload as { pixels: ArrayBuffer; count: number };
+      if (task === 'customLabels.embed') {
+        const { images } = payload as { images: Uint8Array[] };
+        const count = images.length;
         fake.embedded += count;
         const side = 224;
         const dim = 4 * 4 * 3 + 16;
         const features = new Float32Array(count * dim);
         for (let n = 0; n < count; n++) {
-          const data = new Uint8Array(pixels, n * side * side * 3, side * side * 3);
+          const data = images[n];
           const f = features.subarray(n * dim, (n + 1) * dim);
           for (let y = 0; y < side; y++)
             for (let x = 0; x < side; x++) {
@@ -139,7 +140,7 @@ export function fakeInference(): WorkerPool & { embedded: number } {
         }
         return { features, dim, featureVersion: 'fake-grid-colour' };
       }
-      if (task === FIT_TASK) {
+      if (task === 'customLabels.fit') {
         const p = payload as FitPayload;
         return trainLinear({ X: p.X, n: p.n, dim: p.dim, targets: p.targets, labels: p.labels }, undefined, p.featureVersion);
       }
@@ -148,5 +149,5 @@ export function fakeInference(): WorkerPool & { embedded: number } {
     async broadcast(): Promise<void> {},
     async close(): Promise<void> {},
   };
-  return fake as unknown as WorkerPool & { embedded: number };
+  return fake as unknown as ModelsClient & { embedded: number };
 }

@@ -6,11 +6,11 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 import type { RequestContext } from '../../src/operations/context';
 import { call, callError, describeDataset, describeVersion, FIXTURE_BUCKET, makeContext, manifestObject, manifestPaths, s3DirWithFixtures, tempDir, waitFor } from './helpers';
 
-let pool: WorkerPool;
+let pool: ModelsClient;
 let ctx: RequestContext;
 let s3Dir: string;
 let dataDir: string;
@@ -28,7 +28,7 @@ const holdout = readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', '
   });
 
 beforeAll(() => {
-  pool = new WorkerPool();
+  pool = new ModelsClient();
   s3Dir = s3DirWithFixtures();
   dataDir = tempDir('custom-labels-data-');
   ctx = makeContext({ s3Dir, dataDir, inference: pool });

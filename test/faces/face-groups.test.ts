@@ -10,15 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearFaceCache, detectFaces } from '../../src/analysis/faces';
 import { loadImage } from '../../src/media/image';
 import { defaultConfig } from '../../src/runtime/config';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 import { packageDir } from '../../models/runtime/tfjs';
 
 const FACES_PER_PHOTO = [3, 3, 3, 4, 5, 4];
 const photo = (i: number) => readFileSync(join(packageDir('@vladmandic/face-api'), 'demo', `sample${i}.jpg`));
 
-let pool: WorkerPool;
+let pool: ModelsClient;
 beforeAll(() => {
-  pool = new WorkerPool(1);
+  pool = new ModelsClient({ size: 1 });
 });
 afterAll(async () => {
   clearFaceCache();

@@ -16,7 +16,7 @@ import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
 import { SdkClients } from '../../src/runtime/sdk-clients';
-import type { WorkerPool } from '../../models/pool';
+import type { ModelsClient } from '../../models/client';
 
 export function makeContext(options: { dataDir?: string; celebritiesDir?: string; account?: string } = {}): RequestContext {
   return {
@@ -25,7 +25,7 @@ export function makeContext(options: { dataDir?: string; celebritiesDir?: string
     ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
     startedAt: new Date(),
     // These tests replace the face analysis, so no inference runs.
-    inference: undefined as unknown as WorkerPool,
+    inference: undefined as unknown as ModelsClient,
     account: options.account ?? '123456789012',
     region: 'us-east-1',
     requestId: 'test',

@@ -12,7 +12,7 @@ import '../../src/operations/users';
 import { celebrityIdFor, startCelebrityGallery } from '../../src/operations/celebrities';
 import type { RequestContext } from '../../src/operations/context';
 import { forgetIndexes } from '../../src/store/face-store';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 import { call, makeContext } from './helpers';
 
 const available = typeof faceAnalysis.detectFaces === 'function' && typeof faceAnalysis.similarity === 'function';
@@ -23,7 +23,7 @@ describe.skipIf(!available)('faces on real photos', () => {
   const faceOf: Record<string, string> = {};
 
   beforeAll(async () => {
-    ctx = { ...makeContext({ celebritiesDir: new URL('../../fixtures/celebrities', import.meta.url).pathname }), inference: new WorkerPool() };
+    ctx = { ...makeContext({ celebritiesDir: new URL('../../fixtures/celebrities', import.meta.url).pathname }), inference: new ModelsClient() };
     await call(ctx, 'CreateCollection', { CollectionId: 'people' });
     for (const [who, path] of [
       ['obama', 'celebrities/barack_obama/1.jpg'],

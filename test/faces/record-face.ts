@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { detectFacesTask } from '../../models/tasks/faces';
-import { REGIONS } from '../../src/analysis/face-regions';
+import { REGIONS } from '../../models/face-regions';
 
 const source = fileURLToPath(new URL('../../fixtures/images/astronaut.png', import.meta.url));
 const { data, info } = await sharp(source).removeAlpha().raw().toBuffer({ resolveWithObject: true });

@@ -24,16 +24,15 @@ import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
 import { SdkClients } from '../../src/runtime/sdk-clients';
-import { WorkerPool } from '../../models/pool';
-import type { LivenessTaskResult } from '../../models/tasks/liveness';
+import { ModelsClient } from '../../models/client';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'liveness-'));
 const s3Dir = path.join(tmp, 's3');
 mkdirSync(path.join(s3Dir, 'liveness-out'), { recursive: true });
 
-let pool: WorkerPool | undefined;
-const inference = () => (pool ??= new WorkerPool(1));
+let pool: ModelsClient | undefined;
+const inference = () => (pool ??= new ModelsClient({ size: 1 }));
 
 afterAll(async () => {
   await pool?.close();
@@ -42,7 +41,7 @@ afterAll(async () => {
 
 function makeServices(): Services {
   // The worker pool starts on the first model call: the rule and lifecycle tests need none.
-  const lazyPool = { run: (task: string, payload: unknown, transfer?: ArrayBuffer[]) => inference().run(task, payload, transfer) } as unknown as WorkerPool;
+  const lazyPool = { run: (...args: Parameters<ModelsClient['run']>) => inference().run(...args) } as unknown as ModelsClient;
   return { config: { ...defaultConfig, s3Dir }, ...storesFor(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: lazyPool };
 }
 
@@ -224,7 +223,7 @@ describe('liveness analysis with the models', () => {
 
     // The nets' scores straight from the task on the same pixels: the session's Confidence is their geometric mean.
     const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const raw = await services.inference.run<LivenessTaskResult>('liveness.analyze', { pixels: new Uint8Array(data).buffer, width: info.width, height: info.height });
+    const raw = await services.inference.run('liveness.analyze', { image: { data, width: info.width, height: info.height } });
     expect(raw.faces).toHaveLength(1);
     const { real, live } = raw.faces[0];
     expect(report.frames[0]).toMatchObject({ usable: true, faces: 1, real, live });

@@ -21,7 +21,7 @@ import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
 import { SdkClients } from '../../src/runtime/sdk-clients';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'media-analysis-'));
 const s3Dir = path.join(tmp, 's3');
@@ -55,7 +55,7 @@ put('manifests/empty.jsonl', '\n\n');
 put('manifests/garbage.jsonl', 'PK\u0003\u0004 binary\n{"no": "source-ref"}\n');
 put('manifests/one.jsonl', `{"source-ref": "s3://${IN}/photos/astronaut.png"}\n`);
 
-const pool = new WorkerPool(1);
+const pool = new ModelsClient({ size: 1 });
 const opened: Services[] = [];
 function makeServices(dataDir?: string): Services {
   const services = { config: { ...defaultConfig, s3Dir }, ...storesFor(dataDir), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: pool };

@@ -11,7 +11,7 @@ import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
 import { SdkClients } from '../../src/runtime/sdk-clients';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 import '../../src/operations/tags';
 import '../../src/operations/collections';
 import '../../src/operations/faces';
@@ -20,7 +20,7 @@ import '../../src/operations/stream-processors';
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
 
-export function makeServices(config: Partial<Config> = {}, inference = new WorkerPool()): { services: Services; ctx: RequestContext } {
+export function makeServices(config: Partial<Config> = {}, inference = new ModelsClient()): { services: Services; ctx: RequestContext } {
   const services: Services = { config: { ...defaultConfig, ...config }, ...storesFor(config.dataDir), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
   return { services, ctx: { ...services, account: ACCOUNT, region: REGION, requestId: 'test', operation: 'test' } };
 }

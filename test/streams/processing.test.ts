@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 import { ffmpegPath } from '../../src/media/probe';
 import { resetDatabase } from '../../src/store/database';
 import { feedStreamProcessor, StreamFeedError, streamProcessorResults } from '../../src/streams/feed';
@@ -25,7 +25,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'streams-processing-'));
 const s3Dir = path.join(tmp, 's3');
 const P = 1_700_000_000_000;
 
-const inference = new WorkerPool();
+const inference = new ModelsClient();
 let capture: Awaited<ReturnType<typeof captureServer>>;
 let setup: ReturnType<typeof makeServices>;
 

@@ -6,7 +6,8 @@ import { SdkClients } from '../../src/runtime/sdk-clients';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { detectText } from '../../src/analysis/text';
+import { toTextDetections } from '../../src/analysis/text-results';
+import { readText } from '../../models/text/read';
 import { loadImage } from '../../src/media/image';
 import { loadOcrModels } from '../../models/ocr';
 
@@ -47,7 +48,8 @@ describe('DetectText accuracy', () => {
     it(`reads at least 90% of the words in ${name}`, async () => {
       const truth = JSON.parse(readFileSync(fixture(`${name}.json`), 'utf8')) as Truth;
       const image = await loadImage({ Bytes: readFileSync(fixture(truth.file)) }, { config: {}, clients: new SdkClients(), region: 'us-east-1' });
-      const detections = await detectText(await image.rgb());
+      const rgb = await image.rgb();
+      const detections = toTextDetections(await readText(rgb), rgb.width, rgb.height);
       const words = detections.filter((d) => d.Type === 'WORD').map((d) => d.DetectedText!);
       const expected = truth.lines.flatMap((l) => l.split(/\s+/));
       const recall = wordRecall(expected, words);

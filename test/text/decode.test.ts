@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildCharset, ctcGreedy, normaliseKey, SPACE_HINT } from '../../src/analysis/text-decode';
+import { buildCharset, ctcGreedy, normaliseKey, SPACE_HINT } from '../../models/text/decode';
 
 // A tiny dictionary in the keys file's style: class 0 is blank, then these, then space.
 const keys = ['a', 'b', '(', '（', '中', 'Ｇ', 'G', '。', 'é'];

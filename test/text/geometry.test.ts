@@ -17,7 +17,7 @@ import {
   warpBox,
   type Point,
   type RotatedBox,
-} from '../../src/analysis/text-geometry';
+} from '../../models/text/geometry';
 
 const deg = (d: number) => (d * Math.PI) / 180;
 const box = (cx: number, cy: number, w: number, h: number, angle = 0): RotatedBox => ({ cx, cy, ux: Math.cos(deg(angle)), uy: Math.sin(deg(angle)), w, h });

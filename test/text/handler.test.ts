@@ -11,12 +11,11 @@ import { defaultConfig } from '../../src/runtime/config';
 import type { RequestContext } from '../../src/operations/context';
 import { handlerFor } from '../../src/operations/registry';
 import '../../src/operations/text';
-import { modelStates } from '../../models/registry';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/images/${name}`, import.meta.url)));
 
-let pool: WorkerPool;
+let pool: ModelsClient;
 const ctx = () => ({ config: defaultConfig, region: 'us-east-1', account: '123456789012', requestId: 't', operation: 'DetectText', inference: pool }) as unknown as RequestContext;
 
 // The tests probe paths of the wire JSON.
@@ -32,7 +31,7 @@ const bytes = (name: string) => ({ Bytes: fixture(name).toString('base64') });
 
 describe('DetectText handler', () => {
   beforeAll(() => {
-    pool = new WorkerPool(1);
+    pool = new ModelsClient({ size: 1 });
   });
   afterAll(async () => {
     await pool.close();
@@ -55,7 +54,7 @@ describe('DetectText handler', () => {
     expect(b.Top + b.Height).toBeLessThan(0.3);
     const [tl, tr] = maple.Geometry.Polygon;
     expect(tr.Y).toBeLessThan(tl.Y);
-    expect(modelStates().find((m) => m.name === 'pp-ocrv4')?.state).toBe('ready');
+    expect(pool.states().find((m) => m.name === 'pp-ocrv4')?.state).toBe('ready');
   });
 
   it('applies RegionsOfInterest and WordFilter', async () => {

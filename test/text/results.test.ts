@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RekognitionError } from '../../src/api/errors';
 import type { TextDetection } from '../../src/api/generated/types';
-import type { RotatedBox } from '../../src/analysis/text-geometry';
+import type { RotatedBox } from '../../models/text/geometry';
 import { geometry, MAX_WORDS, splitWords, toTextDetections, type OcrLine, type PlacedChar } from '../../src/analysis/text-results';
 
 const W = 1000;
@@ -146,7 +146,7 @@ describe('TextDetections', () => {
 
 describe('reading order', () => {
   it('goes top to bottom, and left to right within a row', async () => {
-    const { readingOrder } = await import('../../src/analysis/text');
+    const { readingOrder } = await import('../../models/text/read');
     const ordered = readingOrder([
       line('c', flat(100, 200, 80, 30)),
       line('b', flat(400, 52, 80, 30)),

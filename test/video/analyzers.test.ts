@@ -25,7 +25,7 @@ import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
 import { SdkClients } from '../../src/runtime/sdk-clients';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 import { fontFile, synthVideo } from './synth';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'video-analyzers-'));
@@ -34,7 +34,7 @@ const image = (name: string) => fileURLToPath(new URL(`../../fixtures/images/${n
 const PEOPLE = { S3Object: { Bucket: 'vids', Name: 'people.mp4' } };
 const CARD = { S3Object: { Bucket: 'vids', Name: 'card.mp4' } };
 
-const inference = new WorkerPool();
+const inference = new ModelsClient();
 const celebritiesDir = fileURLToPath(new URL('../../fixtures/celebrities', import.meta.url));
 const services: Services = { config: { ...defaultConfig, s3Dir, celebritiesDir }, ...storesFor(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
 const ctx: RequestContext = { ...services, account: '123456789012', region: 'us-east-1', requestId: 'test', operation: 'test' };
@@ -62,7 +62,7 @@ beforeAll(async () => {
     '-r', '25', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', path.join(s3Dir, 'vids', 'people.mp4'),
   ]);
   if (fontFile) await synthVideo(path.join(s3Dir, 'vids', 'card.mp4'), [{ kind: 'card', lines: ['SLATE 42', 'OCEAN VIEW'], frames: 50, background: '0x203040' }], { width: 640, height: 360 });
-  await inference.broadcast('vision.warmup', {});
+  await inference.broadcast('vision.warmup');
 }, 240_000);
 
 afterAll(async () => {

@@ -23,7 +23,7 @@ import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
 import { SdkClients } from '../../src/runtime/sdk-clients';
-import { WorkerPool } from '../../models/pool';
+import { ModelsClient } from '../../models/client';
 import { synthVideo } from './synth';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'video-jobs-'));
@@ -76,7 +76,7 @@ function makeServices(config: Partial<Config> = {}, dataDir?: string): Services 
     ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
     startedAt: new Date(),
     // Segment detection needs no model, so the pool never starts a worker.
-    inference: new WorkerPool(1),
+    inference: new ModelsClient({ size: 1 }),
   };
 }
 

@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { dominantColors, kmeans, nearestCssColor, rgbToLab, sampleLab, simplifiedColor } from '../../src/analysis/colors';
-import { imageProperties, instanceColors, luma, quality, type RgbPixels } from '../../src/analysis/image-properties';
+import { dominantColors as colorShares, kmeans, nearestCssColor, rgbToLab, sampleLab } from '../../models/colors';
+import { imageProperties as measureProperties, instanceColors as instanceShares, luma, quality, type RgbPixels } from '../../models/image-properties';
+import { simplifiedColor } from '../../src/analysis/colors';
+import { dominantColors as toDominantColors, toImageProperties } from '../../src/analysis/image-properties';
+
+// The worker's measurements (models/) as the API shows them (src/analysis/).
+const dominantColors = (...args: Parameters<typeof colorShares>) => toDominantColors(colorShares(...args));
+const instanceColors = (...args: Parameters<typeof instanceShares>) => toDominantColors(instanceShares(...args));
+const imageProperties = (...args: Parameters<typeof measureProperties>) => toImageProperties(measureProperties(...args));
 import { cssColors } from '../../src/analysis/taxonomy';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/images/${name}`, import.meta.url));

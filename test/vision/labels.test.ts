@@ -162,9 +162,10 @@ describe('text and instance colours', () => {
   });
 
   it('gives every instance DominantColors when both features are asked for', () => {
+    const shares = [{ css: { name: 'black', hex: '#000000', rgb: [0, 0, 0] as [number, number, number] }, percent: 80 }];
     const colors = [{ Red: 0, Blue: 0, Green: 0, HexCode: '#000000', CSSColor: 'black', SimplifiedColor: 'black', PixelPercent: 80 }];
     const labels = buildLabels(
-      { objects: [object('cup', 0.7, box(0, 0, 0.2, 0.2)), object('cup', 0.6, box(0.5, 0.5, 0.2, 0.2))], faces: [], instanceColors: [colors, null] },
+      { objects: [object('cup', 0.7, box(0, 0, 0.2, 0.2)), object('cup', 0.6, box(0.5, 0.5, 0.2, 0.2))], faces: [], instanceColors: [shares, null] },
       { instanceColors: true },
     );
     expect(labels[0].Instances!.map((i) => i.DominantColors)).toEqual([colors, []]);

@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { contentTypes, moderationLabels } from '../../src/analysis/moderation';
 import { detectCenternet, inputSize } from '../../models/runtime/centernet';
 import { getHuman } from '../../models/runtime/human';
-import { classifyNsfw, decodedNsfwModel, NSFW_INPUT_SIZE } from '../../models/runtime/nsfw';
+import { NSFW_INPUT_SIZE } from '../../models/catalog';
+import { classifyNsfw, decodedNsfwModel } from '../../models/runtime/nsfw';
 import { tf } from '../../models/runtime/tfjs';
 import { overlay, ppe } from '../../scripts/measure-ppe';
 

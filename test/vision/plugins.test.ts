@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyWithPlugin, inputTensor, loadModelConfig, parseModelConfig, type ClassifierPlugin } from '../../models/plugins';
+import { classifyWithPlugin, inputTensor, type ClassifierPlugin } from '../../models/plugins';
+import { loadModelConfig, parseModelConfig, pluginConfidence } from '../../src/analysis/model-config';
 import { call, startServer, type RunningServer } from '../support/spawn-server';
 
 const example = new URL('../../docs/examples/text-orientation-plugin.json', import.meta.url).pathname;
@@ -78,7 +79,8 @@ describe('worked example: the PP-OCR direction classifier as a labels plugin', (
     const [plugin] = loadModelConfig(example).plugins;
     const score = async (png: Buffer) => {
       const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-      return classifyWithPlugin(plugin, { data, width: info.width, height: info.height });
+      const scores = await classifyWithPlugin(plugin, { data, width: info.width, height: info.height });
+      return scores.map((s) => ({ name: s.name, confidence: pluginConfidence(plugin, s.probability) }));
     };
     const [upright] = await score(await heading());
     const [flipped] = await score(await heading(180));

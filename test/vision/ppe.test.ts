@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { ProtectiveEquipmentBodyPart, ProtectiveEquipmentPerson } from '../../src/api/generated/types';
-import type { FaceEvidence, RatioBox } from '../../src/analysis/evidence';
-import { attachFaces, bodyParts, isHairLike, isSkin, measureFace, measureHand, measureHead, summarize, type FaceFrame, type PersonEvidence, type RgbPixels } from '../../src/analysis/ppe';
+import type { FaceEvidence, RatioBox } from '../../models/evidence';
+import * as measured from '../../models/ppe';
+import { attachFaces, isHairLike, isSkin, type FaceFrame, type PersonEvidence, type RgbPixels } from '../../models/ppe';
+import { KEYPOINT_CURVE } from '../../src/analysis/calibration';
+import { summarize, toBodyPart } from '../../src/analysis/ppe';
+
+// The worker's measurements (models/ppe.ts) as the API shows them (src/analysis/ppe.ts).
+const measureFace = (img: RgbPixels, f: FaceFrame) => {
+  const m = measured.measureFace(img, f);
+  return { part: toBodyPart(m.part), skinVisible: m.skinVisible };
+};
+const measureHead = (img: RgbPixels, f: FaceFrame) => ({ part: toBodyPart(measured.measureHead(img, f).part) });
+const measureHand = (img: RgbPixels, person: PersonEvidence, side: 'left' | 'right', skinVisible: boolean) => {
+  const part = measured.measureHand(img, person, side, skinVisible, KEYPOINT_CURVE);
+  return part && toBodyPart(part);
+};
+const bodyParts = (img: RgbPixels, person: PersonEvidence) => measured.bodyParts(img, person, KEYPOINT_CURVE).map(toBodyPart);
 
 const SKIN: [number, number, number] = [224, 172, 140];
 const HAIR: [number, number, number] = [60, 42, 30];

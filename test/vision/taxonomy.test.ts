@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { COCO_CLASSES } from '../../models/coco';
+import { CSS_COLORS } from '../../models/css-colors';
 import { allLabels, cocoClassNames, cssColors, labelInfo, moderationChain, moderationLabel, parseCsv, rekognitionNameForCoco } from '../../src/analysis/taxonomy';
 
 /** Labels labels.ts can emit directly (their ancestors are checked through them). */
@@ -24,6 +26,10 @@ describe('label taxonomy v3.0', () => {
     expect(rekognitionNameForCoco('stop sign')).toBe('Stopsign');
     expect(rekognitionNameForCoco('sports ball')).toBe('Ball');
     expect(rekognitionNameForCoco('tv')).toBe('TV');
+  });
+
+  it("agrees with centernet's class list in models/", () => {
+    expect([...COCO_CLASSES]).toEqual(cocoClassNames());
   });
 
   it('keeps parents seen in real v3 responses, alphabetical', () => {
@@ -80,6 +86,10 @@ describe('CSS colours', () => {
     expect(byName.get('dimgrey')!.hex).toBe('#696969');
     expect(byName.get('darkslategrey')!.rgb).toEqual([47, 79, 79]);
     expect(byName.has('rebeccapurple')).toBe(false);
+  });
+
+  it("agrees with the workers' copy in models/", () => {
+    expect(CSS_COLORS).toEqual(cssColors);
   });
 });
 

@@ -3,11 +3,9 @@
  * (differentiable binarisation) box extraction from a probability map, point-in-polygon tests and
  * the upright crop of a rotated box. Pure functions on plain arrays, no model and no I/O.
  */
+import type { Point, RgbPixels } from '../evidence';
 
-export interface Point {
-  x: number;
-  y: number;
-}
+export type { Point, RgbPixels };
 
 /**
  * A rotated rectangle: centre, unit reading direction `u`, length `w` along `u` and `h` along
@@ -313,12 +311,6 @@ export function fractionInside(quad: readonly [Point, Point, Point, Point], poly
     }
   }
   return inside / (samples * samples);
-}
-
-export interface RgbPixels {
-  data: Uint8Array;
-  width: number;
-  height: number;
 }
 
 /**

@@ -1,16 +1,29 @@
 /**
  * Text in images (DetectText): PP-OCRv4 detection finds text lines as rotated boxes, boxes the
  * detector split at wide word gaps are joined, vertical ones are turned by the direction
- * classifier, each box is cropped upright and read, and text-results.ts turns the lines into
- * Rekognition's LINEs and WORDs. Pixels in, plain data out; nothing here knows HTTP. Inference is
- * synchronous in onnxruntime-node, so the server calls this in a pool worker (models/tasks/text.ts).
+ * classifier, each box is cropped upright and read. Pixels in, plain lines out; src/analysis/
+ * text-results.ts turns them into Rekognition's LINEs and WORDs. Inference is synchronous in
+ * onnxruntime-node, so this runs in a pool worker (models/tasks/text.ts), never on the event loop.
  */
 import sharp from 'sharp';
-import type { DetectTextFilters, TextDetection } from '../api/generated/types';
-import { loadOcrModels, runNchw, type OcrModels } from '../../models/ocr';
-import { buildCharset, ctcGreedy, type Charset } from './text-decode';
-import { dbBoxes, joinLines, mostHorizontal, rotate180, rotate90, scaleBox, warpBox, type RgbPixels, type RotatedBox } from './text-geometry';
-import { toTextDetections, type OcrLine } from './text-results';
+import { loadOcrModels, runNchw, type OcrModels } from '../ocr';
+import { buildCharset, ctcGreedy, type Charset } from './decode';
+import { dbBoxes, joinLines, mostHorizontal, rotate180, rotate90, scaleBox, warpBox, type RgbPixels, type RotatedBox } from './geometry';
+
+/** One recognised character; `from`/`to` are fractions of the line box's width. */
+export interface PlacedChar {
+  text: string;
+  /** 0-1 */
+  prob: number;
+  from: number;
+  to: number;
+}
+
+/** A recognised line: its rotated box in image pixels (reading direction along u) and its characters. */
+export interface OcrLine {
+  box: RotatedBox;
+  chars: PlacedChar[];
+}
 
 export interface ReadTextOptions {
   /** Longest side of the detector's input (rounded to a multiple of 32). */
@@ -147,10 +160,4 @@ export async function readText(img: RgbPixels, options: ReadTextOptions = {}): P
   if (!boxes.length) return [];
   const oriented = await orient(models, img, boxes);
   return readingOrder(await recognise(models, img, oriented));
-}
-
-/** DetectText's result for an RGB image. */
-export async function detectText(img: RgbPixels, filters?: DetectTextFilters, options?: ReadTextOptions): Promise<TextDetection[]> {
-  const lines = await readText(img, options);
-  return toTextDetections(lines, img.width, img.height, filters);
 }

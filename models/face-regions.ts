@@ -5,8 +5,7 @@
  * image's left (the person's right).
  */
 
-/** Model names as the health endpoint lists them (registered by src/analysis/faces.ts, reported by the face task). */
-export const FACE_MODELS = { detector: 'human-face', emotion: 'human-emotion', ageGender: 'human-faceres', identity: 'faceapi-recognition' } as const;
+export { FACE_MODELS } from './catalog';
 
 /** Labels of human's emotion net, in its output order. */
 export const EMOTION_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'] as const;
