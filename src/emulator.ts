@@ -90,7 +90,7 @@ export interface Emulator {
 /** What tests (and embedders) may replace. */
 export interface EmulatorOverrides {
   runtime?: Partial<Runtime>;
-  /** Model inference; a fake keeps unit tests free of model loading. */
+  /** Model inference (the emulator does not close it): a fake keeps unit tests free of model loading. */
   inference?: ModelsClient;
   /** Handlers that replace the built-in ones for their operations. */
   providers?: ApiProvider[];
@@ -245,7 +245,8 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       for (const provider of [...providers].reverse()) await provider.stop?.();
       forgetVideoJobQueue(services.db);
       forgetMediaAnalysisRunner(services.db);
-      await inference.close();
+      // An injected client belongs to whoever injected it (e.g. one warmed client shared by test files).
+      if (!overrides.inference) await inference.close();
       flushIndexes();
       stores.close();
     },
