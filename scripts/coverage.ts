@@ -1,14 +1,21 @@
 /**
  * Writes docs/COVERAGE.md: every operation of the API model, grouped by family, with whether
- * rekognition-local implements it and the notes its handler registered. `npm run coverage:api`
+ * rekognition-local implements it and the notes of its handler. `npm run coverage:api`
  * regenerates it; test/coverage.test.ts fails when the committed file is stale.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { apiVersion, operations, type OperationName } from '../src/api/generated/model';
+import type { Operation } from '../src/api/handlers';
+import { JobRunner } from '../src/jobs/runner';
 import '../src/operations/index';
-import { handlerFor } from '../src/operations/registry';
+import { handlerFor, registeredOperations } from '../src/operations/registry';
+import { createProviders } from '../src/providers';
+import { defaultConfig } from '../src/runtime/config';
+import { createRuntime } from '../src/runtime/context';
+import { createStores } from '../src/store';
+import { WorkerPool } from '../models/pool';
 
 export const coveragePath = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'COVERAGE.md');
 
@@ -100,13 +107,32 @@ function checkFamilies(): void {
   if (missing.length) throw new Error(`operations in no family (add them in scripts/coverage.ts): ${missing.join(', ')}`);
 }
 
+/** Every implemented operation with its notes: the providers' handler tables, then the legacy registry. */
+export function implementedOperations(): Map<OperationName, string> {
+  const runtime = createRuntime(defaultConfig);
+  const stores = createStores();
+  try {
+    // Assembled only to read the tables: nothing starts, and the pool starts no worker until a task runs.
+    const providers = createProviders({ runtime, stores, models: new WorkerPool(1), jobs: new JobRunner(runtime.log) });
+    const notes = new Map<OperationName, string>();
+    for (const provider of providers) {
+      for (const [op, entry] of Object.entries(provider.handlers)) notes.set(op as OperationName, (entry as Operation<OperationName>).notes ?? '');
+    }
+    for (const op of registeredOperations()) if (!notes.has(op)) notes.set(op, handlerFor(op)!.notes);
+    return notes;
+  } finally {
+    stores.close();
+  }
+}
+
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').trim();
 
 /** The document's text; deterministic (no dates), so it can be compared with the committed file. */
 export function renderCoverage(): string {
   checkFamilies();
   const total = Object.keys(operations).length;
-  const implemented = (op: OperationName) => handlerFor(op) !== undefined;
+  const notes = implementedOperations();
+  const implemented = (op: OperationName) => notes.has(op);
   const count = (ops: OperationName[]) => ops.filter(implemented).length;
   const done = count(Object.keys(operations) as OperationName[]);
 
@@ -130,9 +156,8 @@ export function renderCoverage(): string {
   for (const family of families) {
     lines.push('', `## ${family.name}`, '', `${count(family.operations)} of ${family.operations.length} implemented.`, '', '| operation | state | notes |', '| --- | --- | --- |');
     for (const op of family.operations) {
-      const info = handlerFor(op);
-      const state = info ? 'implemented' : 'not implemented (answers `NotImplementedException`)';
-      lines.push(`| \`${op}\` | ${state} | ${cell(info?.notes ?? '')} |`);
+      const state = implemented(op) ? 'implemented' : 'not implemented (answers `NotImplementedException`)';
+      lines.push(`| \`${op}\` | ${state} | ${cell(notes.get(op) ?? '')} |`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -22,14 +22,12 @@ import { modelStates } from '../models/registry';
 import { handlerFor } from './operations/registry';
 import './operations/index';
 import type { Services } from './operations/context';
-import { createStores } from './store';
+import { createStores, type StoreOptions, type Stores } from './store';
 import { JobRunner } from './jobs/runner';
 import { createProviders } from './providers';
-import { flushIndexes } from './store/face-store';
 import { startVideoJobs } from './jobs/handlers';
 import { forgetVideoJobQueue } from './jobs/queue';
 import { forgetMediaAnalysisRunner, startMediaAnalysisJobs } from './operations/media-analysis';
-import { startCelebrityGallery } from './operations/celebrities';
 import { submitLivenessMedia, type LivenessMedia, type LivenessReport } from './operations/liveness';
 import { feedStreamProcessor, streamProcessorResults } from './streams/feed';
 
@@ -73,6 +71,8 @@ export interface ControlPlane {
 
 export interface Emulator {
   readonly runtime: Runtime;
+  /** The emulator's state, for tests and embedders that look at it directly. */
+  readonly stores: Stores;
   /** One API call: `operation` is the name after `RekognitionService.`, `body` the JSON request. */
   dispatch(operation: string, body: Buffer | string, caller: Scope): Promise<WireResponse>;
   /** An error answer outside any operation (unknown target, failed signature...), with a fresh request id. */
@@ -92,6 +92,8 @@ export interface EmulatorOverrides {
   inference?: WorkerPool;
   /** Handlers that replace the built-in ones for their operations. */
   providers?: ApiProvider[];
+  /** Store tuning beyond the data dir (vector index engine cut-off and ef, for tests and the benchmark). */
+  stores?: Omit<StoreOptions, 'dataDir'>;
 }
 
 function parseBody(body: Buffer | string): Record<string, unknown> {
@@ -116,7 +118,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   setLogLevel(runtime.config.logLevel);
   const { log, ids } = runtime;
   const inference = overrides.inference ?? new WorkerPool();
-  const stores = createStores({ dataDir: runtime.config.dataDir });
+  const stores = createStores({ ...overrides.stores, dataDir: runtime.config.dataDir });
   const jobs = new JobRunner(log);
   const services: Services = { ...runtime, db: stores.db, stores, inference };
   const pins = new PinStore();
@@ -212,6 +214,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
 
   return {
     runtime,
+    stores,
     dispatch,
     errorResponse: (err) => answer(ids.uuid(), err, ''),
     control,
@@ -220,8 +223,6 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       // Video jobs a previous run left IN_PROGRESS run again (or fail) once requests are served.
       startVideoJobs(services);
       startMediaAnalysisJobs(services);
-      // The celebrity gallery's photos are embedded in the background; RecognizeCelebrities waits for it.
-      startCelebrityGallery(services);
       for (const provider of providers) await provider.start?.();
       jobs.resume();
       // Models load in every worker in the background, so the first request does not wait.
@@ -235,7 +236,6 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       forgetVideoJobQueue(services.db);
       forgetMediaAnalysisRunner(services.db);
       await inference.close();
-      flushIndexes();
       stores.close();
     },
   };
