@@ -1,7 +1,8 @@
 /**
  * Face latency and memory: DetectFaces (default attributes, then ALL) on a 640x480 photo with one
- * face, CompareFaces of two such photos, through the registered handlers and a worker pool, one
- * request at a time, with the analysis cache cleared before each call so every call does the work.
+ * face, CompareFaces of two such photos, through an emulator's dispatch and a worker pool, one
+ * request at a time, with the analysis cache cleared (a control-plane reset) before each call so
+ * every call does the work.
  * Targets: DetectFaces p50 <= 200 ms (aim 100 ms); resident memory with face models <= 1 GB.
  * Reports wall-clock p50/p90 and CPU time per call (process-wide, steadier on a busy machine).
  */
@@ -9,19 +10,9 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { clearFaceCache } from '../src/analysis/faces';
-import { defaultConfig } from '../src/runtime/config';
-import '../src/operations/faces-detect';
-import '../src/operations/collections';
-import '../src/operations/faces';
-import { storesFor } from '../test/support/stores';
-import { IdGenerator } from '../src/runtime/ids';
-import { systemClock } from '../src/runtime/clock';
+import { createEmulator, type Emulator } from '../src/emulator';
 import { Logger } from '../src/runtime/logger';
-import { SdkClients } from '../src/runtime/sdk-clients';
-import { handlerFor } from '../src/operations/registry';
-import type { RequestContext } from '../src/operations/context';
-import type { OperationName } from '../src/api/generated/model';
+import type { Scope } from '../src/runtime/scope';
 import { ModelsClient } from '../models/client';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url)));
@@ -34,22 +25,25 @@ function percentile(values: number[], p: number): number {
 /** A 640x480 JPEG (quality 90) cropped around the middle of a fixture photo. */
 const photo640 = (name: string) => sharp(fixture(name)).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
 
+const CALLER: Scope = { account: '000000000000', region: 'us-east-1' };
+
+/** One API call through the emulator, as a client would make it. */
+async function call(emulator: Emulator, operation: string, input: unknown): Promise<Record<string, unknown[]>> {
+  const answer = await emulator.dispatch(operation, JSON.stringify(input), CALLER);
+  if (answer.status !== 200) throw new Error(`${operation} failed: ${answer.body}`);
+  return JSON.parse(answer.body) as Record<string, unknown[]>;
+}
+
 export async function benchFaces(rounds = Number(process.env.BENCH_FACES_ROUNDS) || 15): Promise<void> {
   const pool = new ModelsClient();
   const t0 = performance.now();
   await pool.broadcast('faces.warmup');
   console.log(`${pool.size} workers up with the face models in ${(performance.now() - t0).toFixed(0)} ms`);
-  const ctx = (operation: string) =>
-    ({ config: defaultConfig, region: 'us-east-1', account: '000000000000', requestId: 'bench', operation, inference: pool }) as unknown as RequestContext;
-  const call = async (operation: OperationName, input: unknown) => {
-    const info = handlerFor(operation);
-    if (!info) throw new Error(`${operation} is not registered`);
-    return (await info.handler(input as never, ctx(operation))) as Record<string, unknown[]>;
-  };
+  const emulator = createEmulator({}, { inference: pool, runtime: { log: new Logger('warn') } });
 
-  const one = await photo640('celebrities/barack_obama/3.jpg');
-  const other = await photo640('celebrities/joe_biden/2.jpg');
-  const cases: [string, OperationName, unknown, (out: Record<string, unknown[]>) => string][] = [
+  const one = (await photo640('celebrities/barack_obama/3.jpg')).toString('base64');
+  const other = (await photo640('celebrities/joe_biden/2.jpg')).toString('base64');
+  const cases: [string, string, unknown, (out: Record<string, unknown[]>) => string][] = [
     ['DetectFaces, default attributes, 640x480, 1 face', 'DetectFaces', { Image: { Bytes: one } }, (o) => `${o.FaceDetails.length} face`],
     ['DetectFaces, Attributes ALL, 640x480, 1 face', 'DetectFaces', { Image: { Bytes: one }, Attributes: ['ALL'] }, (o) => `${o.FaceDetails.length} face`],
     [
@@ -60,45 +54,43 @@ export async function benchFaces(rounds = Number(process.env.BENCH_FACES_ROUNDS)
     ],
   ];
   for (const [label, operation, input, describe] of cases) {
-    clearFaceCache();
-    await call(operation, input);
+    emulator.control.reset();
+    await call(emulator, operation, input);
     const wall: number[] = [];
     const cpu: number[] = [];
     let what = '';
     for (let i = 0; i < rounds; i++) {
-      clearFaceCache();
+      emulator.control.reset();
       const c0 = process.cpuUsage();
       const w0 = performance.now();
-      what = describe(await call(operation, input));
+      what = describe(await call(emulator, operation, input));
       wall.push(performance.now() - w0);
       const c = process.cpuUsage(c0);
       cpu.push((c.user + c.system) / 1000);
     }
     console.log(`${label}: p50 ${percentile(wall, 50).toFixed(0)} ms, p90 ${percentile(wall, 90).toFixed(0)} ms, CPU p50 ${percentile(cpu, 50).toFixed(0)} ms (${what}; ${rounds} calls)`);
   }
-  await benchIndexFaces(pool);
+  await benchIndexFaces(emulator, pool.size);
   const mem = process.memoryUsage();
   console.log(`resident memory with the face models loaded in ${pool.size} workers: ${(mem.rss / 2 ** 20).toFixed(0)} MB (target <= 1024 MB)`);
-  await pool.close();
+  await emulator.stop();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchFaces();
 
-/** IndexFaces throughput over every photo of the face fixtures, two requests in flight (one per worker). */
-async function benchIndexFaces(pool: ModelsClient): Promise<void> {
-  const photos = (JSON.parse(fixture('faces/ground-truth.json').toString()) as { images: { path: string }[] }).images.map((i) => fixture(i.path));
-  const services = { config: defaultConfig, ...storesFor(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: pool };
-  const ctx = (operation: string): RequestContext => ({ ...services, region: 'us-east-1', account: '000000000000', requestId: 'bench', operation });
-  await handlerFor('CreateCollection')!.handler({ CollectionId: 'bench' } as never, ctx('CreateCollection'));
-  clearFaceCache();
+/** IndexFaces throughput over every photo of the face fixtures, one request in flight per worker. */
+async function benchIndexFaces(emulator: Emulator, workers: number): Promise<void> {
+  const photos = (JSON.parse(fixture('faces/ground-truth.json').toString()) as { images: { path: string }[] }).images.map((i) => fixture(i.path).toString('base64'));
+  emulator.control.reset();
+  await call(emulator, 'CreateCollection', { CollectionId: 'bench' });
   let next = 0;
   let faces = 0;
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: pool.size }, async () => {
+    Array.from({ length: workers }, async () => {
       while (next < photos.length) {
         const bytes = photos[next++];
-        const out = (await handlerFor('IndexFaces')!.handler({ CollectionId: 'bench', Image: { Bytes: bytes }, QualityFilter: 'NONE' } as never, ctx('IndexFaces'))) as { FaceRecords: unknown[] };
+        const out = await call(emulator, 'IndexFaces', { CollectionId: 'bench', Image: { Bytes: bytes }, QualityFilter: 'NONE' });
         faces += out.FaceRecords.length;
       }
     }),

@@ -1,29 +1,18 @@
 /**
- * SearchFaces over 10k and 100k stored 128-d faces: p50/p95 latency of the handler (SQLite rows,
- * vector index, similarity, output) and recall@1 against exact search. Two kinds of random faces:
+ * SearchFaces over 10k and 100k stored 128-d faces: p50/p95 latency of the call through an
+ * emulator's dispatch (validation, SQLite rows, vector index, similarity, wire output) and recall@1
+ * against exact search. Two kinds of random faces:
  * "face-like" (random identities, 4 photos each at ~0.6 euclidean apart, like face-api's
  * same-person range) and "isotropic" (uniform on the sphere: no neighbour structure at all, the
  * worst case for approximate search). Targets: <= 10 ms p50 at 100k, recall@1 >= 0.99.
  *
  * Run: `npm run bench -- search`, or `npx tsx bench/search.ts [sizes...]`.
  */
-import * as faceAnalysis from '../src/analysis/faces';
-import { operations } from '../src/api/generated/model';
-import { serializeOutput } from '../src/api/serialize';
-import { defaultConfig } from '../src/runtime/config';
-import '../src/operations/collections';
-import type { RequestContext } from '../src/operations/context';
-import { searchFaces } from '../src/operations/face-search';
-import '../src/operations/faces';
-import { handlerFor } from '../src/operations/registry';
-import { storesFor } from '../test/support/stores';
-import { collectionIndex, facesByLabel, faceFromRow, forgetIndexes, getFace, insertFace } from '../src/store/face-store';
-import { IdGenerator } from '../src/runtime/ids';
-import { systemClock } from '../src/runtime/clock';
+import { similarity } from '../src/analysis/faces';
+import { createEmulator } from '../src/emulator';
 import { Logger } from '../src/runtime/logger';
-import { SdkClients } from '../src/runtime/sdk-clients';
+import type { Scope } from '../src/runtime/scope';
 import { FACE_VECTOR_DIMENSIONS as DIM, VectorIndex } from '../src/store/vector-index';
-import type { ModelsClient } from '../models/client';
 import { photoOf, rng, unitVector } from '../test/faces/synthetic';
 
 export interface SearchBenchResult {
@@ -57,35 +46,31 @@ function vectors(size: number, distribution: SearchBenchResult['distribution'], 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
-/** The real calibrated similarity when the face analysis is present, else a linear stand-in on distance. */
-const similarity: (a: number[], b: number[]) => number =
-  typeof faceAnalysis.similarity === 'function'
-    ? faceAnalysis.similarity
-    : (a, b) => Math.max(0, 100 * (1 - Math.sqrt(a.reduce((s, x, i) => s + (x - b[i]) ** 2, 0)) / 1.2));
+const CALLER: Scope = { account: '000000000000', region: 'us-east-1' };
 
 async function measure(size: number, distribution: SearchBenchResult['distribution'], queries: number): Promise<SearchBenchResult> {
-  const ctx: RequestContext = {
-    config: { ...defaultConfig },
-    ...storesFor(),
-    ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
-    startedAt: new Date(),
-    inference: undefined as unknown as ModelsClient,
-    account: '000000000000',
-    region: 'us-east-1',
-    requestId: 'bench',
-    operation: 'SearchFaces',
+  // No model runs here: the faces are stored straight into the store, SearchFaces reads them.
+  const emulator = createEmulator({}, { runtime: { log: new Logger('warn') } });
+  emulator.control.seed('bench');
+  const { ids } = emulator.runtime;
+  const faces = emulator.stores.faces.in(CALLER);
+  const searchFaces = (input: Record<string, unknown>) => {
+    const answer = emulator.dispatch('SearchFaces', JSON.stringify(input), CALLER);
+    return answer.then((a) => {
+      if (a.status !== 200) throw new Error(`SearchFaces failed: ${a.body}`);
+      return (JSON.parse(a.body) as { FaceMatches: { Face?: { FaceId?: string } }[] }).FaceMatches;
+    });
   };
-  ctx.ids.setSeed('bench');
-  await handlerFor('CreateCollection')!.handler({ CollectionId: 'bench' } as never, ctx);
+  await emulator.dispatch('CreateCollection', JSON.stringify({ CollectionId: 'bench' }), CALLER);
   const data = vectors(size, distribution, size + (distribution === 'isotropic' ? 1 : 0));
   const faceIds: string[] = [];
-  ctx.db.transaction(() => {
+  emulator.stores.db.transaction(() => {
     for (const v of data) {
-      const faceId = ctx.ids.uuid();
+      const faceId = ids.uuid();
       faceIds.push(faceId);
-      insertFace(ctx.db, ctx, 'bench', {
+      faces.insert('bench', {
         faceId,
-        imageId: ctx.ids.nameBased(faceId),
+        imageId: ids.nameBased(faceId),
         boundingBox: { Width: 0.3, Height: 0.4, Left: 0.2, Top: 0.1 },
         confidence: 99.9,
         indexFacesModelVersion: '7.0',
@@ -96,7 +81,7 @@ async function measure(size: number, distribution: SearchBenchResult['distributi
   })();
 
   let start = performance.now();
-  const index = collectionIndex(ctx.db, ctx, 'bench', undefined);
+  const index = faces.index('bench');
   await index.whenIdle();
   const buildSeconds = (performance.now() - start) / 1000;
 
@@ -104,8 +89,6 @@ async function measure(size: number, distribution: SearchBenchResult['distributi
   exact.addMany(index.allLabels().map((label) => ({ label, vector: index.vector(label)! })));
   exact.search(data[0], 1); // builds the brute-force structure outside the timings
 
-  const searchHandler = handlerFor('SearchFaces')!.handler;
-  const useHandler = typeof faceAnalysis.similarity === 'function';
   const random = rng(7);
   const times: number[] = [];
   const top1Times: number[] = [];
@@ -115,45 +98,29 @@ async function measure(size: number, distribution: SearchBenchResult['distributi
   let foundMatches = 0;
   for (let q = 0; q < queries; q++) {
     const faceId = faceIds[Math.floor(random() * faceIds.length)];
-    const row = getFace(ctx.db, ctx, 'bench', faceId)!;
+    const row = faces.get('bench', faceId)!;
     const query = Array.from(index.vector(row.label)!);
-    const run = (threshold: number | undefined, maxFaces: number | undefined): { Face?: { FaceId?: string } }[] => {
-      if (useHandler) {
-        const out = searchHandler({ CollectionId: 'bench', FaceId: faceId, FaceMatchThreshold: threshold, MaxFaces: maxFaces } as never, ctx) as {
-          FaceMatches: { Face?: { FaceId?: string } }[];
-        };
-        serializeOutput(out, operations.SearchFaces.output);
-        return out.FaceMatches;
-      }
-      // Without the face analysis: the handler's own steps, with the stand-in similarity.
-      const matches = searchFaces(index, query, { threshold: threshold ?? 80, limit: maxFaces ?? 4096, similarity, exclude: new Set([row.label]) });
-      const rows = facesByLabel(ctx.db, ctx, 'bench', matches.map((m) => m.label));
-      const out = matches.filter((m) => rows.has(m.label)).map((m) => ({ Similarity: m.similarity, Face: faceFromRow(rows.get(m.label)!) }));
-      serializeOutput({ SearchedFaceId: faceId, FaceMatches: out, FaceModelVersion: '7.0' }, operations.SearchFaces.output);
-      return out;
-    };
     start = performance.now();
-    const defaults = new Set(run(undefined, undefined).map((m) => m.Face?.FaceId));
+    const defaults = new Set((await searchFaces({ CollectionId: 'bench', FaceId: faceId })).map((m) => m.Face?.FaceId));
     times.push(performance.now() - start);
     // Exact matches at the default threshold: the exact 64 nearest hold them all unless more than 64 pass.
     for (const n of exact.search(query, 64)) {
       if (n.label === row.label || similarity(query, Array.from(exact.vector(n.label)!)) < 80) continue;
       exactMatches++;
-      if (defaults.has(facesByLabel(ctx.db, ctx, 'bench', [n.label]).get(n.label)?.face_id)) foundMatches++;
+      if (defaults.has(faces.byLabel('bench', [n.label]).get(n.label)?.face_id)) foundMatches++;
     }
     start = performance.now();
-    const [top] = run(0, 1);
+    const [top] = await searchFaces({ CollectionId: 'bench', FaceId: faceId, FaceMatchThreshold: 0, MaxFaces: 1 });
     top1Times.push(performance.now() - start);
     start = performance.now();
     const truth = exact.search(query, 2).find((n) => n.label !== row.label);
     exactTimes.push(performance.now() - start);
-    const truthRow = truth && facesByLabel(ctx.db, ctx, 'bench', [truth.label]).get(truth.label);
+    const truthRow = truth && faces.byLabel('bench', [truth.label]).get(truth.label);
     if (top?.Face?.FaceId === truthRow?.face_id) hits++;
   }
   const engine = index.engine;
-  forgetIndexes(ctx.db);
   exact.dispose();
-  ctx.db.close();
+  await emulator.stop();
   for (const list of [times, top1Times, exactTimes]) list.sort((a, b) => a - b);
   return {
     size,
@@ -171,9 +138,6 @@ async function measure(size: number, distribution: SearchBenchResult['distributi
 }
 
 export async function benchSearch(sizes = [10_000, 100_000], queries = 300): Promise<SearchBenchResult[]> {
-  if (typeof faceAnalysis.similarity !== 'function') {
-    console.log('note: src/analysis/faces.ts has no similarity() yet; timing the handler steps with a linear stand-in similarity');
-  }
   const results: SearchBenchResult[] = [];
   for (const size of sizes) {
     for (const distribution of ['face-like', 'isotropic'] as const) {

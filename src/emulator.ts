@@ -22,14 +22,12 @@ import { loadModelConfig } from './analysis/model-config';
 import { handlerFor } from './operations/registry';
 import './operations/index';
 import type { Services } from './operations/context';
-import { createStores } from './store';
+import { createStores, type StoreOptions, type Stores } from './store';
 import { JobRunner } from './jobs/runner';
 import { createProviders } from './providers';
-import { flushIndexes } from './store/face-store';
 import { startVideoJobs } from './jobs/handlers';
 import { forgetVideoJobQueue } from './jobs/queue';
 import { forgetMediaAnalysisRunner, startMediaAnalysisJobs } from './operations/media-analysis';
-import { startCelebrityGallery } from './operations/celebrities';
 import { submitLivenessMedia, type LivenessMedia, type LivenessReport } from './operations/liveness';
 import { feedStreamProcessor, streamProcessorResults } from './streams/feed';
 
@@ -73,6 +71,8 @@ export interface ControlPlane {
 
 export interface Emulator {
   readonly runtime: Runtime;
+  /** The emulator's state, for tests and embedders that look at it directly. */
+  readonly stores: Stores;
   /** One API call: `operation` is the name after `RekognitionService.`, `body` the JSON request. */
   dispatch(operation: string, body: Buffer | string, caller: Scope): Promise<WireResponse>;
   /** An error answer outside any operation (unknown target, failed signature...), with a fresh request id. */
@@ -94,6 +94,8 @@ export interface EmulatorOverrides {
   inference?: ModelsClient;
   /** Handlers that replace the built-in ones for their operations. */
   providers?: ApiProvider[];
+  /** Store tuning beyond the data dir (vector index engine cut-off and ef, for tests and the benchmark). */
+  stores?: Omit<StoreOptions, 'dataDir'>;
 }
 
 function parseBody(body: Buffer | string): Record<string, unknown> {
@@ -120,7 +122,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   // A bad --model-config fails here, so the process refuses to start rather than failing requests.
   const plugins = runtime.config.modelConfig ? loadModelConfig(runtime.config.modelConfig).plugins : [];
   const inference = overrides.inference ?? new ModelsClient({ plugins });
-  const stores = createStores({ dataDir: runtime.config.dataDir });
+  const stores = createStores({ ...overrides.stores, dataDir: runtime.config.dataDir });
   const jobs = new JobRunner(log);
   const services: Services = { ...runtime, db: stores.db, stores, inference };
   const pins = new PinStore();
@@ -216,6 +218,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
 
   return {
     runtime,
+    stores,
     dispatch,
     errorResponse: (err) => answer(ids.uuid(), err, ''),
     operations() {
@@ -232,8 +235,6 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       // Video jobs a previous run left IN_PROGRESS run again (or fail) once requests are served.
       startVideoJobs(services);
       startMediaAnalysisJobs(services);
-      // The celebrity gallery's photos are embedded in the background; RecognizeCelebrities waits for it.
-      startCelebrityGallery(services);
       for (const provider of providers) await provider.start?.();
       jobs.resume();
       // Models load in every worker in the background, so the first request does not wait.
@@ -247,7 +248,6 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       forgetMediaAnalysisRunner(services.db);
       // An injected client belongs to whoever injected it (e.g. one warmed client shared by test files).
       if (!overrides.inference) await inference.close();
-      flushIndexes();
       stores.close();
     },
   };

@@ -6,11 +6,13 @@
  */
 import type { AgeRange, BoundingBox, Emotion, EmotionName, FaceDetail, Landmark, LandmarkType, Pose } from '../api/generated/types';
 import { fitRgb, type LoadedImage } from '../media/image';
-import type { Services } from '../operations/context';
+import type { ModelsClient } from '../../models/client';
 import type { FaceTaskResult, RawFace, RegionStats } from '../../models/tasks/faces';
 import type { PixelPoint } from '../../models/evidence';
 import { EMOTION_LABELS, REGIONS } from '../../models/face-regions';
 
+/** What the face analysis needs of the models client: running the `faces.detect` task. */
+export type FaceModels = Pick<ModelsClient, 'run'>;
 
 export interface DetectedFace {
   /** Rekognition shape, members in wire order; detectFaces returns faces largest first. */
@@ -449,21 +451,10 @@ interface Analysis {
 }
 
 /**
- * Recent analyses by image and requested models: clients compare one image against many, and
- * the analysis of the same bytes never changes. Small, so memory stays flat.
- */
-const CACHE_SIZE = 64;
-const cache = new Map<string, Promise<Analysis>>();
-
-export function clearFaceCache(): void {
-  cache.clear();
-}
-
-/**
  * Pixels sent to the face task are capped at this side: the detector sees the image at 256 px
  * anyway, and a 10000 px image would be 300 MB of RGB.
  */
-const ANALYSIS_MAX_SIDE = 2048;
+export const ANALYSIS_MAX_SIDE = 2048;
 
 interface Needs {
   emotion: boolean;
@@ -471,48 +462,77 @@ interface Needs {
   embeddings: boolean;
 }
 
-async function runTask(image: LoadedImage, services: Pick<Services, 'inference'>, need: Needs): Promise<Analysis> {
+export interface DetectOptions {
+  attributes?: string[];
+  embeddings?: boolean;
+  maxFaces?: number;
+}
+
+async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Promise<Analysis> {
   const pixels = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
   const { width, height } = pixels;
   // the client sends a copy, so the image's own pixels stay usable here
-  return { result: await services.inference.run('faces.detect', { image: pixels, ...need, regions: REGIONS, minFaceScore: MIN_FACE_SCORE }), width, height };
+  return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, minFaceScore: MIN_FACE_SCORE }), width, height };
 }
 
-function analyse(image: LoadedImage, services: Pick<Services, 'inference'>, need: Needs): Promise<Analysis> {
-  // an analysis that ran more models serves a request for fewer
-  for (const [key, entry] of cache) {
-    const [sha, e, a, m] = key.split('|');
-    if (sha === image.sha256 && (e === '1' || !need.emotion) && (a === '1' || !need.ageGender) && (m === '1' || !need.embeddings)) {
-      cache.delete(key);
-      cache.set(key, entry);
-      return entry;
-    }
-  }
-  const key = [image.sha256, +need.emotion, +need.ageGender, +need.embeddings].join('|');
-  const entry = runTask(image, services, need);
-  cache.set(key, entry);
-  entry.catch(() => cache.delete(key));
-  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-  return entry;
-}
-
-/** Faces in the image, largest first, at most `maxFaces` (and 100), with the requested attributes. */
-export async function detectFaces(
-  image: LoadedImage,
-  services: Pick<Services, 'inference'>,
-  opts: { attributes?: string[]; embeddings?: boolean; maxFaces?: number },
-): Promise<DetectedFace[]> {
-  const requested = resolveAttributes(opts.attributes);
+function needsOf(requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions): Needs {
   const want = requested.attributes;
-  const { result, width, height } = await analyse(image, services, {
-    emotion: want.has('EMOTIONS') || want.has('SMILE'),
-    ageGender: want.has('AGE_RANGE') || want.has('GENDER'),
-    embeddings: Boolean(opts.embeddings),
-  });
+  return { emotion: want.has('EMOTIONS') || want.has('SMILE'), ageGender: want.has('AGE_RANGE') || want.has('GENDER'), embeddings: Boolean(opts.embeddings) };
+}
+
+/** The analysed faces, largest first, at most `maxFaces` (and 100), with the requested attributes. */
+function facesOf({ result, width, height }: Analysis, requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions): DetectedFace[] {
   const limit = Math.min(MAX_FACES, opts.maxFaces ?? MAX_FACES);
   return result.faces
     .map((f) => buildFace(f, width, height, requested))
     .sort((a, b) => b.area - a.area)
     .slice(0, limit)
     .map(({ detail, embedding, quality }) => (opts.embeddings && embedding ? { detail, embedding: [...embedding], quality } : { detail, quality }));
+}
+
+/**
+ * Recent analyses by image and requested models: clients compare one image against many, and
+ * the analysis of the same bytes never changes. Small, so memory stays flat.
+ */
+const CACHE_SIZE = 64;
+
+/** The face analysis of one emulator's API handlers, with a cache of recent images. */
+export class FaceAnalysis {
+  private readonly cache = new Map<string, Promise<Analysis>>();
+
+  constructor(private readonly models: FaceModels) {}
+
+  /** Faces in the image, largest first, at most `maxFaces` (and 100), with the requested attributes. */
+  async detect(image: LoadedImage, opts: DetectOptions): Promise<DetectedFace[]> {
+    const requested = resolveAttributes(opts.attributes);
+    return facesOf(await this.analyse(image, needsOf(requested, opts)), requested, opts);
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+
+  private analyse(image: LoadedImage, need: Needs): Promise<Analysis> {
+    // an analysis that ran more models serves a request for fewer
+    for (const [key, entry] of this.cache) {
+      const [sha, e, a, m] = key.split('|');
+      if (sha === image.sha256 && (e === '1' || !need.emotion) && (a === '1' || !need.ageGender) && (m === '1' || !need.embeddings)) {
+        this.cache.delete(key);
+        this.cache.set(key, entry);
+        return entry;
+      }
+    }
+    const key = [image.sha256, +need.emotion, +need.ageGender, +need.embeddings].join('|');
+    const entry = runTask(image, this.models, need);
+    this.cache.set(key, entry);
+    entry.catch(() => this.cache.delete(key));
+    while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
+    return entry;
+  }
+}
+
+/** Faces in an image analysed once (video frames, stream frames): the same analysis, without a cache. */
+export async function detectFaces(image: LoadedImage, services: { inference: FaceModels }, opts: DetectOptions): Promise<DetectedFace[]> {
+  const requested = resolveAttributes(opts.attributes);
+  return facesOf(await runTask(image, services.inference, needsOf(requested, opts)), requested, opts);
 }

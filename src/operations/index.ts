@@ -1,13 +1,8 @@
 /** Loads every operations module; each registers its handlers when imported. */
 import './tags';
-import './collections';
 import './text';
 import './image-analysis';
 import './video';
-import './faces';
-import './faces-detect';
-import './users';
-import './celebrities';
 import './liveness';
 import './media-analysis';
 import './custom-labels';

@@ -47,9 +47,9 @@ import {
   type Processor,
   type SessionState,
 } from '../streams/store';
-import { findCollection, requireCollection } from './collections';
+import { CollectionStore } from '../store/collections';
 import { arn, type RequestContext } from './context';
-import { DEFAULT_FACE_MATCH_THRESHOLD } from './faces';
+import { DEFAULT_FACE_MATCH_THRESHOLD } from '../faces/matches';
 import { decodePageToken, encodePageToken } from '../api/pagination';
 import { registerHandler } from './registry';
 import { deleteAllTags, registerTaggable, writeTags } from './tags';
@@ -83,8 +83,7 @@ registerTaggable('streamprocessor', (ctx, name) => readRow(ctx.db, ctx, name) !=
 onSettle((processor, transition, db) => {
   if (transition?.status !== 'RUNNING' || processor.kind !== 'FACE_SEARCH') return undefined;
   const id = processor.settings.FaceSearch?.CollectionId ?? '';
-  // findCollection reads only db, account and region.
-  if (findCollection({ db, account: processor.account, region: processor.region } as RequestContext, id)) return undefined;
+  if (new CollectionStore(db).in(processor).find(id)) return undefined;
   return { status: 'FAILED', message: `The collection id: ${id} does not exist`, atMs: transition.atMs };
 });
 
@@ -127,7 +126,7 @@ registerHandler(
       if (countProcessors(ctx.db, ctx) >= MAX_STREAM_PROCESSORS) throw errors.limitExceeded(`Stream processor limit exceeded for account, limit - ${MAX_STREAM_PROCESSORS}`);
       // DG limits: a video stream, and a data stream, serve at most one processor.
       if (processorUsingStream(ctx.db, ctx, kvsArn, kdsArn)) throw errors.resourceInUse('Specified resource is in use.');
-      if (FaceSearch) requireCollection(ctx, FaceSearch.CollectionId!);
+      if (FaceSearch) ctx.stores.collections.in(ctx).require(FaceSearch.CollectionId!);
       insertRow(ctx.db, {
         account: ctx.account,
         region: ctx.region,

@@ -10,9 +10,9 @@
  * two-model label analysis faster than real time; text at 1 fps, OCR being the costliest model.
  */
 import { createHash } from 'node:crypto';
-import type { CelebrityRecognition, ContentModerationDetection, FaceDetail, FaceMatch, Label, LabelDetection, ModerationLabel, PersonMatch } from '../api/generated/types';
+import type { CelebrityRecognition, ContentModerationDetection, FaceDetail, Label, LabelDetection, ModerationLabel, PersonMatch } from '../api/generated/types';
 import { boxContains, clampBox, type DetectedObject, type FaceEvidence } from '../analysis/evidence';
-import { detectFaces, similarity, type DetectedFace } from '../analysis/faces';
+import { detectFaces, FaceAnalysis, type DetectedFace } from '../analysis/faces';
 import { buildLabels, dedupePersons, LABEL_MODEL_VERSION } from '../analysis/labels';
 import { contentTypes, MODERATION_MODEL_VERSION, moderationLabels } from '../analysis/moderation';
 import { detectSegments } from '../analysis/segments';
@@ -26,12 +26,9 @@ import type { JobContext } from '../jobs/analyzer';
 import type { StoredItem } from '../jobs/store';
 import type { Frame } from '../media/frames';
 import type { LoadedImage } from '../media/image';
-import { facesByLabel, faceFromRow } from '../store/face-store';
-import { bestCelebrity, startCelebrityGallery } from './celebrities';
-import { requireCollection } from './collections';
-import { DEFAULT_FACE_MATCH_THRESHOLD, indexFor } from './faces';
+import { bestCelebrity, openGallery } from '../faces/celebrities';
+import { DEFAULT_FACE_MATCH_THRESHOLD, searchCollection } from '../faces/matches';
 import { readTextInPool, TEXT_MODEL_VERSION } from './text';
-import { searchFaces } from './face-search';
 
 /** StartLabelDetection and StartContentModeration report from 50 when MinConfidence is absent (API reference). */
 const VIDEO_MIN_CONFIDENCE = 50;
@@ -278,7 +275,7 @@ registerVideoAnalyzer({
   resultsKey: 'Persons',
   sortBy: { default: 'TIMESTAMP', orders: { TIMESTAMP: 'TIMESTAMP', INDEX: 'INDEX' } },
   check(input, ctx) {
-    requireCollection(ctx, input.CollectionId);
+    ctx.stores.collections.in(ctx).require(input.CollectionId);
   },
   async run(input, job) {
     const threshold = input.FaceMatchThreshold ?? DEFAULT_FACE_MATCH_THRESHOLD;
@@ -292,13 +289,11 @@ registerVideoAnalyzer({
       timestamp: f.ts,
       detections: (f.item as { faces: DetectedFace[] }).faces.map((face) => ({ box: face.detail.BoundingBox as Box, confidence: face.detail.Confidence ?? 0, data: face })),
     }));
-    requireCollection(job, input.CollectionId);
-    const index = indexFor(job, input.CollectionId);
+    job.stores.collections.in(job).require(input.CollectionId);
+    const stored = job.stores.faces.in(job);
     const items = trackDetections(frames, { minHits: 1 }).map((d) => {
       const face = d.data!;
-      const scored = face.embedding?.length ? searchFaces(index, face.embedding, { threshold, limit: MAX_SEARCH_MATCHES, similarity }) : [];
-      const rows = facesByLabel(job.db, job, input.CollectionId, scored.map((m) => m.label));
-      const matches: FaceMatch[] = scored.filter((m) => rows.has(m.label)).map((m) => ({ Similarity: m.similarity, Face: faceFromRow(rows.get(m.label)!) }));
+      const matches = face.embedding?.length ? searchCollection(stored, input.CollectionId, face.embedding, { threshold, limit: MAX_SEARCH_MATCHES }) : [];
       const item: PersonMatch = { Timestamp: d.timestamp, Person: { Index: d.index, BoundingBox: d.box, Face: face.detail as FaceDetail }, FaceMatches: matches };
       return { item: item as Record<string, unknown>, ts: d.timestamp, idx: d.index, confidence: d.confidence };
     });
@@ -316,12 +311,17 @@ registerVideoAnalyzer({
   resultsKey: 'Celebrities',
   sortBy: { default: 'TIMESTAMP', orders: { TIMESTAMP: 'TIMESTAMP', ID: 'ID' } },
   async run(_input, job) {
-    const gallery = await startCelebrityGallery(job).ready;
+    // The job's own copy of the gallery: the celebrities provider's is out of this module's reach.
+    const gallery = await openGallery(job.config.celebritiesDir, {
+      analysis: new FaceAnalysis(job.inference),
+      media: { ...job, region: job.config.defaultRegion },
+      log: job.log,
+    }).ready;
     const items = await analyzeSampledFrames(
       job,
       async (frame) =>
         (await detectFaces(frameImage(frame), job, { embeddings: true })).flatMap((face) => {
-          const match = face.embedding?.length ? bestCelebrity(gallery, face.embedding, similarity) : undefined;
+          const match = face.embedding?.length ? bestCelebrity(gallery, face.embedding) : undefined;
           if (!match) return [];
           const item: CelebrityRecognition = {
             Timestamp: frame.timestampMs,

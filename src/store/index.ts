@@ -5,32 +5,48 @@
  */
 import { openDatabase, resetDatabase, type Db } from './database';
 import { IdempotencyStore, idempotencySchema } from './idempotency';
+import { CollectionStore, collectionsSchema } from './collections';
+import { FaceStore, facesSchema } from './faces';
+import { UserStore, usersSchema } from './users';
+import type { VectorIndexOptions } from './vector-index';
 
 export interface StoreOptions {
   /** Persist under this folder; in memory when absent. */
   dataDir?: string;
+  /** Tuning of the collections' vector indexes (engine cut-off, ef), for tests and the benchmark. */
+  vectorIndex?: VectorIndexOptions;
 }
 
 export interface Stores {
   readonly db: Db;
   idempotency: IdempotencyStore;
+  collections: CollectionStore;
+  faces: FaceStore;
+  users: UserStore;
   /** Deletes every row of every table, for every account and region, and what is derived from them. */
   reset(): void;
+  /** Writes what is derived from the tables (vector indexes) and closes the database. */
   close(): void;
 }
 
 /** Every table, in creation order (a table after those it refers to). */
-const schemas: string[] = [idempotencySchema];
+const schemas: string[] = [idempotencySchema, collectionsSchema, facesSchema, usersSchema];
 
 export function createStores(options: StoreOptions = {}): Stores {
   const db = openDatabase(options.dataDir, schemas);
+  const faces = new FaceStore(db, { dataDir: options.dataDir, vectorIndex: options.vectorIndex });
   return {
     db,
     idempotency: new IdempotencyStore(db),
+    collections: new CollectionStore(db),
+    faces,
+    users: new UserStore(db),
     reset() {
       resetDatabase(db);
+      faces.reset();
     },
     close() {
+      faces.close();
       db.close();
     },
   };

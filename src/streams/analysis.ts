@@ -7,16 +7,13 @@
 import sharp from 'sharp';
 import { objectConfidence } from '../analysis/calibration';
 import { clampBox, type RatioBox } from '../analysis/evidence';
-import { detectFaces, similarity } from '../analysis/faces';
+import { detectFaces } from '../analysis/faces';
 import { dedupePersons } from '../analysis/labels';
 import type { Point } from '../../models/evidence';
 import type { Frame } from '../media/frames';
-import { requireCollection } from '../operations/collections';
 import type { RequestContext, Services } from '../operations/context';
-import { searchFaces } from '../operations/face-search';
-import { indexFor } from '../operations/faces';
+import { searchCollection } from '../faces/matches';
 import { frameImage } from '../operations/video';
-import { faceFromRow, facesByLabel } from '../store/face-store';
 import { FACE_REGION_SHARE, inRegions, OBJECT_REGION_SHARE, type FaceFound, type HomeLabel } from './records';
 
 /** Collection faces listed per detected face (AWS documents no number; the same choice as GetFaceSearch here). */
@@ -37,17 +34,15 @@ export interface FaceSearchSetup {
  */
 export async function searchFrame(frame: Frame, setup: FaceSearchSetup): Promise<FaceFound[]> {
   const faces = (await detectFaces(frameImage(frame), setup.ctx, { embeddings: true })).filter((f) => inRegions(f.detail.BoundingBox ?? {}, setup.regions, FACE_REGION_SHARE));
-  requireCollection(setup.ctx, setup.collectionId);
+  setup.ctx.stores.collections.in(setup.ctx).require(setup.collectionId);
   if (!faces.length) return [];
-  const index = indexFor(setup.ctx, setup.collectionId);
-  return faces.map((face) => {
-    const scored = face.embedding?.length ? searchFaces(index, face.embedding, { threshold: setup.threshold, limit: MAX_MATCHED_FACES, similarity }) : [];
-    const rows = facesByLabel(setup.ctx.db, setup.ctx, setup.collectionId, scored.map((m) => m.label));
-    return {
-      detail: face.detail,
-      matches: scored.filter((m) => rows.has(m.label)).map((m) => ({ similarity: m.similarity, face: faceFromRow(rows.get(m.label)!) })),
-    };
-  });
+  const stored = setup.ctx.stores.faces.in(setup.ctx);
+  return faces.map((face) => ({
+    detail: face.detail,
+    matches: face.embedding?.length
+      ? searchCollection(stored, setup.collectionId, face.embedding, { threshold: setup.threshold, limit: MAX_MATCHED_FACES }).map((m) => ({ similarity: m.Similarity!, face: m.Face! }))
+      : [],
+  }));
 }
 
 /**

@@ -1,33 +1,22 @@
-/** The celebrity gallery: catalogue from the fixture folder, recognition with synthetic detections. */
-import { createHash } from 'node:crypto';
+/** The celebrity gallery: catalogue from the fixture folder, recognition with synthetic faces shown by a fake models client. */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
-import type { DetectedFace } from '../../src/analysis/faces';
-import { celebrityIdFor, displayName, scanGallery, startCelebrityGallery, stripScheme } from '../../src/operations/celebrities';
-import { call, makeContext, pngBytes, syntheticFace, tempDir } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { celebrityIdFor, displayName, scanGallery, stripScheme } from '../../src/faces/celebrities';
+import { Logger } from '../../src/runtime/logger';
+import { testEmulator } from '../support/emulator';
+import { FakeFaceModels, syntheticFace } from './fake-models';
+import { pngBytes, tempDir } from './helpers';
 import { photoOf, rng, unitVector } from './synthetic';
 
-const analysis = vi.hoisted(() => ({ detections: new Map<string, DetectedFace[]>() }));
-vi.mock('../../src/analysis/faces', async () => {
-  const { testSimilarity } = await import('./synthetic');
-  return {
-    similarity: testSimilarity,
-    detectFaces: async (image: { sha256: string }, _services: unknown, opts: { maxFaces?: number }) => {
-      const faces = analysis.detections.get(image.sha256) ?? [];
-      return opts.maxFaces ? faces.slice(0, opts.maxFaces) : faces;
-    },
-  };
-});
-
 const gallery = fileURLToPath(new URL('../../fixtures/celebrities', import.meta.url));
-const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const box = (size: number) => ({ Width: size, Height: size, Left: 0.1, Top: 0.1 });
+const log = new Logger('error');
 
 describe('celebrity catalogue', () => {
   it('reads names, derived ids, scheme-less urls and genders from the fixture gallery', () => {
-    const entries = scanGallery(gallery);
+    const entries = scanGallery(gallery, log);
     expect(entries.map((e) => [e.name, e.urls, e.knownGender, e.images.length])).toEqual([
       ['Barack Obama', ['www.wikidata.org/wiki/Q76'], 'Male', 2],
       ['Joe Biden', ['www.wikidata.org/wiki/Q6279'], 'Male', 1],
@@ -51,7 +40,7 @@ describe('celebrity catalogue', () => {
     add('broken', '{');
     add('copy', JSON.stringify({ Id: '3Ir0du6' }));
     add('Grace Hopper');
-    const entries = scanGallery(dir);
+    const entries = scanGallery(dir, log);
     // Folders in code-point order: 'Grace Hopper' before 'ada_lovelace'; 'copy' reuses Ada's id.
     expect(entries.map((e) => [e.id, e.name, e.urls, e.knownGender])).toEqual([
       [celebrityIdFor('Grace Hopper'), 'Grace Hopper', [], undefined],
@@ -64,28 +53,28 @@ describe('celebrity catalogue', () => {
 
 describe('GetCelebrityInfo and RecognizeCelebrities', () => {
   it('answers from the gallery and names a matching face', async () => {
+    const models = new FakeFaceModels();
     const random = rng(5);
     const identity = new Map<string, number[]>();
     // Every gallery photo gets a synthetic face of its folder's identity.
     for (const folder of readdirSync(gallery)) {
       identity.set(folder, unitVector(random));
       for (const file of readdirSync(join(gallery, folder)).filter((f) => /\.(jpe?g|png)$/.test(f))) {
-        analysis.detections.set(sha(readFileSync(join(gallery, folder, file))), [syntheticFace(photoOf(identity.get(folder)!, random, 0.01), box(0.4))]);
+        await models.show(readFileSync(join(gallery, folder, file)), [syntheticFace(photoOf(identity.get(folder)!, random, 0.01), box(0.4))]);
       }
     }
-    const ctx = makeContext({ celebritiesDir: gallery });
+    const t = testEmulator({ celebritiesDir: gallery }, { inference: models.pool });
     const obamaId = celebrityIdFor('Barack Obama');
-    expect(await call(ctx, 'GetCelebrityInfo', { Id: obamaId })).toEqual({ Urls: ['www.wikidata.org/wiki/Q76'], Name: 'Barack Obama', KnownGender: { Type: 'Male' } });
-    expect(await call(ctx, 'GetCelebrityInfo', { Id: celebrityIdFor('Kit Harington') })).toEqual({ Urls: [], Name: 'Kit Harington' });
-    await expect(call(ctx, 'GetCelebrityInfo', { Id: 'nobody12' })).rejects.toMatchObject({ type: 'ResourceNotFoundException' });
+    expect(await t.call('GetCelebrityInfo', { Id: obamaId })).toEqual({ Urls: ['www.wikidata.org/wiki/Q76'], Name: 'Barack Obama', KnownGender: { Type: 'Male' } });
+    expect(await t.call('GetCelebrityInfo', { Id: celebrityIdFor('Kit Harington') })).toEqual({ Urls: [], Name: 'Kit Harington' });
+    await expect(t.call('GetCelebrityInfo', { Id: 'nobody12' })).rejects.toMatchObject({ type: 'ResourceNotFoundException' });
 
     const bytes = await pngBytes(77);
-    analysis.detections.set(sha(bytes), [
+    await models.show(bytes, [
       syntheticFace(photoOf(identity.get('barack_obama')!, random, 0.01), box(0.5)),
       syntheticFace(unitVector(random), box(0.2)),
     ]);
-    await startCelebrityGallery(ctx).ready;
-    const out = await call(ctx, 'RecognizeCelebrities', { Image: { Bytes: bytes.toString('base64') } });
+    const out = await t.call('RecognizeCelebrities', { Image: { Bytes: bytes.toString('base64') } });
     expect(Object.keys(out)).toEqual(['CelebrityFaces', 'UnrecognizedFaces']);
     expect(out.CelebrityFaces).toHaveLength(1);
     const [celebrity] = out.CelebrityFaces;
@@ -97,7 +86,7 @@ describe('GetCelebrityInfo and RecognizeCelebrities', () => {
     expect(out.UnrecognizedFaces[0].BoundingBox.Width).toBe(Math.fround(0.2));
 
     const empty = await pngBytes(78);
-    expect(await call(ctx, 'RecognizeCelebrities', { Image: { Bytes: empty.toString('base64') } })).toEqual({ CelebrityFaces: [], UnrecognizedFaces: [] });
-    ctx.db.close();
+    expect(await t.call('RecognizeCelebrities', { Image: { Bytes: empty.toString('base64') } })).toEqual({ CelebrityFaces: [], UnrecognizedFaces: [] });
+    await t.close();
   });
 });

@@ -7,7 +7,7 @@ import { SdkClients } from '../../src/runtime/sdk-clients';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearFaceCache, detectFaces } from '../../src/analysis/faces';
+import { detectFaces } from '../../src/analysis/faces';
 import { loadImage } from '../../src/media/image';
 import { defaultConfig } from '../../src/runtime/config';
 import { ModelsClient } from '../../models/client';
@@ -20,10 +20,7 @@ let pool: ModelsClient;
 beforeAll(() => {
   pool = new ModelsClient({ size: 1 });
 });
-afterAll(async () => {
-  clearFaceCache();
-  await pool.close();
-});
+afterAll(() => pool.close());
 
 describe('group photos', () => {
   it('finds every face, largest first, with distinct boxes, and tells their gender', { timeout: 300_000 }, async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AUTO_QUALITY_BAR, QUALITY_BARS, qualityReasons, qualityTier, selectFaces, type FaceQualityInput } from '../../src/operations/face-quality';
-import { searchFaces, searchUsers, userMatchConfidence } from '../../src/operations/face-search';
+import { AUTO_QUALITY_BAR, QUALITY_BARS, qualityReasons, qualityTier, selectFaces, type FaceQualityInput } from '../../src/faces/quality';
+import { searchFaces, searchUsers, userMatchConfidence } from '../../src/faces/search';
 import { VectorIndex } from '../../src/store/vector-index';
 import { photoOf, rng, testSimilarity, unitVector } from './synthetic';
 

@@ -13,8 +13,7 @@ import { Logger } from '../../src/runtime/logger';
 import { SdkClients } from '../../src/runtime/sdk-clients';
 import { ModelsClient } from '../../models/client';
 import '../../src/operations/tags';
-import '../../src/operations/collections';
-import '../../src/operations/faces';
+import { collectionHandler } from '../support/collections';
 import '../../src/operations/stream-processors';
 
 export const ACCOUNT = '111122223333';
@@ -26,7 +25,8 @@ export function makeServices(config: Partial<Config> = {}, inference = new Model
 }
 
 export async function call(ctx: RequestContext, operation: OperationName, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-  return (await handlerFor(operation)!.handler(input as never, ctx)) as Record<string, unknown>;
+  const handle = handlerFor(operation)?.handler ?? collectionHandler(ctx, operation);
+  return (await handle!(input as never, ctx)) as Record<string, unknown>;
 }
 
 /** The RekognitionError a call fails with (the test fails if it succeeds). */

@@ -21,6 +21,7 @@ import '../../src/operations/video';
 import type { OperationName } from '../../src/api/generated/model';
 import { ffmpegPath } from '../../src/media/probe';
 import { storesFor } from '../support/stores';
+import { collectionHandler } from '../support/collections';
 import { IdGenerator } from '../../src/runtime/ids';
 import { systemClock } from '../../src/runtime/clock';
 import { Logger } from '../../src/runtime/logger';
@@ -40,7 +41,8 @@ const services: Services = { config: { ...defaultConfig, s3Dir, celebritiesDir }
 const ctx: RequestContext = { ...services, account: '123456789012', region: 'us-east-1', requestId: 'test', operation: 'test' };
 
 async function call(operation: OperationName, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-  return (await handlerFor(operation)!.handler(input as never, ctx)) as Record<string, unknown>;
+  const handle = handlerFor(operation)?.handler ?? collectionHandler(ctx, operation);
+  return (await handle!(input as never, ctx)) as Record<string, unknown>;
 }
 
 /** Runs a Start, waits for the job, and returns a Get for it. */

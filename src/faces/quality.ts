@@ -7,6 +7,7 @@
  * quality numbers: brightness and sharpness 0-100 (Rekognition's Quality scale), detection
  * confidence 0-100, pose in degrees, and sizeRatio, the face's size relative to the image.
  */
+import type { DetectedFace } from '../analysis/faces';
 import type { QualityFilter, Reason } from '../api/generated/types';
 
 export interface FaceQualityInput {
@@ -97,4 +98,12 @@ export function selectFaces<T extends SelectableFace>(faces: T[], filter: Qualit
   const kept = ranked.slice(0, limit).sort((a, b) => faces[b].area - faces[a].area || a - b);
   const dropped = [...reasons.entries()].sort((a, b) => a[0] - b[0]).map(([index, r]) => ({ index, reasons: r }));
   return { kept, dropped };
+}
+
+/** A detected face's bounding-box area as a fraction of the image. */
+export const faceArea = (face: DetectedFace) => (face.detail.BoundingBox?.Width ?? 0) * (face.detail.BoundingBox?.Height ?? 0);
+
+/** Detected faces, largest first (the analysis promises it; sorting keeps its callers honest). */
+export function largestFirst(faces: DetectedFace[]): DetectedFace[] {
+  return faces.map((f, i) => ({ f, i })).sort((a, b) => faceArea(b.f) - faceArea(a.f) || a.i - b.i).map(({ f }) => f);
 }

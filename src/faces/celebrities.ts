@@ -1,29 +1,25 @@
 /**
- * RecognizeCelebrities and GetCelebrityInfo against a local gallery (--celebrities-dir DIR):
- * `DIR/<Name>/*.jpg|png`, plus an optional `DIR/<Name>/meta.json` `{Name?, Id?, Urls?, KnownGender?}`.
- * The catalogue (names, ids, urls) is read synchronously; face embeddings of the photos are computed
- * in the background from start-up, and RecognizeCelebrities waits for them.
+ * The local celebrity gallery (--celebrities-dir DIR): `DIR/<Name>/*.jpg|png`, plus an optional
+ * `DIR/<Name>/meta.json` `{Name?, Id?, Urls?, KnownGender?}`. The catalogue (names, ids, urls) is
+ * read synchronously; face embeddings of the photos are computed in the background, and
+ * recognition waits for them. RecognizeCelebrities and GetCelebrityRecognition match against it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import * as faceAnalysis from '../analysis/faces';
-import { errors } from '../api/errors';
-import type { Celebrity, ComparedFace, FaceDetail, KnownGenderType } from '../api/generated/types';
+import { similarity, type FaceAnalysis } from '../analysis/faces';
+import type { KnownGenderType } from '../api/generated/types';
 import { loadImage } from '../media/image';
+import type { MediaContext } from '../media/s3';
+import type { Logger } from '../runtime/logger';
 import { VectorIndex } from '../store/vector-index';
-import { log } from '../log';
-import type { RequestContext, Services } from './context';
-import { largestFirst } from './faces';
-import { registerHandler } from './registry';
+import { largestFirst } from './quality';
 
 /**
  * Lowest similarity at which a face is named as a gallery celebrity. Our choice: AWS gives no
  * figure; this is the CompareFaces/SearchFaces default threshold, on the same calibrated scale.
  */
 export const CELEBRITY_MATCH_THRESHOLD = 80;
-/** RecognizeCelebrities looks at the 64 largest faces (API_RecognizeCelebrities). */
-export const MAX_CELEBRITY_FACES = 64;
 const IMAGE_FILE = /\.(jpe?g|png)$/i;
 const GENDERS: KnownGenderType[] = ['Male', 'Female', 'Nonbinary', 'Unlisted'];
 const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -61,7 +57,7 @@ export function displayName(folder: string): string {
 }
 
 /** Reads the gallery's catalogue; problems with one folder are reported and that folder skipped. */
-export function scanGallery(dir: string): CelebrityEntry[] {
+export function scanGallery(dir: string, log: Logger): CelebrityEntry[] {
   const entries: CelebrityEntry[] = [];
   const seen = new Set<string>();
   for (const folder of readdirSync(dir).sort()) {
@@ -100,7 +96,6 @@ export function scanGallery(dir: string): CelebrityEntry[] {
 }
 
 export interface Gallery {
-  dir?: string;
   byId: Map<string, CelebrityEntry>;
   /** Resolves when every photo has been embedded. */
   ready: Promise<GalleryIndex>;
@@ -112,102 +107,54 @@ export interface GalleryIndex {
   owner: Map<number, CelebrityEntry>;
 }
 
-let current: Gallery | undefined;
+export interface GalleryDeps {
+  analysis: Pick<FaceAnalysis, 'detect'>;
+  /** Where the photos are read: the server's S3 settings and default region. */
+  media: MediaContext;
+  log: Logger;
+}
 
-async function embedGallery(entries: CelebrityEntry[], services: Services): Promise<GalleryIndex> {
+async function embedGallery(entries: CelebrityEntry[], deps: GalleryDeps): Promise<GalleryIndex> {
   const index = new VectorIndex();
   const owner = new Map<number, CelebrityEntry>();
-  const media = { config: services.config, clients: services.clients, region: services.config.defaultRegion };
   for (const entry of entries) {
     for (const file of entry.images) {
       try {
-        const image = await loadImage({ Bytes: readFileSync(file) }, media);
-        const [face] = largestFirst(await faceAnalysis.detectFaces(image, services, { embeddings: true, maxFaces: 1 }));
+        const image = await loadImage({ Bytes: readFileSync(file) }, deps.media);
+        const [face] = largestFirst(await deps.analysis.detect(image, { embeddings: true, maxFaces: 1 }));
         if (!face?.embedding?.length) {
-          log.warn('no face found in celebrity photo', { file });
+          deps.log.warn('no face found in celebrity photo', { file });
           continue;
         }
         const label = owner.size;
         index.add(label, face.embedding);
         owner.set(label, entry);
       } catch (err) {
-        log.warn('celebrity photo skipped', { file, error: (err as Error).message });
+        deps.log.warn('celebrity photo skipped', { file, error: (err as Error).message });
       }
     }
   }
-  log.info('celebrity gallery indexed', { celebrities: entries.length, photos: owner.size });
+  deps.log.info('celebrity gallery indexed', { celebrities: entries.length, photos: owner.size });
   return { index, owner };
 }
 
-/** Reads the catalogue and starts embedding in the background; server start-up calls this, handlers too. */
-export function startCelebrityGallery(services: Services): Gallery {
-  const dir = services.config.celebritiesDir;
-  if (current && current.dir === dir) return current;
+/** Reads the catalogue of `dir` (none when absent) and starts embedding its photos in the background. */
+export function openGallery(dir: string | undefined, deps: GalleryDeps): Gallery {
   let entries: CelebrityEntry[] = [];
   if (dir) {
     try {
-      entries = scanGallery(dir);
+      entries = scanGallery(dir, deps.log);
     } catch (err) {
-      log.error('celebrities directory unreadable', { dir, error: (err as Error).message });
+      deps.log.error('celebrities directory unreadable', { dir, error: (err as Error).message });
     }
   }
-  const gallery: Gallery = { dir, byId: new Map(entries.map((e) => [e.id, e])), ready: embedGallery(entries, services) };
-  current = gallery;
-  return gallery;
-}
-
-/** The face as RecognizeCelebrities shows it: BoundingBox, Confidence, Landmarks, Pose, Quality, Emotions, Smile. */
-export function comparedFace(detail: FaceDetail): ComparedFace {
-  return {
-    BoundingBox: detail.BoundingBox,
-    Confidence: detail.Confidence,
-    Landmarks: detail.Landmarks,
-    Pose: detail.Pose,
-    Quality: detail.Quality,
-    Emotions: detail.Emotions,
-    Smile: detail.Smile,
-  };
+  return { byId: new Map(entries.map((e) => [e.id, e])), ready: embedGallery(entries, deps) };
 }
 
 /** The best gallery match for an embedding, if at or above the threshold. */
-export function bestCelebrity(gallery: GalleryIndex, embedding: number[], similarity: (a: number[], b: number[]) => number, threshold = CELEBRITY_MATCH_THRESHOLD) {
+export function bestCelebrity(gallery: GalleryIndex, embedding: number[], threshold = CELEBRITY_MATCH_THRESHOLD) {
   const [nearest] = gallery.index.search(embedding, 1);
   if (!nearest) return undefined;
   const score = similarity(embedding, Array.from(gallery.index.vector(nearest.label)!));
   return score >= threshold ? { entry: gallery.owner.get(nearest.label)!, similarity: score } : undefined;
 }
-
-registerHandler('RecognizeCelebrities', async (input, ctx: RequestContext) => {
-  const image = await loadImage(input.Image, ctx);
-  const gallery = await startCelebrityGallery(ctx).ready;
-  const faces = largestFirst(await faceAnalysis.detectFaces(image, ctx, { attributes: ['DEFAULT', 'EMOTIONS', 'SMILE'], embeddings: true })).slice(
-    0,
-    MAX_CELEBRITY_FACES,
-  );
-  const celebrities: Celebrity[] = [];
-  const unrecognized: ComparedFace[] = [];
-  for (const face of faces) {
-    const match = face.embedding?.length ? bestCelebrity(gallery, face.embedding, faceAnalysis.similarity) : undefined;
-    if (!match) {
-      unrecognized.push(comparedFace(face.detail));
-      continue;
-    }
-    // Wire order from a 2024 capture: Urls, Name, Id, Face, MatchConfidence, KnownGender (AWS-BEHAVIOUR §3.11).
-    celebrities.push({
-      Urls: match.entry.urls,
-      Name: match.entry.name,
-      Id: match.entry.id,
-      Face: comparedFace(face.detail),
-      MatchConfidence: match.similarity,
-      KnownGender: match.entry.knownGender ? { Type: match.entry.knownGender } : undefined,
-    });
-  }
-  return { CelebrityFaces: celebrities, UnrecognizedFaces: unrecognized };
-});
-
-registerHandler('GetCelebrityInfo', (input, ctx) => {
-  const entry = startCelebrityGallery(ctx).byId.get(input.Id);
-  // Message not captured from AWS; our wording.
-  if (!entry) throw errors.resourceNotFound(`The celebrity id: ${input.Id} does not exist`);
-  return { Urls: entry.urls, Name: entry.name, KnownGender: entry.knownGender ? { Type: entry.knownGender } : undefined };
-});

@@ -1,0 +1,45 @@
+/**
+ * Face collections: the collections themselves, the faces indexed into them and their users. One
+ * face analysis (with its cache of recent images) serves IndexFaces, SearchFacesByImage and
+ * SearchUsersByImage.
+ */
+import { FaceAnalysis } from '../../analysis/faces';
+import type { ApiProvider } from '../../api/handlers';
+import { registerTaggable } from '../../operations/tags';
+import type { ProviderDeps } from '../deps';
+import { collectionHandlers } from './collections';
+import { faceHandlers } from './faces';
+import { userHandlers } from './users';
+
+export function createCollectionsProvider(deps: ProviderDeps): ApiProvider {
+  const analysis = new FaceAnalysis(deps.models);
+  const collections = collectionHandlers(deps);
+  const faces = faceHandlers(deps, analysis);
+  const users = userHandlers(deps, analysis);
+  // Bridge to the tags operations until they become a provider: a request's own stores tell whether its collection exists.
+  registerTaggable('collection', (ctx, id) => ctx.stores.collections.in(ctx).find(id) !== undefined);
+  return {
+    name: 'collections',
+    handlers: {
+      CreateCollection: { handle: collections.createCollection },
+      DescribeCollection: { handle: collections.describeCollection },
+      ListCollections: { handle: collections.listCollections },
+      DeleteCollection: { handle: collections.deleteCollection },
+      IndexFaces: { handle: faces.indexFaces },
+      ListFaces: { handle: faces.listFaces },
+      DeleteFaces: { handle: faces.deleteFaces },
+      SearchFaces: { handle: faces.searchFaces },
+      SearchFacesByImage: { handle: faces.searchFacesByImage },
+      CreateUser: { handle: users.createUser },
+      DeleteUser: { handle: users.deleteUser },
+      ListUsers: { handle: users.listUsers },
+      AssociateFaces: { handle: users.associateFaces },
+      DisassociateFaces: { handle: users.disassociateFaces },
+      SearchUsers: { handle: users.searchUsers },
+      SearchUsersByImage: { handle: users.searchUsersByImage },
+    },
+    reset() {
+      analysis.clear();
+    },
+  };
+}

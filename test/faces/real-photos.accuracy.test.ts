@@ -1,0 +1,75 @@
+/**
+ * Collections, users and celebrities on real photos with the real face analysis. Photos:
+ * fixtures/celebrities and fixtures/face-search (provenance in fixtures/README.md).
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { celebrityIdFor } from '../../src/faces/celebrities';
+import { testEmulator, type TestEmulator } from '../support/emulator';
+
+const fixture = (path: string) => ({ Bytes: readFileSync(new URL(`../../fixtures/${path}`, import.meta.url)).toString('base64') });
+
+describe('faces on real photos', () => {
+  let t: TestEmulator;
+  const call = (operation: string, input: Record<string, unknown>) => t.call(operation, input);
+  const faceOf: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = testEmulator({ celebritiesDir: new URL('../../fixtures/celebrities', import.meta.url).pathname });
+    await call('CreateCollection', { CollectionId: 'people' });
+    for (const [who, path] of [
+      ['obama', 'celebrities/barack_obama/1.jpg'],
+      ['biden', 'celebrities/joe_biden/2.jpg'],
+      ['leslie', 'face-search/rose_leslie/1.jpg'],
+      ['lacamoire', 'face-search/alex_lacamoire/1.png'],
+    ]) {
+      const out = await call('IndexFaces', { CollectionId: 'people', Image: fixture(path), ExternalImageId: who, MaxFaces: 1 });
+      expect(out.FaceRecords).toHaveLength(1);
+      faceOf[who] = out.FaceRecords[0].Face.FaceId;
+    }
+  }, 300_000);
+
+  afterAll(() => t?.close());
+
+  it('SearchFacesByImage finds the same person in another photo, and only them', async () => {
+    const out = await call('SearchFacesByImage', { CollectionId: 'people', Image: fixture('face-search/barack_obama/2.jpg') });
+    expect(out.FaceMatches.map((m: { Face: { FaceId: string } }) => m.Face.FaceId)).toEqual([faceOf.obama]);
+    expect(out.FaceMatches[0].Similarity).toBeGreaterThanOrEqual(80);
+    const leslie = await call('SearchFacesByImage', { CollectionId: 'people', Image: fixture('face-search/rose_leslie/2.jpg') });
+    expect(leslie.FaceMatches.map((m: { Face: { FaceId: string } }) => m.Face.FaceId)).toEqual([faceOf.leslie]);
+  });
+
+  it('an image without a face: IndexFaces indexes nothing, SearchFacesByImage refuses', async () => {
+    const none = await call('IndexFaces', { CollectionId: 'people', Image: fixture('images/coffee.png') });
+    expect(none.FaceRecords).toEqual([]);
+    await expect(call('SearchFacesByImage', { CollectionId: 'people', Image: fixture('images/coffee.png') })).rejects.toMatchObject({
+      message: 'There are no faces in the image. Should be at least 1.',
+    });
+  });
+
+  it('SearchFaces does not confuse different people', async () => {
+    const out = await call('SearchFaces', { CollectionId: 'people', FaceId: faceOf.obama });
+    expect(out.FaceMatches).toEqual([]);
+  });
+
+  it('AssociateFaces refuses a face unlike the user, SearchUsersByImage finds the user', async () => {
+    await call('CreateUser', { CollectionId: 'people', UserId: 'barack' });
+    await call('AssociateFaces', { CollectionId: 'people', UserId: 'barack', FaceIds: [faceOf.obama] });
+    const refused = await call('AssociateFaces', { CollectionId: 'people', UserId: 'barack', FaceIds: [faceOf.biden] });
+    expect(refused.UnsuccessfulFaceAssociations[0].Reasons).toEqual(['LOW_MATCH_CONFIDENCE']);
+    const found = await call('SearchUsersByImage', { CollectionId: 'people', Image: fixture('face-search/barack_obama/2.jpg') });
+    expect(found.UserMatches.map((m: { User: { UserId: string } }) => m.User.UserId)).toEqual(['barack']);
+    const stranger = await call('SearchUsersByImage', { CollectionId: 'people', Image: fixture('face-search/lin_manuel_miranda/1.png') });
+    expect(stranger.UserMatches).toEqual([]);
+  });
+
+  it('RecognizeCelebrities names gallery people in photos outside the gallery, not others', async () => {
+    const obama = await call('RecognizeCelebrities', { Image: fixture('face-search/barack_obama/2.jpg') });
+    expect(obama.CelebrityFaces.map((c: { Id: string }) => c.Id)).toEqual([celebrityIdFor('Barack Obama')]);
+    const kit = await call('RecognizeCelebrities', { Image: fixture('face-search/kit_harington/1.jpg') });
+    expect(kit.CelebrityFaces.map((c: { Name: string }) => c.Name)).toEqual(['Kit Harington']);
+    const leslie = await call('RecognizeCelebrities', { Image: fixture('face-search/rose_leslie/2.jpg') });
+    expect(leslie.CelebrityFaces).toEqual([]);
+    expect(leslie.UnrecognizedFaces).toHaveLength(1);
+  });
+});
