@@ -71,7 +71,7 @@ export function controlPlane(emulator: Emulator): Router {
 
   // ---- Face Liveness: the selfie video or frames that AWS receives over its streaming API --------
   // (StartFaceLivenessSession, not in this API model). Analysis and session rules live in
-  // src/operations/liveness.ts; documented in docs/LIVENESS.md and the README's control-plane table.
+  // src/providers/liveness/; documented in docs/LIVENESS.md and the README's control-plane table.
   router.post(
     '/liveness/:sessionId',
     express.raw({ type: ['video/*', 'image/*', 'application/octet-stream'], limit: maxBodyBytes }),

@@ -30,12 +30,12 @@ import { startVideoJobs } from './jobs/handlers';
 import { forgetVideoJobQueue } from './jobs/queue';
 import { forgetMediaAnalysisRunner, startMediaAnalysisJobs } from './operations/media-analysis';
 import { startCelebrityGallery } from './operations/celebrities';
-import { submitLivenessMedia, type LivenessMedia, type LivenessReport } from './operations/liveness';
+import type { LivenessMedia, LivenessReport } from './providers/liveness';
 import { feedStreamProcessor, streamProcessorResults } from './streams/feed';
 
 export { ControlError } from './control/errors';
 export type { Pin, PinSelector } from './control/pins';
-export type { LivenessMedia } from './operations/liveness';
+export type { LivenessMedia } from './providers/liveness';
 export { defaultConfig, type Config, type Credential } from './runtime/config';
 
 /** An answer on the wire: HTTP status, JSON text, and for errors the x-amzn-ErrorType. */
@@ -120,7 +120,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   const jobs = new JobRunner(log);
   const services: Services = { ...runtime, db: stores.db, stores, inference };
   const pins = new PinStore();
-  const providers = createProviders({ runtime, stores, models: inference, jobs });
+  const { all: providers, liveness } = createProviders({ runtime, stores, models: inference, jobs });
 
   const table = new Map<OperationName, Operation<OperationName>>();
   for (const provider of providers) {
@@ -205,7 +205,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       },
       delete: (selector) => pins.delete(selector),
     },
-    submitLivenessMedia: (sessionId, media) => logged(submitLivenessMedia(services, sessionId, media), 'liveness analysis failed', { sessionId }),
+    submitLivenessMedia: (sessionId, media) => logged(liveness.submitMedia(sessionId, media), 'liveness analysis failed', { sessionId }),
     feedStreamProcessor: (name, body) => logged(feedStreamProcessor(services, name, body), 'stream processor feed failed', { name }),
     streamProcessorResults: (name, query) => streamProcessorResults(services, name, query),
   };

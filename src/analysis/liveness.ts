@@ -22,13 +22,9 @@
  */
 import { fitRgb, transferablePixels } from '../media/image';
 import type { BoundingBox } from '../api/generated/types';
-import type { Services } from '../operations/context';
-import { registerModel } from '../../models/registry';
-import { LIVENESS_MODELS, type LivenessRawFace, type LivenessTaskPayload, type LivenessTaskResult } from '../../models/tasks/liveness';
+import type { WorkerPool } from '../../models/pool';
+import { type LivenessRawFace, type LivenessTaskPayload, type LivenessTaskResult } from '../../models/tasks/liveness';
 import { buildFace, MIN_FACE_SCORE, resolveAttributes } from './faces';
-
-registerModel(LIVENESS_MODELS.antispoof, '@vladmandic/human', 'face anti-spoofing: real face or reproduction (Face Liveness)');
-registerModel(LIVENESS_MODELS.liveness, '@vladmandic/human', 'face liveness (Face Liveness)');
 
 /** The checks a frame must pass to count; see the header. Kept together so they are easy to change. */
 export const LIVENESS_RULES = {
@@ -183,11 +179,11 @@ export function measureFace(raw: LivenessRawFace, width: number, height: number)
 }
 
 /** Runs the liveness task on one RGB frame (scaled to LIVENESS_MAX_SIDE first when larger). */
-export async function measureFrame(rgb: { data: Uint8Array; width: number; height: number }, services: Pick<Services, 'inference'>): Promise<FrameMeasurement> {
+export async function measureFrame(rgb: { data: Uint8Array; width: number; height: number }, models: WorkerPool): Promise<FrameMeasurement> {
   const { data, width, height } = await fitRgb(rgb, LIVENESS_MAX_SIDE);
   // a copy travels to the worker, so the caller's pixels stay usable (for the reference image)
   const pixels = transferablePixels(data);
   const payload: LivenessTaskPayload = { pixels, width, height };
-  const result = await services.inference.run<LivenessTaskResult>('liveness.analyze', payload, [pixels]);
+  const result = await models.run<LivenessTaskResult>('liveness.analyze', payload, [pixels]);
   return { width, height, faces: result.faces.map((f) => measureFace(f, width, height)) };
 }

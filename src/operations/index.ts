@@ -8,7 +8,6 @@ import './faces';
 import './faces-detect';
 import './users';
 import './celebrities';
-import './liveness';
 import './media-analysis';
 import './custom-labels';
 import './stream-processors';

@@ -5,6 +5,7 @@
  */
 import { openDatabase, resetDatabase, type Db } from './database';
 import { IdempotencyStore, idempotencySchema } from './idempotency';
+import { LivenessSessionStore, livenessSessionsSchema } from './liveness-sessions';
 
 export interface StoreOptions {
   /** Persist under this folder; in memory when absent. */
@@ -14,19 +15,21 @@ export interface StoreOptions {
 export interface Stores {
   readonly db: Db;
   idempotency: IdempotencyStore;
+  livenessSessions: LivenessSessionStore;
   /** Deletes every row of every table, for every account and region, and what is derived from them. */
   reset(): void;
   close(): void;
 }
 
 /** Every table, in creation order (a table after those it refers to). */
-const schemas: string[] = [idempotencySchema];
+const schemas: string[] = [idempotencySchema, livenessSessionsSchema];
 
 export function createStores(options: StoreOptions = {}): Stores {
   const db = openDatabase(options.dataDir, schemas);
   return {
     db,
     idempotency: new IdempotencyStore(db),
+    livenessSessions: new LivenessSessionStore(db),
     reset() {
       resetDatabase(db);
     },
