@@ -1,16 +1,42 @@
 /**
  * Writes docs/COVERAGE.md: every operation of the API model, grouped by family, with whether
- * rekognition-local implements it and the notes its handler registered. `npm run coverage:api`
- * regenerates it; test/coverage.test.ts fails when the committed file is stale.
+ * rekognition-local implements it, the file whose handler table lists it, and the handler's notes.
+ * `npm run coverage:api` regenerates it; test/coverage.test.ts fails when the committed file is stale.
  */
-import { writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { apiVersion, operations, type OperationName } from '../src/api/generated/model';
-import '../src/operations/index';
-import { handlerFor } from '../src/operations/registry';
+import { createEmulator } from '../src/emulator';
 
-export const coveragePath = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'COVERAGE.md');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const coveragePath = join(root, 'docs', 'COVERAGE.md');
+
+/** The operations an emulator serves, with their notes. */
+export function servedOperations(): Map<OperationName, { notes: string }> {
+  const emulator = createEmulator({ logLevel: 'error' });
+  const served = emulator.operations();
+  void emulator.stop();
+  return served;
+}
+
+/** Source files under `dir`, recursively. */
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+/** The file that declares each operation's handler: a provider's table entry (`Operation: {`) or a legacy registration. */
+function handlerFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const file of sources(join(root, 'src')).filter((f) => !f.includes(`${join('src', 'api')}`))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^\s+([A-Z][A-Za-z]+): \{|registerHandler\(\s*'([A-Za-z]+)'|(?:start|get): '([A-Za-z]+)'/gm)) {
+      const op = m[1] ?? m[2] ?? m[3];
+      if (Object.prototype.hasOwnProperty.call(operations, op) && !files.has(op)) files.set(op, relative(root, file));
+    }
+  }
+  return files;
+}
 
 /** The API families, in the order the document shows them; every model operation is in exactly one. */
 export const families: { name: string; operations: OperationName[] }[] = [
@@ -106,7 +132,9 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, '
 export function renderCoverage(): string {
   checkFamilies();
   const total = Object.keys(operations).length;
-  const implemented = (op: OperationName) => handlerFor(op) !== undefined;
+  const served = servedOperations();
+  const files = handlerFiles();
+  const implemented = (op: OperationName) => served.has(op);
   const count = (ops: OperationName[]) => ops.filter(implemented).length;
   const done = count(Object.keys(operations) as OperationName[]);
 
@@ -117,8 +145,9 @@ export function renderCoverage(): string {
     '',
     `Every operation of the Amazon Rekognition API model (\`rekognition\` ${apiVersion}, ${total} operations) and`,
     'what rekognition-local does with it. An operation that is not implemented answers HTTP 501 with',
-    '`{"__type":"NotImplementedException",…}` naming it — never a made-up success. Notes come from the',
-    'handlers (`registerHandler(operation, handler, notes)` in `src/operations/`).',
+    '`{"__type":"NotImplementedException",…}` naming it — never a made-up success. Each provider lists',
+    'its operations in one handler table (`src/providers/<family>/`); the file column names it, and the',
+    'notes come from its entries.',
     '',
     `**${done} of ${total} operations implemented; ${total - done} not implemented.**`,
     '',
@@ -128,11 +157,12 @@ export function renderCoverage(): string {
     `| **total** | **${done}** | **${total - done}** |`,
   ];
   for (const family of families) {
-    lines.push('', `## ${family.name}`, '', `${count(family.operations)} of ${family.operations.length} implemented.`, '', '| operation | state | notes |', '| --- | --- | --- |');
+    lines.push('', `## ${family.name}`, '', `${count(family.operations)} of ${family.operations.length} implemented.`, '', '| operation | state | handled in | notes |', '| --- | --- | --- | --- |');
     for (const op of family.operations) {
-      const info = handlerFor(op);
+      const info = served.get(op);
       const state = info ? 'implemented' : 'not implemented (answers `NotImplementedException`)';
-      lines.push(`| \`${op}\` | ${state} | ${cell(info?.notes ?? '')} |`);
+      const file = info && files.get(op) ? `\`${files.get(op)}\`` : '';
+      lines.push(`| \`${op}\` | ${state} | ${file} | ${cell(info?.notes ?? '')} |`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -78,6 +78,8 @@ export interface Emulator {
   /** An error answer outside any operation (unknown target, failed signature...), with a fresh request id. */
   errorResponse(err: RekognitionError): WireResponse;
   readonly control: ControlPlane;
+  /** The operations this emulator serves, with their notes (docs/COVERAGE.md is made from them). */
+  operations(): Map<OperationName, { notes: string }>;
   /** Resumes unfinished work and loads the models in the background. */
   start(): Promise<void>;
   /** Resolves once no background job is running or waiting. */
@@ -214,6 +216,14 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
     runtime,
     dispatch,
     errorResponse: (err) => answer(ids.uuid(), err, ''),
+    operations() {
+      const served = new Map<OperationName, { notes: string }>();
+      for (const name of Object.keys(operations) as OperationName[]) {
+        const entry = operationFor(name);
+        if (entry) served.set(name, { notes: entry.notes ?? '' });
+      }
+      return served;
+    },
     control,
     async start() {
       log.info('state', { persistence: runtime.config.dataDir ?? 'memory', s3: runtime.config.s3Dir ?? runtime.config.s3Endpoint ?? 'none' });
