@@ -31,7 +31,7 @@ import { forgetVideoJobQueue } from './jobs/queue';
 import { forgetMediaAnalysisRunner, startMediaAnalysisJobs } from './operations/media-analysis';
 import { startCelebrityGallery } from './operations/celebrities';
 import type { LivenessMedia, LivenessReport } from './providers/liveness';
-import { feedStreamProcessor, streamProcessorResults } from './streams/feed';
+import type { FeedReport, SessionResults } from './providers/stream-processors';
 
 export { ControlError } from './control/errors';
 export type { Pin, PinSelector } from './control/pins';
@@ -67,8 +67,8 @@ export interface ControlPlane {
     delete(selector?: PinSelector): number;
   };
   submitLivenessMedia(sessionId: string, media: LivenessMedia): Promise<LivenessReport>;
-  feedStreamProcessor(name: string, body: unknown): ReturnType<typeof feedStreamProcessor>;
-  streamProcessorResults(name: string, query: { account?: unknown; region?: unknown }): ReturnType<typeof streamProcessorResults>;
+  feedStreamProcessor(name: string, body: unknown): Promise<FeedReport>;
+  streamProcessorResults(name: string, query: { account?: unknown; region?: unknown }): SessionResults & { status: string };
 }
 
 export interface Emulator {
@@ -122,7 +122,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   const jobs = new JobRunner(log);
   const services: Services = { ...runtime, db: stores.db, stores, inference };
   const pins = new PinStore();
-  const { all: providers, liveness } = createProviders({ runtime, stores, models: inference, jobs });
+  const { all: providers, liveness, streams } = createProviders({ runtime, stores, models: inference, jobs });
 
   const table = new Map<OperationName, Operation<OperationName>>();
   for (const provider of providers) {
@@ -208,8 +208,8 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       delete: (selector) => pins.delete(selector),
     },
     submitLivenessMedia: (sessionId, media) => logged(liveness.submitMedia(sessionId, media), 'liveness analysis failed', { sessionId }),
-    feedStreamProcessor: (name, body) => logged(feedStreamProcessor(services, name, body), 'stream processor feed failed', { name }),
-    streamProcessorResults: (name, query) => streamProcessorResults(services, name, query),
+    feedStreamProcessor: (name, body) => logged(streams.feed(name, body), 'stream processor feed failed', { name }),
+    streamProcessorResults: (name, query) => streams.results(name, query),
   };
 
   return {

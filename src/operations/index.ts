@@ -10,4 +10,3 @@ import './users';
 import './celebrities';
 import './media-analysis';
 import './custom-labels';
-import './stream-processors';

@@ -49,7 +49,7 @@ const PERSON_MIN_CONFIDENCE = 50;
 // ---------------------------------------------------------------------------------------------
 // Frame plumbing
 
-/** A private copy of the frame's pixels, transferred to an inference worker (also used by src/streams/). */
+/** A private copy of the frame's pixels, transferred to an inference worker (also used by src/providers/stream-processors/). */
 export function payloadOf(frame: { data: Uint8Array; width: number; height: number }): { payload: PixelsPayload; transfer: ArrayBuffer[] } {
   const pixels = transferablePixels(frame.data);
   return { payload: { pixels, width: frame.width, height: frame.height }, transfer: [pixels] };
@@ -65,7 +65,7 @@ async function faceEvidenceOf(frame: Frame, job: JobContext): Promise<FaceEviden
   return job.inference.run<FaceEvidence[]>('vision.faces', payload, transfer);
 }
 
-/** A frame as the image analyses take it (the pixel hash keys their caches; also used by src/streams/). */
+/** A frame as the image analyses take it (the pixel hash keys their caches; also used by src/providers/stream-processors/). */
 export function frameImage(frame: Frame): LoadedImage {
   const rgb = { data: frame.data, width: frame.width, height: frame.height, channels: 3 as const };
   return { bytes: Buffer.alloc(0), format: 'png', width: frame.width, height: frame.height, orientation: 1, sha256: createHash('sha256').update(frame.data).digest('hex'), rgb: async () => rgb };

@@ -2,6 +2,7 @@
 import type { ApiProvider } from '../api/handlers';
 import type { ProviderDeps } from './deps';
 import { createLivenessProvider, type LivenessProvider } from './liveness';
+import { createStreamProcessorsProvider, type StreamProcessorsProvider } from './stream-processors';
 
 export type { ProviderDeps } from './deps';
 
@@ -9,9 +10,11 @@ export type { ProviderDeps } from './deps';
 export interface Providers {
   all: ApiProvider[];
   liveness: LivenessProvider;
+  streams: StreamProcessorsProvider;
 }
 
 export function createProviders(deps: ProviderDeps): Providers {
   const liveness = createLivenessProvider(deps);
-  return { all: [liveness], liveness };
+  const streams = createStreamProcessorsProvider(deps);
+  return { all: [liveness, streams], liveness, streams };
 }

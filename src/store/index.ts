@@ -6,6 +6,7 @@
 import { openDatabase, resetDatabase, type Db } from './database';
 import { IdempotencyStore, idempotencySchema } from './idempotency';
 import { LivenessSessionStore, livenessSessionsSchema } from './liveness-sessions';
+import { StreamProcessorStore, streamProcessorsSchema } from './stream-processors';
 
 export interface StoreOptions {
   /** Persist under this folder; in memory when absent. */
@@ -16,13 +17,14 @@ export interface Stores {
   readonly db: Db;
   idempotency: IdempotencyStore;
   livenessSessions: LivenessSessionStore;
+  streamProcessors: StreamProcessorStore;
   /** Deletes every row of every table, for every account and region, and what is derived from them. */
   reset(): void;
   close(): void;
 }
 
 /** Every table, in creation order (a table after those it refers to). */
-const schemas: string[] = [idempotencySchema, livenessSessionsSchema];
+const schemas: string[] = [idempotencySchema, livenessSessionsSchema, streamProcessorsSchema];
 
 export function createStores(options: StoreOptions = {}): Stores {
   const db = openDatabase(options.dataDir, schemas);
@@ -30,6 +32,7 @@ export function createStores(options: StoreOptions = {}): Stores {
     db,
     idempotency: new IdempotencyStore(db),
     livenessSessions: new LivenessSessionStore(db),
+    streamProcessors: new StreamProcessorStore(db),
     reset() {
       resetDatabase(db);
     },

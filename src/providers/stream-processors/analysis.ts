@@ -3,22 +3,40 @@
  * (src/operations/video.ts): face search runs the DetectFaces analysis and searches the collection
  * as SearchFacesByImage does; connected home takes persons, pets and (when a model can see them)
  * packages from centernet's COCO objects.
+ *
+ * Collections, their faces and the vector search belong to the faces family; their helpers still
+ * take the request context of src/operations/, which `facesContext` builds from the provider's deps.
  */
 import sharp from 'sharp';
-import type { ObjectsResult } from '../../models/tasks/vision';
-import { objectConfidence } from '../analysis/calibration';
-import { clampBox, type RatioBox } from '../analysis/evidence';
-import { detectFaces, similarity } from '../analysis/faces';
-import { dedupePersons } from '../analysis/labels';
-import type { Point } from '../analysis/text-geometry';
-import type { Frame } from '../media/frames';
-import { requireCollection } from '../operations/collections';
-import type { RequestContext, Services } from '../operations/context';
-import { searchFaces } from '../operations/face-search';
-import { indexFor } from '../operations/faces';
-import { frameImage, payloadOf } from '../operations/video';
-import { faceFromRow, facesByLabel } from '../store/face-store';
+import type { WorkerPool } from '../../../models/pool';
+import type { ObjectsResult } from '../../../models/tasks/vision';
+import { objectConfidence } from '../../analysis/calibration';
+import { clampBox, type RatioBox } from '../../analysis/evidence';
+import { detectFaces, similarity } from '../../analysis/faces';
+import { dedupePersons } from '../../analysis/labels';
+import type { Point } from '../../analysis/text-geometry';
+import type { Frame } from '../../media/frames';
+import { findCollection, requireCollection } from '../../operations/collections';
+import type { RequestContext } from '../../operations/context';
+import { searchFaces } from '../../operations/face-search';
+import { indexFor } from '../../operations/faces';
+import { frameImage, payloadOf } from '../../operations/video';
+import type { Scope } from '../../runtime/scope';
+import { faceFromRow, facesByLabel } from '../../store/face-store';
+import type { ProviderDeps } from '../deps';
 import { FACE_REGION_SHARE, inRegions, OBJECT_REGION_SHARE, type FaceFound, type HomeLabel } from './records';
+
+/** The faces family's helpers' context for one account and region. */
+export function facesContext(deps: ProviderDeps, scope: Scope): RequestContext {
+  return { ...deps.runtime, db: deps.stores.db, stores: deps.stores, inference: deps.models, account: scope.account, region: scope.region, requestId: 'stream-processor', operation: 'StreamProcessor' };
+}
+
+export const collectionExists = (deps: ProviderDeps, scope: Scope, id: string): boolean => findCollection(facesContext(deps, scope), id) !== undefined;
+
+/** The collection, or the ResourceNotFoundException AWS gives for an unknown one. */
+export function requireStreamCollection(deps: ProviderDeps, scope: Scope, id: string): void {
+  requireCollection(facesContext(deps, scope), id);
+}
 
 /** Collection faces listed per detected face (AWS documents no number; the same choice as GetFaceSearch here). */
 export const MAX_MATCHED_FACES = 10;
@@ -80,9 +98,9 @@ export interface HomeSetup {
 }
 
 /** The persons, pets and packages in the frame that pass MinConfidence and the regions of interest, most confident first. */
-export async function homeFrame(frame: Frame, services: Pick<Services, 'inference'>, setup: HomeSetup): Promise<HomeDetection[]> {
+export async function homeFrame(frame: Frame, models: WorkerPool, setup: HomeSetup): Promise<HomeDetection[]> {
   const { payload, transfer } = payloadOf(frame);
-  const { objects } = await services.inference.run<ObjectsResult>('vision.objects', payload, transfer);
+  const { objects } = await models.run<ObjectsResult>('vision.objects', payload, transfer);
   const found: HomeDetection[] = [];
   for (const label of setup.labels) {
     const classes = HOME_CLASSES[label];
