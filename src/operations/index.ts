@@ -9,4 +9,3 @@ import './faces-detect';
 import './users';
 import './celebrities';
 import './media-analysis';
-import './custom-labels';

@@ -1,6 +1,7 @@
 /** The providers of the Rekognition API, one per family, assembled in this order. */
 import type { ApiProvider } from '../api/handlers';
 import type { ProviderDeps } from './deps';
+import { createCustomLabelsProvider } from './custom-labels';
 import { createLivenessProvider, type LivenessProvider } from './liveness';
 import { createStreamProcessorsProvider, type StreamProcessorsProvider } from './stream-processors';
 
@@ -16,5 +17,5 @@ export interface Providers {
 export function createProviders(deps: ProviderDeps): Providers {
   const liveness = createLivenessProvider(deps);
   const streams = createStreamProcessorsProvider(deps);
-  return { all: [liveness, streams], liveness, streams };
+  return { all: [liveness, streams, createCustomLabelsProvider(deps)], liveness, streams };
 }

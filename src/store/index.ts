@@ -4,6 +4,7 @@
  * `stores.collections.in(scope)` sees one account's collections in one region, nothing else.
  */
 import { openDatabase, resetDatabase, type Db } from './database';
+import { CustomLabelsStore, customLabelsSchema } from './custom-labels';
 import { IdempotencyStore, idempotencySchema } from './idempotency';
 import { LivenessSessionStore, livenessSessionsSchema } from './liveness-sessions';
 import { StreamProcessorStore, streamProcessorsSchema } from './stream-processors';
@@ -16,6 +17,7 @@ export interface StoreOptions {
 export interface Stores {
   readonly db: Db;
   idempotency: IdempotencyStore;
+  customLabels: CustomLabelsStore;
   livenessSessions: LivenessSessionStore;
   streamProcessors: StreamProcessorStore;
   /** Deletes every row of every table, for every account and region, and what is derived from them. */
@@ -24,13 +26,14 @@ export interface Stores {
 }
 
 /** Every table, in creation order (a table after those it refers to). */
-const schemas: string[] = [idempotencySchema, livenessSessionsSchema, streamProcessorsSchema];
+const schemas: string[] = [idempotencySchema, livenessSessionsSchema, streamProcessorsSchema, customLabelsSchema];
 
 export function createStores(options: StoreOptions = {}): Stores {
   const db = openDatabase(options.dataDir, schemas);
   return {
     db,
     idempotency: new IdempotencyStore(db),
+    customLabels: new CustomLabelsStore(db),
     livenessSessions: new LivenessSessionStore(db),
     streamProcessors: new StreamProcessorStore(db),
     reset() {
