@@ -71,7 +71,7 @@ export function controlPlane(emulator: Emulator): Router {
 
   // ---- Face Liveness: the selfie video or frames that AWS receives over its streaming API --------
   // (StartFaceLivenessSession, not in this API model). Analysis and session rules live in
-  // src/operations/liveness.ts; documented in docs/LIVENESS.md and the README's control-plane table.
+  // src/providers/liveness/; documented in docs/LIVENESS.md and the README's control-plane table.
   router.post(
     '/liveness/:sessionId',
     express.raw({ type: ['video/*', 'image/*', 'application/octet-stream'], limit: maxBodyBytes }),
@@ -86,7 +86,7 @@ export function controlPlane(emulator: Emulator): Router {
   );
 
   // ---- Stream processors: video fed "as if it arrived on the Kinesis video stream", and what came out.
-  // Kinesis Video Streams has no offline implementation; the processing lives in src/streams/
+  // Kinesis Video Streams has no offline implementation; the processing lives in src/providers/stream-processors/
   // (feed.ts documents both routes); the README's control-plane table lists them.
   const streamFailure = (res: express.Response, err: unknown) => failure(res, 'the stream processor could not analyse the video', err);
   router.post('/stream-processors/:name/video', (req, res) => {

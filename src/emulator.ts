@@ -28,12 +28,12 @@ import { createProviders } from './providers';
 import { startVideoJobs } from './jobs/handlers';
 import { forgetVideoJobQueue } from './jobs/queue';
 import { forgetMediaAnalysisRunner, startMediaAnalysisJobs } from './operations/media-analysis';
-import { submitLivenessMedia, type LivenessMedia, type LivenessReport } from './operations/liveness';
-import { feedStreamProcessor, streamProcessorResults } from './streams/feed';
+import type { LivenessMedia, LivenessReport } from './providers/liveness';
+import type { FeedReport, SessionResults } from './providers/stream-processors';
 
 export { ControlError } from './control/errors';
 export type { Pin, PinSelector } from './control/pins';
-export type { LivenessMedia } from './operations/liveness';
+export type { LivenessMedia } from './providers/liveness';
 export { defaultConfig, type Config, type Credential } from './runtime/config';
 
 /** An answer on the wire: HTTP status, JSON text, and for errors the x-amzn-ErrorType. */
@@ -65,8 +65,8 @@ export interface ControlPlane {
     delete(selector?: PinSelector): number;
   };
   submitLivenessMedia(sessionId: string, media: LivenessMedia): Promise<LivenessReport>;
-  feedStreamProcessor(name: string, body: unknown): ReturnType<typeof feedStreamProcessor>;
-  streamProcessorResults(name: string, query: { account?: unknown; region?: unknown }): ReturnType<typeof streamProcessorResults>;
+  feedStreamProcessor(name: string, body: unknown): Promise<FeedReport>;
+  streamProcessorResults(name: string, query: { account?: unknown; region?: unknown }): SessionResults & { status: string };
 }
 
 export interface Emulator {
@@ -126,7 +126,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   const jobs = new JobRunner(log);
   const services: Services = { ...runtime, db: stores.db, stores, inference };
   const pins = new PinStore();
-  const providers = createProviders({ runtime, stores, models: inference, jobs });
+  const { all: providers, liveness, streams } = createProviders({ runtime, stores, models: inference, jobs });
 
   const table = new Map<OperationName, Operation<OperationName>>();
   for (const provider of providers) {
@@ -211,9 +211,9 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       },
       delete: (selector) => pins.delete(selector),
     },
-    submitLivenessMedia: (sessionId, media) => logged(submitLivenessMedia(services, sessionId, media), 'liveness analysis failed', { sessionId }),
-    feedStreamProcessor: (name, body) => logged(feedStreamProcessor(services, name, body), 'stream processor feed failed', { name }),
-    streamProcessorResults: (name, query) => streamProcessorResults(services, name, query),
+    submitLivenessMedia: (sessionId, media) => logged(liveness.submitMedia(sessionId, media), 'liveness analysis failed', { sessionId }),
+    feedStreamProcessor: (name, body) => logged(streams.feed(name, body), 'stream processor feed failed', { name }),
+    streamProcessorResults: (name, query) => streams.results(name, query),
   };
 
   return {
@@ -238,7 +238,8 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       for (const provider of providers) await provider.start?.();
       jobs.resume();
       // Models load in every worker in the background, so the first request does not wait.
-      inference.warmup().catch((err: Error) => log.warn('models failed to load', { error: err.message }));
+      // (An injected client is its owner's to warm up.)
+      if (!overrides.inference) inference.warmup().catch((err: Error) => log.warn('models failed to load', { error: err.message }));
     },
     idle: () => jobs.idle(),
     async stop() {

@@ -22,10 +22,9 @@
  */
 import { fitRgb, type RgbPixels } from '../media/image';
 import type { BoundingBox } from '../api/generated/types';
-import type { Services } from '../operations/context';
+import type { ModelsClient } from '../../models/client';
 import type { LivenessRawFace } from '../../models/tasks/liveness';
 import { buildFace, MIN_FACE_SCORE, resolveAttributes } from './faces';
-
 
 /** The checks a frame must pass to count; see the header. Kept together so they are easy to change. */
 export const LIVENESS_RULES = {
@@ -180,10 +179,10 @@ export function measureFace(raw: LivenessRawFace, width: number, height: number)
 }
 
 /** Runs the liveness task on one RGB frame (scaled to LIVENESS_MAX_SIDE first when larger). */
-export async function measureFrame(rgb: RgbPixels, services: Pick<Services, 'inference'>): Promise<FrameMeasurement> {
+export async function measureFrame(rgb: RgbPixels, models: Pick<ModelsClient, 'run'>): Promise<FrameMeasurement> {
   const image = await fitRgb(rgb, LIVENESS_MAX_SIDE);
   const { width, height } = image;
   // the client sends a copy, so the caller's pixels stay usable (for the reference image)
-  const result = await services.inference.run('liveness.analyze', { image });
+  const result = await models.run('liveness.analyze', { image });
   return { width, height, faces: result.faces.map((f) => measureFace(f, width, height)) };
 }

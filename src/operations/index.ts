@@ -3,7 +3,4 @@ import './tags';
 import './text';
 import './image-analysis';
 import './video';
-import './liveness';
 import './media-analysis';
-import './custom-labels';
-import './stream-processors';

@@ -4,11 +4,14 @@
  * `stores.collections.in(scope)` sees one account's collections in one region, nothing else.
  */
 import { openDatabase, resetDatabase, type Db } from './database';
+import { CustomLabelsStore, customLabelsSchema } from './custom-labels';
 import { IdempotencyStore, idempotencySchema } from './idempotency';
 import { CollectionStore, collectionsSchema } from './collections';
 import { FaceStore, facesSchema } from './faces';
 import { UserStore, usersSchema } from './users';
 import type { VectorIndexOptions } from './vector-index';
+import { LivenessSessionStore, livenessSessionsSchema } from './liveness-sessions';
+import { StreamProcessorStore, streamProcessorsSchema } from './stream-processors';
 
 export interface StoreOptions {
   /** Persist under this folder; in memory when absent. */
@@ -23,6 +26,9 @@ export interface Stores {
   collections: CollectionStore;
   faces: FaceStore;
   users: UserStore;
+  customLabels: CustomLabelsStore;
+  livenessSessions: LivenessSessionStore;
+  streamProcessors: StreamProcessorStore;
   /** Deletes every row of every table, for every account and region, and what is derived from them. */
   reset(): void;
   /** Writes what is derived from the tables (vector indexes) and closes the database. */
@@ -30,7 +36,7 @@ export interface Stores {
 }
 
 /** Every table, in creation order (a table after those it refers to). */
-const schemas: string[] = [idempotencySchema, collectionsSchema, facesSchema, usersSchema];
+const schemas: string[] = [idempotencySchema, collectionsSchema, facesSchema, usersSchema, livenessSessionsSchema, streamProcessorsSchema, customLabelsSchema];
 
 export function createStores(options: StoreOptions = {}): Stores {
   const db = openDatabase(options.dataDir, schemas);
@@ -41,6 +47,9 @@ export function createStores(options: StoreOptions = {}): Stores {
     collections: new CollectionStore(db),
     faces,
     users: new UserStore(db),
+    customLabels: new CustomLabelsStore(db),
+    livenessSessions: new LivenessSessionStore(db),
+    streamProcessors: new StreamProcessorStore(db),
     reset() {
       resetDatabase(db);
       faces.reset();

@@ -1,24 +1,11 @@
-/** Calling the Custom Labels handlers as the protocol does, with an S3 folder holding the fixtures. */
+/** Calling the Custom Labels operations through an emulator, with an S3 folder holding the fixtures. */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { operations, type OperationName } from '../../src/api/generated/model';
-import { RekognitionError } from '../../src/api/errors';
-import { serializeOutput } from '../../src/api/serialize';
-import { validateInput } from '../../src/api/validate';
-import { defaultConfig } from '../../src/runtime/config';
-import type { RequestContext } from '../../src/operations/context';
-import { handlerFor } from '../../src/operations/registry';
-import { storesFor } from '../support/stores';
-import { IdGenerator } from '../../src/runtime/ids';
-import { systemClock } from '../../src/runtime/clock';
-import { Logger } from '../../src/runtime/logger';
-import { SdkClients } from '../../src/runtime/sdk-clients';
 import type { ModelsClient } from '../../models/client';
 import type { FitPayload } from '../../models/tasks/custom-labels';
 import { trainLinear } from '../../src/analysis/custom-labels-train';
-import '../../src/operations/tags';
-import '../../src/operations/custom-labels';
+import { ApiError, testEmulator, type TestEmulator } from '../support/emulator';
 
 export const fixturesDir = join(import.meta.dirname, '..', '..', 'fixtures');
 /** The bucket the committed manifests name (`s3://fixtures/<path under fixtures/>`). */
@@ -49,64 +36,69 @@ export function s3DirWithFixtures(): string {
   return dir;
 }
 
-export function makeContext(options: { s3Dir?: string; dataDir?: string; inference?: ModelsClient; account?: string } = {}): RequestContext {
-  return {
-    config: { ...defaultConfig, s3Dir: options.s3Dir, dataDir: options.dataDir },
-    ...storesFor(options.dataDir),
-    ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
-    startedAt: new Date(),
-    inference: options.inference ?? (undefined as unknown as ModelsClient),
-    account: options.account ?? '123456789012',
-    region: 'us-east-1',
-    requestId: 'test',
-    operation: '',
-  };
+/** Who calls: an emulator, and the caller's account and region. */
+export interface Client {
+  t: TestEmulator;
+  account: string;
+  region: string;
+}
+
+/** An emulator over `s3Dir` (and `dataDir` when given) with `inference` as its models, and a caller. */
+export function makeClient(options: { s3Dir?: string; dataDir?: string; inference?: ModelsClient; account?: string } = {}): Client {
+  const t = testEmulator({ s3Dir: options.s3Dir, dataDir: options.dataDir, logLevel: 'warn' }, options.inference ? { inference: options.inference } : {});
+  return { t, account: options.account ?? '123456789012', region: 'us-east-1' };
+}
+
+/** The pool as an emulator's models that stopping the emulator does not close (the test closes it). */
+export function shared(pool: ModelsClient): ModelsClient {
+  const view = { size: pool.size, run: pool.run.bind(pool), broadcast: pool.broadcast.bind(pool), background: () => view, close: async () => undefined };
+  return view as unknown as ModelsClient;
+}
+
+/** A new emulator on the same folders, started as the server starts it (unfinished work resumes). */
+export async function restarted(client: Client, options: { s3Dir?: string; dataDir?: string; inference?: ModelsClient }): Promise<Client> {
+  await client.t.close();
+  const next = makeClient({ ...options, account: client.account });
+  await next.t.emulator.start();
+  return next;
 }
 
 // The tests read arbitrary paths of the wire JSON.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Wire = Record<string, any>;
 
-/** Runs one operation: validated input, handler, wire JSON parsed back. */
-export async function call(ctx: RequestContext, operation: OperationName, input: Record<string, unknown>): Promise<Wire> {
-  const model = operations[operation];
-  const validated = validateInput(JSON.parse(JSON.stringify(input)), model.input!);
-  const info = handlerFor(operation);
-  if (!info) throw new Error(`no handler for ${operation}`);
-  const output = await info.handler(validated as never, { ...ctx, operation });
-  return JSON.parse(serializeOutput(output, model.output)) as Wire;
+/** Runs one operation through dispatch: validated input, handler, wire JSON parsed back. */
+export async function call(ctx: Client, operation: string, input: Record<string, unknown>): Promise<Wire> {
+  return ctx.t.call(operation, JSON.parse(JSON.stringify(input)) as Record<string, unknown>, { account: ctx.account, region: ctx.region });
 }
 
-/** The Rekognition error a call fails with (or a failure if it succeeds). */
-export async function callError(ctx: RequestContext, operation: OperationName, input: Record<string, unknown>): Promise<RekognitionError> {
+/** The API error a call fails with (or a failure if it succeeds). */
+export async function callError(ctx: Client, operation: string, input: Record<string, unknown>): Promise<ApiError> {
   try {
     await call(ctx, operation, input);
   } catch (err) {
-    if (err instanceof RekognitionError) return err;
+    if (err instanceof ApiError) return err;
     throw err;
   }
   throw new Error(`${operation} succeeded but an error was expected`);
 }
 
-/** Polls until `done` holds for what `read` returns. */
-export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 120_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting; last value: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+/** Once the background jobs (imports, trainings, starts) are done: what `read` returns, which must satisfy `done`. */
+export async function waitFor<T>(ctx: Client, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  await ctx.t.emulator.idle();
+  const value = await read();
+  if (!done(value)) throw new Error(`not done once the background jobs ended; value: ${JSON.stringify(value).slice(0, 500)}`);
+  return value;
 }
 
 export const manifestObject = (name: string) => ({ S3Object: { Bucket: FIXTURE_BUCKET, Name: `custom-labels/${name}` } });
 
-export async function describeVersion(ctx: RequestContext, projectArn: string, version: string): Promise<Wire> {
+export async function describeVersion(ctx: Client, projectArn: string, version: string): Promise<Wire> {
   const out = await call(ctx, 'DescribeProjectVersions', { ProjectArn: projectArn, VersionNames: [version] });
   return out.ProjectVersionDescriptions[0];
 }
 
-export async function describeDataset(ctx: RequestContext, datasetArn: string): Promise<Wire> {
+export async function describeDataset(ctx: Client, datasetArn: string): Promise<Wire> {
   return (await call(ctx, 'DescribeDataset', { DatasetArn: datasetArn })).DatasetDescription;
 }
 
@@ -148,6 +140,8 @@ export function fakeInference(): ModelsClient & { embedded: number } {
     },
     async broadcast(): Promise<void> {},
     async close(): Promise<void> {},
+    /** Background work runs on the same stand-in. */
+    background: () => fake,
   };
   return fake as unknown as ModelsClient & { embedded: number };
 }

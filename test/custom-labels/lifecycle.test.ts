@@ -7,11 +7,10 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelsClient } from '../../models/client';
-import type { RequestContext } from '../../src/operations/context';
-import { call, callError, describeDataset, describeVersion, FIXTURE_BUCKET, makeContext, manifestObject, manifestPaths, s3DirWithFixtures, tempDir, waitFor } from './helpers';
+import { call, callError, describeDataset, describeVersion, FIXTURE_BUCKET, makeClient, manifestObject, manifestPaths, restarted, s3DirWithFixtures, shared, tempDir, waitFor, type Client } from './helpers';
 
 let pool: ModelsClient;
-let ctx: RequestContext;
+let ctx: Client;
 let s3Dir: string;
 let dataDir: string;
 let projectArn: string;
@@ -31,11 +30,11 @@ beforeAll(() => {
   pool = new ModelsClient();
   s3Dir = s3DirWithFixtures();
   dataDir = tempDir('custom-labels-data-');
-  ctx = makeContext({ s3Dir, dataDir, inference: pool });
+  ctx = makeClient({ s3Dir, dataDir, inference: shared(pool) });
 });
 
 afterAll(async () => {
-  ctx.db.close();
+  await ctx.t.close();
   await pool.close();
   rmSync(s3Dir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
@@ -53,7 +52,7 @@ describe('Custom Labels with the real embedding model', () => {
     projectArn = (await call(ctx, 'CreateProject', { ProjectName: 'shapes' })).ProjectArn;
     const train = (await call(ctx, 'CreateDataset', { ProjectArn: projectArn, DatasetType: 'TRAIN', DatasetSource: { GroundTruthManifest: manifestObject('train.manifest') } })).DatasetArn;
     const test = (await call(ctx, 'CreateDataset', { ProjectArn: projectArn, DatasetType: 'TEST', DatasetSource: { GroundTruthManifest: manifestObject('test.manifest') } })).DatasetArn;
-    for (const arn of [train, test]) await waitFor(() => describeDataset(ctx, arn), (d) => d.Status !== 'CREATE_IN_PROGRESS');
+    for (const arn of [train, test]) await waitFor(ctx, () => describeDataset(ctx, arn), (d) => d.Status !== 'CREATE_IN_PROGRESS');
     expect((await describeDataset(ctx, train)).DatasetStats).toEqual({ LabeledEntries: 68, TotalEntries: 68, TotalLabels: 4, ErrorEntries: 0 });
     expect((await describeDataset(ctx, test)).DatasetStats).toEqual({ LabeledEntries: 24, TotalEntries: 24, TotalLabels: 4, ErrorEntries: 0 });
   });
@@ -62,7 +61,7 @@ describe('Custom Labels with the real embedding model', () => {
     const started = Date.now();
     versionArn = (await call(ctx, 'CreateProjectVersion', { ProjectArn: projectArn, VersionName: 'v1', OutputConfig: { S3Bucket: 'out', S3KeyPrefix: 'shapes/' } })).ProjectVersionArn;
     expect((await describeVersion(ctx, projectArn, 'v1')).Status).toBe('TRAINING_IN_PROGRESS');
-    const done = await waitFor(() => describeVersion(ctx, projectArn, 'v1'), (v) => v.Status !== 'TRAINING_IN_PROGRESS', 240_000, 250);
+    const done = await waitFor(ctx, () => describeVersion(ctx, projectArn, 'v1'), (v) => v.Status !== 'TRAINING_IN_PROGRESS');
     timings.train = Date.now() - started;
     expect(done.StatusMessage).toBe('The model is ready to run.');
     expect(done.Status).toBe('TRAINING_COMPLETED');
@@ -85,7 +84,7 @@ describe('Custom Labels with the real embedding model', () => {
   it('starts, then labels held-out images with at least 90% accuracy', async () => {
     const started = Date.now();
     expect((await call(ctx, 'StartProjectVersion', { ProjectVersionArn: versionArn, MinInferenceUnits: 1 })).Status).toBe('STARTING');
-    const running = await waitFor(() => describeVersion(ctx, projectArn, 'v1'), (v) => v.Status !== 'STARTING', 60_000, 50);
+    const running = await waitFor(ctx, () => describeVersion(ctx, projectArn, 'v1'), (v) => v.Status !== 'STARTING');
     timings.start = Date.now() - started;
     expect(running.Status).toBe('RUNNING');
     expect(running.MinInferenceUnits).toBe(1);
@@ -127,8 +126,7 @@ describe('Custom Labels with the real embedding model', () => {
   it('keeps the running model across a restart with --data-dir, then stops', async () => {
     const image = { S3Object: { Bucket: FIXTURE_BUCKET, Name: holdout[3].key } };
     const before = await call(ctx, 'DetectCustomLabels', { ProjectVersionArn: versionArn, Image: image, MinConfidence: 0 });
-    ctx.db.close();
-    ctx = makeContext({ s3Dir, dataDir, inference: pool });
+    ctx = await restarted(ctx, { s3Dir, dataDir, inference: shared(pool) });
     expect((await describeVersion(ctx, projectArn, 'v1')).Status).toBe('RUNNING');
     const after = await call(ctx, 'DetectCustomLabels', { ProjectVersionArn: versionArn, Image: image, MinConfidence: 0 });
     expect(after).toEqual(before);

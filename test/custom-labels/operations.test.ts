@@ -6,25 +6,24 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RequestContext } from '../../src/operations/context';
-import { TRAINING_MESSAGES } from '../../src/operations/custom-labels-training';
-import { DATASET_MESSAGES } from '../../src/operations/custom-labels-datasets';
-import { call, callError, describeDataset, describeVersion, fakeInference, FIXTURE_BUCKET, makeContext, manifestObject, s3DirWithFixtures, tempDir, waitFor, type Wire } from './helpers';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DATASET_MESSAGES } from '../../src/providers/custom-labels/datasets';
+import { TRAINING_MESSAGES } from '../../src/providers/custom-labels/training';
+import { call, callError, describeDataset, describeVersion, fakeInference, FIXTURE_BUCKET, makeClient, manifestObject, restarted, s3DirWithFixtures, tempDir, waitFor, type Client, type Wire } from './helpers';
 
 const PROJECT_ARN = /^arn:aws:rekognition:us-east-1:123456789012:project\/[a-zA-Z0-9_.-]+\/\d{13}$/;
 const VERSION_ARN = /^arn:aws:rekognition:us-east-1:123456789012:project\/[a-zA-Z0-9_.-]+\/version\/[a-zA-Z0-9_.-]+\/\d{13}$/;
 const DATASET_ARN = /^arn:aws:rekognition:us-east-1:123456789012:project\/[a-zA-Z0-9_.-]+\/dataset\/(train|test)\/\d{13}$/;
 
 let s3Dir: string;
-let ctx: RequestContext;
+let ctx: Client;
 
 beforeEach(() => {
   s3Dir = s3DirWithFixtures();
-  ctx = makeContext({ s3Dir, inference: fakeInference() });
+  ctx = makeClient({ s3Dir, inference: fakeInference() });
 });
-afterEach(() => {
-  ctx.db.close();
+afterEach(async () => {
+  await ctx.t.close();
   rmSync(s3Dir, { recursive: true, force: true });
 });
 
@@ -42,12 +41,12 @@ async function project(name = 'p', extra: Record<string, unknown> = {}): Promise
 
 async function dataset(projectArn: string, type: 'TRAIN' | 'TEST', source?: Record<string, unknown>): Promise<string> {
   const arn = (await call(ctx, 'CreateDataset', { ProjectArn: projectArn, DatasetType: type, DatasetSource: source })).DatasetArn;
-  await waitFor(() => describeDataset(ctx, arn), (d) => d.Status !== 'CREATE_IN_PROGRESS', 30_000, 20);
+  await waitFor(ctx, () => describeDataset(ctx, arn), (d) => d.Status !== 'CREATE_IN_PROGRESS');
   return arn;
 }
 
 async function trained(projectArn: string, version: string): Promise<Wire> {
-  return waitFor(() => describeVersion(ctx, projectArn, version), (v) => v.Status !== 'TRAINING_IN_PROGRESS', 60_000, 20);
+  return waitFor(ctx, () => describeVersion(ctx, projectArn, version), (v) => v.Status !== 'TRAINING_IN_PROGRESS');
 }
 
 describe('projects', () => {
@@ -117,7 +116,7 @@ describe('datasets', () => {
     // The manifest is read from S3 after the call answers.
     expect((await describeDataset(ctx, arn)).Status).toBe('CREATE_IN_PROGRESS');
     expect((await callError(ctx, 'ListDatasetEntries', { DatasetArn: arn })).type).toBe('ResourceNotReadyException');
-    const done = await waitFor(() => describeDataset(ctx, arn), (d) => d.Status !== 'CREATE_IN_PROGRESS');
+    const done = await waitFor(ctx, () => describeDataset(ctx, arn), (d) => d.Status !== 'CREATE_IN_PROGRESS');
     expect(done).toMatchObject({ Status: 'CREATE_COMPLETE', StatusMessageCode: 'SUCCESS', DatasetStats: { LabeledEntries: 68, TotalEntries: 68, TotalLabels: 4, ErrorEntries: 0 } });
     const described = await call(ctx, 'DescribeProjects', {});
     expect(described.ProjectDescriptions[0].Datasets).toEqual([expect.objectContaining({ DatasetArn: arn, DatasetType: 'TRAIN', Status: 'CREATE_COMPLETE' })]);
@@ -200,7 +199,7 @@ describe('datasets', () => {
   it('distributes 20% of the training entries to an empty test dataset, the same way for the same seed', async () => {
     let run = 0;
     const split = async (seed: string) => {
-      ctx.ids.setSeed(seed);
+      ctx.t.emulator.control.seed(seed);
       const p = await project(`d-${seed}-${run++}`);
       const train = await dataset(p, 'TRAIN', { GroundTruthManifest: manifestObject('train.manifest') });
       const test = await dataset(p, 'TEST');
@@ -348,7 +347,7 @@ describe('model versions', () => {
     expect((await callError(ctx, 'StartProjectVersion', { ProjectVersionArn: arn, MinInferenceUnits: 2, MaxInferenceUnits: 1 })).type).toBe('InvalidParameterException');
     expect(await call(ctx, 'StartProjectVersion', { ProjectVersionArn: arn, MinInferenceUnits: 1, MaxInferenceUnits: 2 })).toEqual({ Status: 'STARTING' });
     expect((await describeVersion(ctx, p, 'v1')).Status).toBe('STARTING');
-    const running = await waitFor(() => describeVersion(ctx, p, 'v1'), (v) => v.Status === 'RUNNING', 10_000, 10);
+    const running = await waitFor(ctx, () => describeVersion(ctx, p, 'v1'), (v) => v.Status === 'RUNNING');
     expect(running).toMatchObject({ MinInferenceUnits: 1, MaxInferenceUnits: 2 });
     const labels = (await call(ctx, 'DetectCustomLabels', { ProjectVersionArn: arn, Image: image, MinConfidence: 0 })).CustomLabels;
     expect(labels.map((l: Wire) => l.Name).sort()).toEqual(['circle', 'portrait', 'square', 'stripes']);
@@ -364,7 +363,7 @@ describe('model versions', () => {
     expect((await call(ctx, 'ListTagsForResource', { ResourceArn: copyArn })).Tags).toEqual({ copy: 'yes' });
     expect((await callError(ctx, 'CopyProjectVersion', { SourceProjectArn: p, SourceProjectVersionArn: arn, DestinationProjectArn: dest, VersionName: 'copied', OutputConfig: {} })).type).toBe('ResourceInUseException');
     await call(ctx, 'StartProjectVersion', { ProjectVersionArn: copyArn, MinInferenceUnits: 1 });
-    await waitFor(() => describeVersion(ctx, dest, 'copied'), (v) => v.Status === 'RUNNING', 10_000, 10);
+    await waitFor(ctx, () => describeVersion(ctx, dest, 'copied'), (v) => v.Status === 'RUNNING');
     expect((await call(ctx, 'DetectCustomLabels', { ProjectVersionArn: copyArn, Image: image, MinConfidence: 0 })).CustomLabels).toEqual(labels);
 
     expect(await call(ctx, 'StopProjectVersion', { ProjectVersionArn: arn })).toEqual({ Status: 'STOPPING' });
@@ -453,28 +452,27 @@ describe('model versions', () => {
 
 describe('restart recovery (--data-dir)', () => {
   let dataDir: string;
-  beforeEach(() => {
+  beforeEach(async () => {
     dataDir = tempDir('custom-labels-data-');
-    ctx.db.close();
-    ctx = makeContext({ s3Dir, dataDir, inference: fakeInference() });
+    await ctx.t.close();
+    ctx = makeClient({ s3Dir, dataDir, inference: fakeInference() });
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  const restart = () => {
-    ctx.db.close();
-    ctx = makeContext({ s3Dir, dataDir, inference: fakeInference() });
+  const restart = async (inference = fakeInference()) => {
+    ctx = await restarted(ctx, { s3Dir, dataDir, inference });
   };
 
   it('resumes an interrupted training and an interrupted dataset import', async () => {
     const p = await project('resume');
     const train = (await call(ctx, 'CreateDataset', { ProjectArn: p, DatasetType: 'TRAIN', DatasetSource: { GroundTruthManifest: subset('train', 4) } })).DatasetArn;
-    restart(); // before the manifest was read
+    await restart(); // before the manifest was read
     expect((await describeDataset(ctx, train)).Status).toBe('CREATE_IN_PROGRESS');
-    await waitFor(() => describeDataset(ctx, train), (d) => d.Status === 'CREATE_COMPLETE', 30_000, 20);
+    await waitFor(ctx, () => describeDataset(ctx, train), (d) => d.Status === 'CREATE_COMPLETE');
     await dataset(p, 'TEST', { GroundTruthManifest: subset('test', 2) });
 
     await call(ctx, 'CreateProjectVersion', { ProjectArn: p, VersionName: 'v1', OutputConfig: {} });
-    restart(); // while training
+    await restart(); // while training
     expect((await describeVersion(ctx, p, 'v1')).Status).toBe('TRAINING_IN_PROGRESS');
     expect((await trained(p, 'v1')).Status).toBe('TRAINING_COMPLETED');
   });
@@ -483,17 +481,26 @@ describe('restart recovery (--data-dir)', () => {
     const p = await project('flaky');
     await dataset(p, 'TRAIN', { GroundTruthManifest: subset('train', 4) });
     await dataset(p, 'TEST', { GroundTruthManifest: subset('test', 2) });
+    // Models that never answer: each run of the training is still embedding when the emulator stops.
+    const embeddings: number[] = [];
+    const stuck = () => {
+      const models = fakeInference();
+      Object.assign(models, { size: 1, run: () => (embeddings.push(1), new Promise(() => undefined)) });
+      return models;
+    };
+    await restart(stuck());
     await call(ctx, 'CreateProjectVersion', { ProjectArn: p, VersionName: 'v1', OutputConfig: {} });
-    ctx.db.prepare("UPDATE cl_versions SET attempts = 3 WHERE name = 'v1'").run();
-    restart();
+    for (let run = 1; run <= 3; run++) {
+      await vi.waitFor(() => expect(embeddings).toHaveLength(run));
+      await restart(run < 3 ? stuck() : fakeInference());
+    }
+    await ctx.t.emulator.idle();
     expect(await describeVersion(ctx, p, 'v1')).toMatchObject({ Status: 'TRAINING_FAILED', StatusMessage: TRAINING_MESSAGES.interrupted });
 
     await call(ctx, 'CreateProjectVersion', { ProjectArn: p, VersionName: 'v2', OutputConfig: {} });
     const v2 = await trained(p, 'v2');
     await call(ctx, 'StartProjectVersion', { ProjectVersionArn: v2.ProjectVersionArn, MinInferenceUnits: 1 });
-    restart(); // while STARTING
-    await waitFor(() => describeVersion(ctx, p, 'v2'), (v) => v.Status === 'RUNNING', 10_000, 10);
+    await restart(); // while STARTING
+    await waitFor(ctx, () => describeVersion(ctx, p, 'v2'), (v) => v.Status === 'RUNNING');
   });
 });
-
-

@@ -12,19 +12,13 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { RekognitionError } from '../../src/api/errors';
-import { serializeOutput } from '../../src/api/serialize';
 import { judgeFrame, judgeSession, LIVENESS_RULES, spread, type FaceMeasurement, type FrameMeasurement } from '../../src/analysis/liveness';
-import { defaultConfig } from '../../src/runtime/config';
 import { ffmpegPath } from '../../src/media/probe';
-import type { RequestContext, Services } from '../../src/operations/context';
-import { chooseChallenge, livenessObjectKey, LivenessSubmissionError, SESSION_TTL_MS, submitLivenessMedia } from '../../src/operations/liveness';
-import { handlerFor } from '../../src/operations/registry';
-import { storesFor } from '../support/stores';
-import { IdGenerator } from '../../src/runtime/ids';
-import { systemClock } from '../../src/runtime/clock';
-import { Logger } from '../../src/runtime/logger';
-import { SdkClients } from '../../src/runtime/sdk-clients';
+import type { Scope } from '../../src/runtime/scope';
+import { chooseChallenge, SESSION_TTL_MS } from '../../src/providers/liveness/sessions';
+import { livenessObjectKey, LivenessSubmissionError } from '../../src/providers/liveness/submission';
 import { ModelsClient } from '../../models/client';
+import { testEmulator, type TestEmulator } from '../support/emulator';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'liveness-'));
@@ -33,26 +27,23 @@ mkdirSync(path.join(s3Dir, 'liveness-out'), { recursive: true });
 
 let pool: ModelsClient | undefined;
 const inference = () => (pool ??= new ModelsClient({ size: 1 }));
+const emulators: TestEmulator[] = [];
 
 afterAll(async () => {
+  for (const t of emulators) await t.close();
   await pool?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function makeServices(): Services {
-  // The worker pool starts on the first model call: the rule and lifecycle tests need none.
-  const lazyPool = { run: (...args: Parameters<ModelsClient['run']>) => inference().run(...args) } as unknown as ModelsClient;
-  return { config: { ...defaultConfig, s3Dir }, ...storesFor(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: lazyPool };
+/** An emulator whose worker pool starts on the first model call: the rule and lifecycle tests need none. */
+function liveness(config: { dataDir?: string } = {}, run: ModelsClient['run'] = (...args) => inference().run(...args)): TestEmulator {
+  const lazyPool = { size: 1, run, broadcast: async () => undefined, close: async () => undefined } as unknown as ModelsClient;
+  const t = testEmulator({ s3Dir, ...config }, { inference: lazyPool });
+  emulators.push(t);
+  return t;
 }
 
-const ctxOf = (services: Services, account = '111122223333', region = 'eu-west-1'): RequestContext => ({ ...services, account, region, requestId: 'test', operation: 'test' });
-
-async function call(operation: 'CreateFaceLivenessSession' | 'GetFaceLivenessSessionResults', input: Record<string, unknown>, ctx: RequestContext) {
-  const info = handlerFor(operation);
-  if (!info) throw new Error(`${operation} is not registered`);
-  // Through the serializer, as a client receives it.
-  return JSON.parse(serializeOutput(await info.handler(input as never, { ...ctx, operation }), `${operation}Response`)) as Record<string, unknown>;
-}
+const callerOf = (account = '111122223333', region = 'eu-west-1'): Scope => ({ account, region });
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
   const err = await promise.then(
@@ -148,8 +139,10 @@ describe('the session rules', () => {
 });
 
 describe('a liveness session', () => {
-  const services = makeServices();
-  const ctx = ctxOf(services);
+  const t = liveness();
+  const ctx = callerOf();
+  const call = (operation: string, input: Record<string, unknown>, caller: Scope) => t.call(operation, input, caller);
+  const submit = t.emulator.control.submitLivenessMedia;
   afterEach(() => vi.useRealTimers());
 
   it('is created with a UUID SessionId and answers CREATED, without a challenge yet', async () => {
@@ -163,15 +156,15 @@ describe('a liveness session', () => {
     const first = await call('CreateFaceLivenessSession', input, ctx);
     expect(await call('CreateFaceLivenessSession', input, ctx)).toEqual(first);
     const err = await failure(call('CreateFaceLivenessSession', { ...input, Settings: { AuditImagesLimit: 3 } }, ctx));
-    expect((err as RekognitionError).type).toBe('IdempotentParameterMismatchException');
+    expect(err).toMatchObject({ type: 'IdempotentParameterMismatchException' });
   });
 
   it('is SessionNotFoundException for an unknown id and for another account or region', async () => {
     const unknown = await failure(call('GetFaceLivenessSessionResults', { SessionId: '00000000-0000-4000-8000-000000000000' }, ctx));
     expect(unknown).toMatchObject({ type: 'SessionNotFoundException', message: 'The session id: 00000000-0000-4000-8000-000000000000 does not exist' });
     const { SessionId } = await call('CreateFaceLivenessSession', {}, ctx);
-    for (const other of [ctxOf(services, '999988887777'), ctxOf(services, '111122223333', 'us-east-1')]) {
-      expect((await failure(call('GetFaceLivenessSessionResults', { SessionId }, other))) as RekognitionError).toMatchObject({ type: 'SessionNotFoundException' });
+    for (const other of [callerOf('999988887777'), callerOf('111122223333', 'us-east-1')]) {
+      expect(await failure(call('GetFaceLivenessSessionResults', { SessionId }, other))).toMatchObject({ type: 'SessionNotFoundException' });
     }
   });
 
@@ -184,7 +177,7 @@ describe('a liveness session', () => {
     expect((await call('GetFaceLivenessSessionResults', { SessionId }, ctx)).Status).toBe('CREATED');
     vi.setSystemTime(t0.getTime() + SESSION_TTL_MS);
     expect(await call('GetFaceLivenessSessionResults', { SessionId }, ctx)).toEqual({ SessionId, Status: 'EXPIRED' });
-    const err = await failure(submitLivenessMedia(services, SessionId as string, { frames: [fixture('images/astronaut.png')] }));
+    const err = await failure(submit(SessionId as string, { frames: [fixture('images/astronaut.png')] }));
     expect(err).toBeInstanceOf(LivenessSubmissionError);
     expect((err as LivenessSubmissionError).status).toBe(409);
     expect(err.message).toMatch(/EXPIRED/);
@@ -193,37 +186,45 @@ describe('a liveness session', () => {
   it('refuses media for unknown sessions, empty or undecodable media, and leaves the session usable', async () => {
     const { SessionId } = await call('CreateFaceLivenessSession', {}, ctx);
     const id = SessionId as string;
-    expect(((await failure(submitLivenessMedia(services, '00000000-0000-4000-8000-000000000000', { frames: [fixture('images/astronaut.png')] }))) as LivenessSubmissionError).status).toBe(404);
-    expect(((await failure(submitLivenessMedia(services, id, { frames: [] }))) as LivenessSubmissionError).status).toBe(400);
-    expect(((await failure(submitLivenessMedia(services, id, {}))) as LivenessSubmissionError).status).toBe(400);
-    const bad = (await failure(submitLivenessMedia(services, id, { frames: [Buffer.from('not an image')] }))) as LivenessSubmissionError;
+    expect(((await failure(submit('00000000-0000-4000-8000-000000000000', { frames: [fixture('images/astronaut.png')] }))) as LivenessSubmissionError).status).toBe(404);
+    expect(((await failure(submit(id, { frames: [] }))) as LivenessSubmissionError).status).toBe(400);
+    expect(((await failure(submit(id, {}))) as LivenessSubmissionError).status).toBe(400);
+    const bad = (await failure(submit(id, { frames: [Buffer.from('not an image')] }))) as LivenessSubmissionError;
     expect(bad.status).toBe(422);
     expect(bad.message).toMatch(/^frame 0 /);
-    expect(((await failure(submitLivenessMedia(services, id, { video: Buffer.from('not a video at all') }))) as LivenessSubmissionError).status).toBe(422);
+    expect(((await failure(submit(id, { video: Buffer.from('not a video at all') }))) as LivenessSubmissionError).status).toBe(422);
     expect((await call('GetFaceLivenessSessionResults', { SessionId }, ctx)).Status).toBe('CREATED');
   });
 
   it('FAILS a session whose analysis a restart interrupted', async () => {
-    const { SessionId } = await call('CreateFaceLivenessSession', {}, ctx);
-    services.db.prepare("UPDATE liveness_sessions SET status = 'IN_PROGRESS', started_ms = ? WHERE session_id = ?").run(services.startedAt.getTime() - 1000, SessionId);
-    expect(await call('GetFaceLivenessSessionResults', { SessionId }, ctx)).toEqual({ SessionId, Status: 'FAILED', Challenge: { Type: 'FaceMovementAndLightChallenge', Version: '1.0.0' } });
+    const dataDir = path.join(tmp, 'restart');
+    // The models never answer: the analysis is still running when the emulator stops.
+    const first = liveness({ dataDir }, () => new Promise(() => undefined));
+    const { SessionId } = await first.call('CreateFaceLivenessSession', {}, ctx);
+    void first.emulator.control.submitLivenessMedia(SessionId as string, { frames: [fixture('images/astronaut.png')] }).catch(() => undefined);
+    await vi.waitFor(async () => expect((await first.call('GetFaceLivenessSessionResults', { SessionId }, ctx)).Status).toBe('IN_PROGRESS'));
+    await first.close();
+    const second = liveness({ dataDir });
+    expect(await second.call('GetFaceLivenessSessionResults', { SessionId }, ctx)).toEqual({ SessionId, Status: 'FAILED', Challenge: { Type: 'FaceMovementAndLightChallenge', Version: '1.0.0' } });
   });
 });
 
 describe('liveness analysis with the models', () => {
-  const services = makeServices();
-  const ctx = ctxOf(services);
+  const t = liveness();
+  const ctx = callerOf();
+  const call = (operation: string, input: Record<string, unknown>, caller: Scope) => t.call(operation, input, caller);
+  const submit = t.emulator.control.submitLivenessMedia;
   const session = async (settings: Record<string, unknown> = {}) => (await call('CreateFaceLivenessSession', { Settings: settings }, ctx)).SessionId as string;
 
   it('SUCCEEDS on a real photo with the face box, a JPEG reference image and a confidence computed from both nets', async () => {
     const id = await session({ AuditImagesLimit: 1 });
     const bytes = fixture('images/astronaut.png');
-    const report = await submitLivenessMedia(services, id, { frames: [bytes] });
+    const report = await submit(id, { frames: [bytes] });
     expect(report.Status).toBe('SUCCEEDED');
 
     // The nets' scores straight from the task on the same pixels: the session's Confidence is their geometric mean.
     const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const raw = await services.inference.run('liveness.analyze', { image: { data, width: info.width, height: info.height } });
+    const raw = await inference().run('liveness.analyze', { image: { data, width: info.width, height: info.height } });
     expect(raw.faces).toHaveLength(1);
     const { real, live } = raw.faces[0];
     expect(report.frames[0]).toMatchObject({ usable: true, faces: 1, real, live });
@@ -248,18 +249,18 @@ describe('liveness analysis with the models', () => {
 
   it('gives another face another confidence, each from its own model scores', async () => {
     const id = await session();
-    const report = await submitLivenessMedia(services, id, { frames: [fixture('faces/bbt/penny/penny1.png')] });
+    const report = await submit(id, { frames: [fixture('faces/bbt/penny/penny1.png')] });
     expect(report.Status).toBe('SUCCEEDED');
     const { real, live } = report.frames[0];
     expect(report.Confidence).toBeCloseTo(100 * Math.sqrt(real! * live!), 10);
-    const astronaut = await submitLivenessMedia(services, await session(), { frames: [fixture('images/astronaut.png')] });
+    const astronaut = await submit(await session(), { frames: [fixture('images/astronaut.png')] });
     expect(Math.abs(report.Confidence! - astronaut.Confidence!)).toBeGreaterThan(1);
     expect((await call('GetFaceLivenessSessionResults', { SessionId: id }, ctx)).AuditImages).toEqual([]);
   });
 
   it('FAILS on a cat photo for lack of a face, with no confidence and no images', async () => {
     const id = await session({ AuditImagesLimit: 4 });
-    const report = await submitLivenessMedia(services, id, { frames: [fixture('images/chelsea.png')] });
+    const report = await submit(id, { frames: [fixture('images/chelsea.png')] });
     expect(report).toMatchObject({ Status: 'FAILED', reason: 'no face was found on any frame', auditFrames: [] });
     expect(report.frames[0]).toMatchObject({ usable: false, problem: 'NO_FACE', faces: 0 });
     expect(await call('GetFaceLivenessSessionResults', { SessionId: id }, ctx)).toEqual({
@@ -268,7 +269,7 @@ describe('liveness analysis with the models', () => {
       Challenge: { Type: 'FaceMovementAndLightChallenge', Version: '1.0.0' },
     });
     // a session takes one submission
-    expect(((await failure(submitLivenessMedia(services, id, { frames: [fixture('images/astronaut.png')] }))) as LivenessSubmissionError).status).toBe(409);
+    expect(((await failure(submit(id, { frames: [fixture('images/astronaut.png')] }))) as LivenessSubmissionError).status).toBe(409);
   });
 
   it('samples a selfie video and writes the reference and audit images under OutputConfig', async () => {
@@ -279,7 +280,7 @@ describe('liveness analysis with the models', () => {
       '-vf', "crop=440:440:'20+t*20':20,scale=480:480", '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', video,
     ]);
     const id = await session({ AuditImagesLimit: 3, OutputConfig: { S3Bucket: 'liveness-out', S3KeyPrefix: 'checks' }, ChallengePreferences: [{ Type: 'FaceMovementChallenge' }] });
-    const report = await submitLivenessMedia(services, id, { video: readFileSync(video) });
+    const report = await submit(id, { video: readFileSync(video) });
     expect(report.Status).toBe('SUCCEEDED');
     expect(report.frames.length).toBeGreaterThanOrEqual(5);
     expect(report.frames.map((f) => f.timestampMs)).toEqual([...report.frames.map((f) => f.timestampMs)].sort((a, b) => a! - b!));
@@ -300,7 +301,7 @@ describe('liveness analysis with the models', () => {
 
   it('FAILS when the images cannot be written to the OutputConfig bucket', async () => {
     const id = await session({ OutputConfig: { S3Bucket: 'no-such-bucket' } });
-    const report = await submitLivenessMedia(services, id, { frames: [fixture('images/astronaut.png')] });
+    const report = await submit(id, { frames: [fixture('images/astronaut.png')] });
     expect(report.Status).toBe('FAILED');
     expect(report.reason).toMatch(/could not be written to OutputConfig: .*bucket no-such-bucket does not exist/);
     expect((await call('GetFaceLivenessSessionResults', { SessionId: id }, ctx)).Status).toBe('FAILED');

@@ -1,44 +1,45 @@
-/** Shared set-up for the stream processor tests: services, handler calls and a capturing HTTP server. */
+/** Shared set-up for the stream processor tests: an emulator, calls through dispatch and a capturing HTTP server. */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RekognitionError } from '../../src/api/errors';
-import type { OperationName } from '../../src/api/generated/model';
-import { defaultConfig, type Config } from '../../src/runtime/config';
-import type { RequestContext, Services } from '../../src/operations/context';
-import { handlerFor } from '../../src/operations/registry';
-import { storesFor } from '../support/stores';
-import { IdGenerator } from '../../src/runtime/ids';
-import { systemClock } from '../../src/runtime/clock';
-import { Logger } from '../../src/runtime/logger';
-import { SdkClients } from '../../src/runtime/sdk-clients';
-import { ModelsClient } from '../../models/client';
-import '../../src/operations/tags';
-import { collectionHandler } from '../support/collections';
-import '../../src/operations/stream-processors';
+import type { Config } from '../../src/runtime/config';
+import type { ModelsClient } from '../../models/client';
+import { ApiError, testEmulator, type TestEmulator } from '../support/emulator';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
 
-export function makeServices(config: Partial<Config> = {}, inference = new ModelsClient()): { services: Services; ctx: RequestContext } {
-  const services: Services = { config: { ...defaultConfig, ...config }, ...storesFor(config.dataDir), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
-  return { services, ctx: { ...services, account: ACCOUNT, region: REGION, requestId: 'test', operation: 'test' } };
+/** Who calls: an emulator and the caller's account and region. */
+export interface Caller {
+  t: TestEmulator;
+  account: string;
+  region: string;
 }
 
-export async function call(ctx: RequestContext, operation: OperationName, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const handle = handlerFor(operation)?.handler ?? collectionHandler(ctx, operation);
-  return (await handle!(input as never, ctx)) as Record<string, unknown>;
+/** An emulator (with `inference` as its models when given) and a caller in ACCOUNT and REGION. */
+export function makeEmulator(config: Partial<Config> = {}, inference?: ModelsClient): { t: TestEmulator; ctx: Caller } {
+  const t = testEmulator(config, inference ? { inference } : {});
+  return { t, ctx: { t, account: ACCOUNT, region: REGION } };
 }
 
-/** The RekognitionError a call fails with (the test fails if it succeeds). */
-export async function failure(ctx: RequestContext, operation: OperationName, input: Record<string, unknown>): Promise<{ type: string; message: string }> {
+// The tests read arbitrary paths of the wire JSON.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function call(ctx: Caller, operation: string, input: Record<string, unknown>): Promise<Record<string, any>> {
+  return ctx.t.call(operation, input, { account: ctx.account, region: ctx.region });
+}
+
+/** The API error a call fails with (the test fails if it succeeds). */
+export async function failure(ctx: Caller, operation: string, input: Record<string, unknown>): Promise<{ type: string; message: string }> {
   try {
     await call(ctx, operation, input);
   } catch (err) {
-    if (err instanceof RekognitionError) return { type: err.type, message: err.message };
+    if (err instanceof ApiError) return { type: err.type, message: err.message };
     throw err;
   }
   throw new Error(`${operation} succeeded`);
 }
+
+/** Wire timestamps are epoch seconds; this is the epoch milliseconds. */
+export const epochMs = (timestamp: unknown) => Math.round((timestamp as number) * 1000);
 
 export const kvs = (n: string) => `arn:aws:kinesisvideo:${REGION}:${ACCOUNT}:stream/${n}/1690000000000`;
 export const kds = (n: string) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${n}`;

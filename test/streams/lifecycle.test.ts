@@ -6,10 +6,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { feedStreamProcessor, streamProcessorResults, StreamFeedError } from '../../src/streams/feed';
-import { MAX_STREAM_PROCESSORS } from '../../src/operations/stream-processors';
-import { resetDatabase } from '../../src/store/database';
-import { ACCOUNT, call, captureServer, failure, faceSearchInput, homeInput, kds, kvs, makeServices, REGION, ROLE, TOPIC } from './helpers';
+import { MAX_STREAM_PROCESSORS } from '../../src/providers/stream-processors/handlers';
+import { StreamFeedError } from '../../src/providers/stream-processors/sessions';
+import { ACCOUNT, call, captureServer, epochMs, failure, faceSearchInput, homeInput, kds, kvs, makeEmulator, REGION, ROLE, TOPIC, type Caller } from './helpers';
+import type { TestEmulator } from '../support/emulator';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'streams-lifecycle-'));
 const s3Dir = path.join(tmp, 's3');
@@ -18,20 +18,20 @@ mkdirSync(path.join(s3Dir, 'home-bucket'), { recursive: true });
 writeFileSync(path.join(s3Dir, 'media', 'notes.txt'), 'not a video');
 
 let capture: Awaited<ReturnType<typeof captureServer>>;
-let services: ReturnType<typeof makeServices>['services'];
-let ctx: ReturnType<typeof makeServices>['ctx'];
+let t: TestEmulator;
+let ctx: Caller;
 
 beforeAll(async () => {
   // Date runs on (so timestamps differ) but can jump ahead: the asynchronous status changes are due by time.
   vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
   capture = await captureServer();
-  ({ services, ctx } = makeServices({ s3Dir, snsEndpoint: capture.url }));
+  ({ t, ctx } = makeEmulator({ s3Dir, snsEndpoint: capture.url }));
   await call(ctx, 'CreateCollection', { CollectionId: 'crew' });
 });
 
 afterAll(async () => {
   vi.useRealTimers();
-  resetDatabase(services.db);
+  await t.close();
   await capture.close();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -71,7 +71,7 @@ describe('CreateStreamProcessor and DescribeStreamProcessor', () => {
       Settings: { FaceSearch: { CollectionId: 'crew', FaceMatchThreshold: 80 } },
       DataSharingPreference: { OptIn: false },
     });
-    expect((d.CreationTimestamp as Date).getTime()).toBeGreaterThanOrEqual(before);
+    expect(epochMs(d.CreationTimestamp)).toBeGreaterThanOrEqual(before);
     expect(d.LastUpdateTimestamp).toEqual(d.CreationTimestamp);
     expect(await call(ctx, 'ListTagsForResource', { ResourceArn: out.StreamProcessorArn })).toEqual({ Tags: { site: 'hq' } });
   });
@@ -125,8 +125,7 @@ describe('CreateStreamProcessor and DescribeStreamProcessor', () => {
   });
 
   it('allows 10 processors per account and region', async () => {
-    const { ctx: other } = makeServices();
-    const scoped = { ...other, db: services.db, account: '999988887777' };
+    const scoped = { ...ctx, account: '999988887777' };
     await call(scoped, 'CreateCollection', { CollectionId: 'c' });
     for (let i = 0; i < MAX_STREAM_PROCESSORS; i++) await call(scoped, 'CreateStreamProcessor', faceSearchInput(`p${i}`, 'c'));
     expect(await failure(scoped, 'CreateStreamProcessor', faceSearchInput('p10', 'c'))).toEqual({
@@ -163,7 +162,7 @@ describe('Start, Stop, Update, Delete', () => {
     expect(SessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const starting = await describeProcessor('dock');
     expect(starting.Status).toBe('STARTING');
-    expect((starting.LastUpdateTimestamp as Date).getTime() - (starting.CreationTimestamp as Date).getTime()).toBeGreaterThanOrEqual(1000);
+    expect(epochMs(starting.LastUpdateTimestamp) - epochMs(starting.CreationTimestamp)).toBeGreaterThanOrEqual(1000);
     expect(await failure(ctx, 'StartStreamProcessor', { Name: 'dock' })).toEqual({ type: 'ResourceInUseException', message: 'Specified resource is in use.' });
     later(600);
     expect((await describeProcessor('dock')).Status).toBe('RUNNING');
@@ -242,7 +241,7 @@ describe('Start, Stop, Update, Delete', () => {
       sessionId: SessionId,
       startStreamProcessorRequest: { name: 'porch', startSelector: { kvsStreamStartSelector: { fragmentNumber: '1' } }, stopSelector: { maxDurationInSeconds: 1 } },
     });
-    const results = streamProcessorResults(services, 'porch', {});
+    const results = t.emulator.control.streamProcessorResults('porch', {});
     expect(results).toMatchObject({ sessionId: SessionId, status: 'STOPPED', framesAnalysed: 0, ended: { reason: 'MAX_DURATION' } });
     expect(results.s3Objects).toEqual([`s3://home-bucket/events/porch/${SessionId}/session-summary.json`]);
   });
@@ -250,7 +249,7 @@ describe('Start, Stop, Update, Delete', () => {
 
 describe('the control plane feed refuses what it cannot take', () => {
   const feed = (name: string, body: unknown) =>
-    feedStreamProcessor(services, name, body).then(
+    t.emulator.control.feedStreamProcessor(name, body).then(
       () => ({ status: 200, error: '' }),
       (err: unknown) => {
         if (err instanceof StreamFeedError) return { status: err.status, error: err.message };
@@ -282,22 +281,22 @@ describe('the control plane feed refuses what it cannot take', () => {
   });
 
   it('has no results before a processor has had a session', () => {
-    expect(() => streamProcessorResults(services, 'gate', {})).toThrow(/has no session/);
+    expect(() => t.emulator.control.streamProcessorResults('gate', {})).toThrow(/has no session/);
   });
 });
 
 describe('persistence', () => {
   it('keeps processors and their status in SQLite across a restart', async () => {
     const dataDir = path.join(tmp, 'data');
-    const first = makeServices({ dataDir });
+    const first = makeEmulator({ dataDir });
     await call(first.ctx, 'CreateCollection', { CollectionId: 'kept' });
     await call(first.ctx, 'CreateStreamProcessor', faceSearchInput('kept', 'kept', { Tags: { a: 'b' } }));
     await call(first.ctx, 'StartStreamProcessor', { Name: 'kept' });
-    first.services.db.close();
-    const second = makeServices({ dataDir });
+    await first.t.close();
+    const second = makeEmulator({ dataDir });
     later(600);
     expect(await call(second.ctx, 'DescribeStreamProcessor', { Name: 'kept' })).toMatchObject({ Name: 'kept', Status: 'RUNNING', Settings: { FaceSearch: { CollectionId: 'kept' } } });
     expect(await call(second.ctx, 'ListTagsForResource', { ResourceArn: `arn:aws:rekognition:${REGION}:${ACCOUNT}:streamprocessor/kept` })).toEqual({ Tags: { a: 'b' } });
-    second.services.db.close();
+    await second.t.close();
   });
 });

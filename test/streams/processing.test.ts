@@ -15,10 +15,12 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelsClient } from '../../models/client';
 import { ffmpegPath } from '../../src/media/probe';
-import { resetDatabase } from '../../src/store/database';
-import { feedStreamProcessor, StreamFeedError, streamProcessorResults } from '../../src/streams/feed';
-import type { FaceSearchRecord } from '../../src/streams/records';
-import { call, captureServer, faceSearchInput, homeInput, kvs, makeServices, TOPIC } from './helpers';
+import type { FaceSearchRecord } from '../../src/providers/stream-processors/records';
+import type { FeedReport } from '../../src/providers/stream-processors/sessions';
+import { StreamFeedError } from '../../src/providers/stream-processors/sessions';
+import { TRANSITION_MS } from '../../src/providers/stream-processors/status';
+import { testEmulator, type TestEmulator } from '../support/emulator';
+import { ACCOUNT, call, captureServer, faceSearchInput, homeInput, kvs, REGION, TOPIC, type Caller } from './helpers';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'streams-processing-'));
@@ -27,7 +29,11 @@ const P = 1_700_000_000_000;
 
 const inference = new ModelsClient();
 let capture: Awaited<ReturnType<typeof captureServer>>;
-let setup: ReturnType<typeof makeServices>;
+let setup: { t: TestEmulator; ctx: Caller };
+/** How far the emulator's clock runs ahead of the wall clock: status transitions fall due when it jumps. */
+let skewMs = 0;
+const feedStreamProcessor = (name: string, body: unknown) => setup.t.emulator.control.feedStreamProcessor(name, body);
+const streamProcessorResults = (name: string) => setup.t.emulator.control.streamProcessorResults(name, {});
 
 beforeAll(async () => {
   for (const bucket of ['media', 'faces', 'home']) mkdirSync(path.join(s3Dir, bucket), { recursive: true });
@@ -42,28 +48,27 @@ beforeAll(async () => {
     '-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', path.join(s3Dir, 'media', 'home.mp4'),
   ]);
   capture = await captureServer();
-  setup = makeServices({ s3Dir, kinesisEndpoint: capture.url, snsEndpoint: capture.url }, inference);
+  const t = testEmulator({ s3Dir, kinesisEndpoint: capture.url, snsEndpoint: capture.url }, { inference, runtime: { clock: { now: () => Date.now() + skewMs } } });
+  setup = { t, ctx: { t, account: ACCOUNT, region: REGION } };
 }, 120_000);
 
 afterAll(async () => {
-  resetDatabase(setup.services.db);
+  await setup.t.close();
   await inference.close();
   await capture.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Lets the processor's pending status transition fall due (the clock jumps, nothing sleeps) and checks where it led. */
 const waitForStatus = async (name: string, status: string) => {
-  for (let i = 0; i < 100; i++) {
-    if ((await call(setup.ctx, 'DescribeStreamProcessor', { Name: name })).Status === status) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${name} never became ${status}`);
+  skewMs += Math.max(TRANSITION_MS.start, TRANSITION_MS.stop, TRANSITION_MS.update);
+  expect((await call(setup.ctx, 'DescribeStreamProcessor', { Name: name })).Status).toBe(status);
 };
 
 describe('face search', () => {
   let faceId: string;
   let records: FaceSearchRecord[];
-  let report: Awaited<ReturnType<typeof feedStreamProcessor>>;
+  let report: FeedReport;
 
   beforeAll(async () => {
     const { ctx } = setup;
@@ -73,8 +78,8 @@ describe('face search', () => {
     await call(ctx, 'CreateStreamProcessor', faceSearchInput('door', 'crew'));
     await call(ctx, 'StartStreamProcessor', { Name: 'door' });
     // Fed while still STARTING: the video waits until the processor runs.
-    report = await feedStreamProcessor(setup.services, 'door', { path: 'media/stream-faces.mp4', producerTimestamp: P });
-    records = streamProcessorResults(setup.services, 'door', {}).records!;
+    report = await feedStreamProcessor('door', { path: 'media/stream-faces.mp4', producerTimestamp: P });
+    records = streamProcessorResults('door').records!;
   }, 180_000);
 
   it('analyses one frame per second and puts one record per analysed frame', () => {
@@ -136,7 +141,7 @@ describe('face search', () => {
     const { ctx } = setup;
     await call(ctx, 'CreateStreamProcessor', faceSearchInput('strict', 'crew', { Settings: { FaceSearch: { CollectionId: 'crew', FaceMatchThreshold: threshold } } }));
     await call(ctx, 'StartStreamProcessor', { Name: 'strict' });
-    const strict = await feedStreamProcessor(setup.services, 'strict', { s3: { Bucket: 'media', Name: 'stream-faces.mp4' } });
+    const strict = await feedStreamProcessor('strict', { s3: { Bucket: 'media', Name: 'stream-faces.mp4' } });
     expect(strict).toMatchObject({ framesAnalysed: 4, facesDetected: 4, facesMatched: 0 });
     await call(ctx, 'StopStreamProcessor', { Name: 'strict' });
   }, 120_000);
@@ -148,7 +153,7 @@ describe('face search', () => {
     await call(ctx, 'StartStreamProcessor', { Name: 'side-door' });
     await waitForStatus('side-door', 'RUNNING');
     await call(ctx, 'DeleteCollection', { CollectionId: 'gone' });
-    const failed = await feedStreamProcessor(setup.services, 'side-door', { path: 'media/stream-faces.mp4' });
+    const failed = await feedStreamProcessor('side-door', { path: 'media/stream-faces.mp4' });
     expect(failed).toMatchObject({ status: 'FAILED', framesAnalysed: 0, sessionEnded: 'FAILED: The collection id: gone does not exist' });
     expect(await call(ctx, 'DescribeStreamProcessor', { Name: 'side-door' })).toMatchObject({ Status: 'FAILED', StatusMessage: 'The collection id: gone does not exist' });
   }, 120_000);
@@ -156,7 +161,7 @@ describe('face search', () => {
   it('stops on StopStreamProcessor and then refuses video', async () => {
     await call(setup.ctx, 'StopStreamProcessor', { Name: 'door' });
     await waitForStatus('door', 'STOPPED');
-    const refused = await feedStreamProcessor(setup.services, 'door', { path: 'media/stream-faces.mp4' }).catch((err: unknown) => err);
+    const refused = await feedStreamProcessor('door', { path: 'media/stream-faces.mp4' }).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(StreamFeedError);
     expect((refused as StreamFeedError).status).toBe(409);
   });
@@ -164,7 +169,7 @@ describe('face search', () => {
 
 describe('label detection (connected home)', () => {
   const published = () => capture.captured.filter((c) => c.body.includes('Action=Publish')).map((c) => new URLSearchParams(c.body));
-  let report: Awaited<ReturnType<typeof feedStreamProcessor>>;
+  let report: FeedReport;
   let sessionId: string;
   let messages: Record<string, unknown>[];
 
@@ -173,7 +178,7 @@ describe('label detection (connected home)', () => {
     await call(ctx, 'CreateStreamProcessor', homeInput('porch', 'home', { Output: { S3Destination: { Bucket: 'home', KeyPrefix: 'cam1' } }, Settings: { ConnectedHome: { Labels: ['ALL'] } }, Tags: { floor: 'ground' } }));
     const before = published().length;
     sessionId = (await call(ctx, 'StartStreamProcessor', { Name: 'porch', StartSelector: { KVSStreamStartSelector: { ProducerTimestamp: P } }, StopSelector: { MaxDurationInSeconds: 3 } })).SessionId as string;
-    report = await feedStreamProcessor(setup.services, 'porch', { path: 'media/home.mp4', producerTimestamp: P });
+    report = await feedStreamProcessor('porch', { path: 'media/home.mp4', producerTimestamp: P });
     messages = published()
       .slice(before)
       .map((p) => {
@@ -231,7 +236,7 @@ describe('label detection (connected home)', () => {
     await waitForStatus('porch', 'STOPPED');
     const before = published().length;
     await call(ctx, 'StartStreamProcessor', { Name: 'porch', StartSelector: { KVSStreamStartSelector: { ProducerTimestamp: P + 10_000 } }, StopSelector: { MaxDurationInSeconds: 2 } });
-    const second = await feedStreamProcessor(setup.services, 'porch', { path: 'media/home.mp4', producerTimestamp: P + 10_000 });
+    const second = await feedStreamProcessor('porch', { path: 'media/home.mp4', producerTimestamp: P + 10_000 });
     expect(second).toMatchObject({ framesAnalysed: 4, labelsDetected: [], notifications: 1, sessionEnded: 'MAX_DURATION', status: 'STOPPED' });
     const [complete] = published().slice(before).map((p) => JSON.parse(p.get('Message')!) as Record<string, unknown>);
     expect(complete).toMatchObject({ eventNamespace: { type: 'STREAM_PROCESSING_COMPLETE' }, inputInformation: { kinesisVideo: { processedVideoDurationMillis: 2000 } } });

@@ -11,7 +11,7 @@ import {
   sessionCompleteMessage,
   sessionKeyBase,
   startRequestEcho,
-} from '../../src/streams/records';
+} from '../../src/providers/stream-processors/records';
 
 describe('float32', () => {
   it('prints float32 values in their shortest form, as the DG record does', () => {

@@ -1,52 +1,26 @@
 /**
- * Face Liveness: CreateFaceLivenessSession and GetFaceLivenessSessionResults, plus what real AWS
- * does on its streaming endpoint (StartFaceLivenessSession, not part of this API model): receiving
- * the selfie video. Offline, the video (or a few frames) arrives through the emulator-only control
- * plane, `POST /_rekognition/liveness/<SessionId>` (server/control-plane.ts), which calls
- * `submitLivenessMedia` here. Sessions live in SQLite, namespaced by account and region.
- *
- * Lifecycle: CREATED -> (media arrives) IN_PROGRESS -> SUCCEEDED | FAILED. A session that got no
- * media within 3 minutes of its creation is EXPIRED (AWS: "a SessionId expires 3 minutes after
- * it's sent"). A session is single-use: media for a session that already has some is refused.
- * Analysis: src/analysis/liveness.ts. Documentation: docs/LIVENESS.md.
+ * Media submission for Face Liveness: what real AWS does on its streaming endpoint
+ * (StartFaceLivenessSession, not part of this API model), receiving the selfie video. Offline, the
+ * video (or a few frames) arrives through the emulator-only control plane,
+ * `POST /_rekognition/liveness/<SessionId>` (server/control-plane.ts), which calls the provider's
+ * `submitMedia`. Analysis: src/analysis/liveness.ts. Documentation: docs/LIVENESS.md.
  */
-import { ControlError } from '../control/errors';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { errors, RekognitionError } from '../api/errors';
-import type {
-  AuditImage,
-  BoundingBox,
-  Challenge,
-  ChallengePreference,
-  CreateFaceLivenessSessionRequestSettings,
-  GetFaceLivenessSessionResultsResponse,
-  LivenessSessionStatus,
-} from '../api/generated/types';
-import { countedFaces, judgeSession, LIVENESS_MAX_SIDE, measureFrame, type FrameMeasurement, type SessionJudgement } from '../analysis/liveness';
-import { readFrames } from '../media/frames';
-import { fitRgb, loadImage } from '../media/image';
-import { probeVideo, UnsupportedVideoError } from '../media/probe';
-import { S3WriteError, writeS3Object } from '../media/s3';
-import { defineTable, type Db } from '../store/database';
-import type { Services } from './context';
-import { registerHandler } from './registry';
+import { RekognitionError } from '../../api/errors';
+import type { BoundingBox, CreateFaceLivenessSessionRequestSettings, LivenessSessionStatus } from '../../api/generated/types';
+import { countedFaces, judgeSession, LIVENESS_MAX_SIDE, measureFrame, type FrameMeasurement, type SessionJudgement } from '../../analysis/liveness';
+import { ControlError } from '../../control/errors';
+import { readFrames } from '../../media/frames';
+import { fitRgb, loadImage } from '../../media/image';
+import { probeVideo, UnsupportedVideoError } from '../../media/probe';
+import { S3WriteError, writeS3Object } from '../../media/s3';
+import type { LivenessSessionRow } from '../../store/liveness-sessions';
+import type { ProviderDeps } from '../deps';
+import { currentStatus, type StoredImage } from './sessions';
 
-defineTable(
-  'liveness_sessions',
-  `CREATE TABLE IF NOT EXISTS liveness_sessions (
-     account TEXT NOT NULL, region TEXT NOT NULL, session_id TEXT NOT NULL,
-     status TEXT NOT NULL, settings TEXT NOT NULL, kms_key_id TEXT, challenge TEXT NOT NULL,
-     created_ms INTEGER NOT NULL, started_ms INTEGER, completed_ms INTEGER,
-     confidence REAL, reference TEXT, audits TEXT, problem TEXT,
-     PRIMARY KEY (account, region, session_id));
-   CREATE INDEX IF NOT EXISTS liveness_sessions_id ON liveness_sessions (session_id)`,
-);
-
-/** A session that received no media this long after its creation is EXPIRED (AWS's rule, API_CreateFaceLivenessSession). */
-export const SESSION_TTL_MS = 3 * 60 * 1000;
 /** AuditImagesLimit when absent: 0 (API reference). */
 const DEFAULT_AUDIT_IMAGES = 0;
 /** Most frames one submission may carry, and most frames sampled from a video (our choice: a selfie check lasts a few seconds). */
@@ -54,130 +28,6 @@ export const MAX_SUBMITTED_FRAMES = 30;
 export const MAX_VIDEO_FRAMES = 15;
 /** LivenessImageBlob's maximum in the model: reference and audit images are JPEGs at most this large. */
 const MAX_IMAGE_BYTES = 204_800;
-
-/**
- * The challenges this emulator offers, in AWS's order of preference when the request states none
- * (AWS's default is FaceMovementAndLightChallenge). Only version 1.0.0 of each exists here.
- */
-const CHALLENGES: Challenge[] = [
-  { Type: 'FaceMovementAndLightChallenge', Version: '1.0.0' },
-  { Type: 'FaceMovementChallenge', Version: '1.0.0' },
-];
-
-/** Message not captured from AWS (AWS-BEHAVIOUR §6); styled after the collection message. */
-const sessionNotFound = (id: string) => errors.sessionNotFound(`The session id: ${id} does not exist`);
-
-interface SessionRow {
-  account: string;
-  region: string;
-  session_id: string;
-  status: LivenessSessionStatus;
-  settings: string;
-  kms_key_id: string | null;
-  challenge: string;
-  created_ms: number;
-  started_ms: number | null;
-  completed_ms: number | null;
-  confidence: number | null;
-  reference: string | null;
-  audits: string | null;
-  problem: string | null;
-}
-
-/** An AuditImage as stored: Bytes as base64 text. */
-interface StoredImage {
-  Bytes?: string;
-  S3Object?: { Bucket: string; Name: string };
-  BoundingBox: BoundingBox;
-}
-
-function versionKey(version: string): number {
-  const [a, b, c] = version.split('.').map(Number);
-  return a * 1e6 + b * 1e3 + c;
-}
-
-/** The first preferred challenge (in the caller's order) this emulator offers within the version range. */
-export function chooseChallenge(preferences: ChallengePreference[] | undefined): Challenge {
-  if (!preferences?.length) return CHALLENGES[0];
-  for (const preference of preferences) {
-    const offered = CHALLENGES.find((c) => c.Type === preference.Type);
-    if (!offered) continue;
-    const v = versionKey(offered.Version);
-    const min = preference.Versions?.Minimum, max = preference.Versions?.Maximum;
-    if ((min === undefined || versionKey(min) <= v) && (max === undefined || v <= versionKey(max))) return offered;
-  }
-  // Which error AWS gives when no preference can be met is not known: our choice.
-  throw errors.invalidParameter('None of the ChallengePreferences can be met: rekognition-local offers FaceMovementAndLightChallenge and FaceMovementChallenge, version 1.0.0.');
-}
-
-function findSession(db: Db, scope: { account: string; region: string }, id: string): SessionRow | undefined {
-  return db.prepare('SELECT * FROM liveness_sessions WHERE account = ? AND region = ? AND session_id = ?').get(scope.account, scope.region, id) as SessionRow | undefined;
-}
-
-/**
- * The status as of now, written back when it changed: CREATED past its 3 minutes is EXPIRED; an
- * IN_PROGRESS session whose analysis began before this server started was interrupted: FAILED.
- */
-function currentStatus(db: Db, row: SessionRow, startedAt: Date, now = Date.now()): LivenessSessionStatus {
-  let status = row.status;
-  if (status === 'CREATED' && now - row.created_ms >= SESSION_TTL_MS) status = 'EXPIRED';
-  else if (status === 'IN_PROGRESS' && (row.started_ms ?? 0) < startedAt.getTime()) status = 'FAILED';
-  if (status !== row.status) {
-    db.prepare('UPDATE liveness_sessions SET status = ?, completed_ms = ?, problem = COALESCE(problem, ?) WHERE account = ? AND region = ? AND session_id = ? AND status = ?').run(
-      status,
-      now,
-      status === 'FAILED' ? 'INTERRUPTED' : null,
-      row.account,
-      row.region,
-      row.session_id,
-      row.status,
-    );
-    row.status = status;
-  }
-  return status;
-}
-
-const toAuditImage = (image: StoredImage): AuditImage => ({
-  ...(image.Bytes !== undefined ? { Bytes: Buffer.from(image.Bytes, 'base64') } : {}),
-  ...(image.S3Object ? { S3Object: image.S3Object } : {}),
-  BoundingBox: image.BoundingBox,
-});
-
-registerHandler(
-  'CreateFaceLivenessSession',
-  (input, ctx) =>
-    ctx.stores.idempotency.in(ctx).once(ctx.operation, input, () => {
-      const settings: CreateFaceLivenessSessionRequestSettings = input.Settings ?? {};
-      const challenge = chooseChallenge(settings.ChallengePreferences);
-      const sessionId = ctx.ids.uuid();
-      ctx.db
-        .prepare('INSERT INTO liveness_sessions (account, region, session_id, status, settings, kms_key_id, challenge, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(ctx.account, ctx.region, sessionId, 'CREATED', JSON.stringify(settings), input.KmsKeyId ?? null, JSON.stringify(challenge), Date.now());
-      return { SessionId: sessionId };
-    }),
-  'Sessions expire 3 minutes after creation when no video arrived. The selfie video (H.264 MP4) or 1-30 JPEG/PNG frames arrive through the emulator-only POST /_rekognition/liveness/<SessionId> (AWS streams it through StartFaceLivenessSession); reference and audit images go to OutputConfig (S3) or come back as bytes. KmsKeyId is accepted and not used. ClientRequestToken returns the first session again.',
-);
-
-registerHandler(
-  'GetFaceLivenessSessionResults',
-  (input, ctx) => {
-    const row = findSession(ctx.db, ctx, input.SessionId);
-    if (!row) throw sessionNotFound(input.SessionId);
-    const status = currentStatus(ctx.db, row, ctx.startedAt);
-    const output: GetFaceLivenessSessionResultsResponse = { SessionId: row.session_id, Status: status };
-    if (status === 'SUCCEEDED') {
-      if (row.confidence !== null) output.Confidence = row.confidence;
-      if (row.reference) output.ReferenceImage = toAuditImage(JSON.parse(row.reference) as StoredImage);
-      output.AuditImages = (JSON.parse(row.audits ?? '[]') as StoredImage[]).map(toAuditImage);
-    }
-    if (status !== 'CREATED' && status !== 'EXPIRED') output.Challenge = JSON.parse(row.challenge) as Challenge;
-    return output;
-  },
-  'Confidence from human\'s antispoof and liveness nets on the face crop of every usable frame (one frontal face, large enough, inside the frame); FAILED when no frame has a usable face. The light challenge is not verified. Results stay available after the session ends; unknown ids are SessionNotFoundException.',
-);
-
-// ---------------------------------------------------------------------------------------------
-// Media submission (the control plane's POST /_rekognition/liveness/<SessionId>)
 
 /** A refused submission: `status` is the control plane's HTTP status. */
 export class LivenessSubmissionError extends ControlError {
@@ -225,12 +75,12 @@ async function fit(rgb: { data: Buffer; width: number; height: number }): Promis
   return { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), width, height };
 }
 
-async function decodeImages(frames: Buffer[], services: Services): Promise<DecodedFrame[]> {
+async function decodeImages(frames: Buffer[], deps: ProviderDeps): Promise<DecodedFrame[]> {
   const decoded: DecodedFrame[] = [];
   for (const [i, bytes] of frames.entries()) {
     try {
       // The control plane already bounded the body; the image limits are DetectFaces' (80 px minimum).
-      const image = await loadImage({ Bytes: bytes }, { config: services.config, clients: services.clients, region: services.config.defaultRegion }, { maxBytes: Infinity });
+      const image = await loadImage({ Bytes: bytes }, { config: deps.runtime.config, clients: deps.runtime.clients, region: deps.runtime.config.defaultRegion }, { maxBytes: Infinity });
       decoded.push({ rgb: await fit(await image.rgb()) });
     } catch (err) {
       const why = err instanceof RekognitionError ? `${err.type}: ${err.message}` : (err as Error).message;
@@ -286,11 +136,11 @@ export function livenessObjectKey(prefix: string | undefined, sessionId: string,
 
 /** Stores the session's images: as S3 objects under OutputConfig, else as bytes for the response. */
 async function storeImages(
-  row: SessionRow,
+  row: LivenessSessionRow,
   settings: CreateFaceLivenessSessionRequestSettings,
   frames: DecodedFrame[],
   judgement: SessionJudgement,
-  services: Services,
+  deps: ProviderDeps,
 ): Promise<{ reference?: StoredImage; audits: StoredImage[] }> {
   const output = settings.OutputConfig;
   const one = async (index: number, name: string): Promise<StoredImage> => {
@@ -298,7 +148,7 @@ async function storeImages(
     const jpeg = await encodeJpeg(frames[index].rgb);
     if (!output) return { Bytes: jpeg.toString('base64'), BoundingBox: box };
     const key = livenessObjectKey(output.S3KeyPrefix, row.session_id, name);
-    await writeS3Object(output.S3Bucket, key, jpeg, { config: services.config, clients: services.clients, region: row.region }, 'image/jpeg');
+    await writeS3Object(output.S3Bucket, key, jpeg, { config: deps.runtime.config, clients: deps.runtime.clients, region: row.region }, 'image/jpeg');
     return { S3Object: { Bucket: output.S3Bucket, Name: key }, BoundingBox: box };
   };
   const reference = judgement.reference !== undefined ? await one(judgement.reference, 'reference.jpg') : undefined;
@@ -338,10 +188,11 @@ const PROBLEM_TEXT: Record<string, string> = {
  * streaming endpoint. Refused (LivenessSubmissionError) for an unknown, expired or already used
  * session and for media that cannot be decoded; those leave the session as it was.
  */
-export async function submitLivenessMedia(services: Services, sessionId: string, media: LivenessMedia): Promise<LivenessReport> {
-  const row = services.db.prepare('SELECT * FROM liveness_sessions WHERE session_id = ?').get(sessionId) as SessionRow | undefined;
+export async function submitLivenessMedia(deps: ProviderDeps, sessionId: string, media: LivenessMedia): Promise<LivenessReport> {
+  const sessions = deps.stores.livenessSessions;
+  const row = sessions.byId(sessionId);
   if (!row) throw new LivenessSubmissionError(404, `no Face Liveness session ${sessionId} (create one with CreateFaceLivenessSession)`);
-  const status = currentStatus(services.db, row, services.startedAt);
+  const status = currentStatus(sessions, row, deps.runtime.startedAt);
   if (status === 'EXPIRED') throw new LivenessSubmissionError(409, `session ${sessionId} has EXPIRED: media must arrive within 3 minutes of CreateFaceLivenessSession`);
   if (status !== 'CREATED') throw new LivenessSubmissionError(409, `session ${sessionId} is ${status}: a session takes one video; create a new session for another check`);
 
@@ -351,33 +202,29 @@ export async function submitLivenessMedia(services: Services, sessionId: string,
     throw new LivenessSubmissionError(400, `'frames' must hold 1 to ${MAX_SUBMITTED_FRAMES} images, not ${media.frames!.length}`);
   }
   if (hasVideo && media.video!.length === 0) throw new LivenessSubmissionError(400, `'video' is empty`);
-  const frames = hasVideo ? await decodeVideo(media.video!) : await decodeImages(media.frames!, services);
+  const frames = hasVideo ? await decodeVideo(media.video!) : await decodeImages(media.frames!, deps);
 
   // Only one submission wins the session; it stays IN_PROGRESS while the models run.
-  const claimed = services.db
-    .prepare("UPDATE liveness_sessions SET status = 'IN_PROGRESS', started_ms = ? WHERE session_id = ? AND status = 'CREATED'")
-    .run(Date.now(), sessionId);
-  if (claimed.changes === 0) throw new LivenessSubmissionError(409, `session ${sessionId} is no longer CREATED: a session takes one video`);
+  if (!sessions.claim(sessionId, Date.now())) throw new LivenessSubmissionError(409, `session ${sessionId} is no longer CREATED: a session takes one video`);
 
   const settings = JSON.parse(row.settings) as CreateFaceLivenessSessionRequestSettings;
   const finish = (fields: { status: LivenessSessionStatus; confidence?: number; reference?: StoredImage; audits?: StoredImage[]; problem?: string }) =>
-    services.db
-      .prepare('UPDATE liveness_sessions SET status = ?, completed_ms = ?, confidence = ?, reference = ?, audits = ?, problem = ? WHERE session_id = ? AND status = ?')
-      .run(
-        fields.status,
-        Date.now(),
-        fields.confidence ?? null,
-        fields.reference ? JSON.stringify(fields.reference) : null,
-        JSON.stringify(fields.audits ?? []),
-        fields.problem ?? null,
-        sessionId,
-        'IN_PROGRESS',
-      );
+    sessions.finish(
+      sessionId,
+      {
+        status: fields.status,
+        confidence: fields.confidence,
+        reference: fields.reference ? JSON.stringify(fields.reference) : undefined,
+        audits: JSON.stringify(fields.audits ?? []),
+        problem: fields.problem,
+      },
+      Date.now(),
+    );
 
   let measured: FrameMeasurement[];
   let judgement: SessionJudgement;
   try {
-    measured = await mapLimited(frames, 2, (f) => measureFrame(f.rgb, services));
+    measured = await mapLimited(frames, 2, (f) => measureFrame(f.rgb, deps.models));
     judgement = judgeSession(measured, settings.AuditImagesLimit ?? DEFAULT_AUDIT_IMAGES);
   } catch (err) {
     finish({ status: 'FAILED', problem: 'INTERNAL_ERROR' });
@@ -393,7 +240,7 @@ export async function submitLivenessMedia(services: Services, sessionId: string,
   let writeError: string | undefined;
   if (judgement.status === 'SUCCEEDED') {
     try {
-      images = await storeImages(row, settings, frames, judgement, services);
+      images = await storeImages(row, settings, frames, judgement, deps);
     } catch (err) {
       if (!(err instanceof S3WriteError)) {
         finish({ status: 'FAILED', problem: 'INTERNAL_ERROR' });

@@ -3,25 +3,37 @@
  * (src/operations/video.ts): face search runs the DetectFaces analysis and searches the collection
  * as SearchFacesByImage does; connected home takes persons, pets and (when a model can see them)
  * packages from centernet's COCO objects.
+ *
+ * Collections and their faces come from the stores; the search is SearchFacesByImage's
+ * (src/faces/matches.ts).
  */
 import sharp from 'sharp';
-import { objectConfidence } from '../analysis/calibration';
-import { clampBox, type RatioBox } from '../analysis/evidence';
-import { detectFaces } from '../analysis/faces';
-import { dedupePersons } from '../analysis/labels';
-import type { Point } from '../../models/evidence';
-import type { Frame } from '../media/frames';
-import type { RequestContext, Services } from '../operations/context';
-import { searchCollection } from '../faces/matches';
-import { frameImage } from '../operations/video';
+import type { ModelsClient } from '../../../models/client';
+import type { Point } from '../../../models/evidence';
+import { objectConfidence } from '../../analysis/calibration';
+import { clampBox, type RatioBox } from '../../analysis/evidence';
+import { detectFaces } from '../../analysis/faces';
+import { dedupePersons } from '../../analysis/labels';
+import type { Frame } from '../../media/frames';
+import { searchCollection } from '../../faces/matches';
+import { frameImage } from '../../operations/video';
+import type { Scope } from '../../runtime/scope';
+import type { ProviderDeps } from '../deps';
 import { FACE_REGION_SHARE, inRegions, OBJECT_REGION_SHARE, type FaceFound, type HomeLabel } from './records';
+
+export const collectionExists = (deps: ProviderDeps, scope: Scope, id: string): boolean => deps.stores.collections.in(scope).find(id) !== undefined;
+
+/** The collection, or the ResourceNotFoundException AWS gives for an unknown one. */
+export function requireStreamCollection(deps: ProviderDeps, scope: Scope, id: string): void {
+  deps.stores.collections.in(scope).require(id);
+}
 
 /** Collection faces listed per detected face (AWS documents no number; the same choice as GetFaceSearch here). */
 export const MAX_MATCHED_FACES = 10;
 
 export interface FaceSearchSetup {
   /** The processor's account and region, for the collection. */
-  ctx: RequestContext;
+  scope: Scope;
   collectionId: string;
   threshold: number;
   regions?: Point[][];
@@ -32,11 +44,11 @@ export interface FaceSearchSetup {
  * most similar first. A face counts for the regions of interest when more than half of it is in
  * one. A collection deleted meanwhile is the ResourceNotFoundException AWS gives for it.
  */
-export async function searchFrame(frame: Frame, setup: FaceSearchSetup): Promise<FaceFound[]> {
-  const faces = (await detectFaces(frameImage(frame), setup.ctx, { embeddings: true })).filter((f) => inRegions(f.detail.BoundingBox ?? {}, setup.regions, FACE_REGION_SHARE));
-  setup.ctx.stores.collections.in(setup.ctx).require(setup.collectionId);
+export async function searchFrame(frame: Frame, deps: Pick<ProviderDeps, 'stores' | 'models'>, setup: FaceSearchSetup): Promise<FaceFound[]> {
+  const faces = (await detectFaces(frameImage(frame), { inference: deps.models }, { embeddings: true })).filter((f) => inRegions(f.detail.BoundingBox ?? {}, setup.regions, FACE_REGION_SHARE));
+  deps.stores.collections.in(setup.scope).require(setup.collectionId);
   if (!faces.length) return [];
-  const stored = setup.ctx.stores.faces.in(setup.ctx);
+  const stored = deps.stores.faces.in(setup.scope);
   return faces.map((face) => ({
     detail: face.detail,
     matches: face.embedding?.length
@@ -74,8 +86,8 @@ export interface HomeSetup {
 }
 
 /** The persons, pets and packages in the frame that pass MinConfidence and the regions of interest, most confident first. */
-export async function homeFrame(frame: Frame, services: Pick<Services, 'inference'>, setup: HomeSetup): Promise<HomeDetection[]> {
-  const { objects } = await services.inference.run('vision.objects', { image: frame });
+export async function homeFrame(frame: Frame, models: ModelsClient, setup: HomeSetup): Promise<HomeDetection[]> {
+  const { objects } = await models.run('vision.objects', { image: frame });
   const found: HomeDetection[] = [];
   for (const label of setup.labels) {
     const classes = HOME_CLASSES[label];

@@ -15,9 +15,9 @@ import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 // The Kinesis client speaks HTTP/2 by default (for SubscribeToShard); most Kinesis emulators speak
 // HTTP/1.1 only, so records go out through the HTTP/1.1 handler every AWS client installs with it.
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Config } from '../runtime/config';
-import type { Runtime } from '../runtime/context';
-import type { SdkClients } from '../runtime/sdk-clients';
+import type { Config } from '../../runtime/config';
+import type { Runtime } from '../../runtime/context';
+import type { SdkClients } from '../../runtime/sdk-clients';
 
 export interface KinesisTarget {
   /** arn:aws:kinesis:<region>:<account>:stream/<name> */

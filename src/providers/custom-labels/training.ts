@@ -1,6 +1,6 @@
 /**
- * Training a Custom Labels model version, in the background: CreateProjectVersion stores the
- * version TRAINING_IN_PROGRESS and queues this; it ends TRAINING_COMPLETED (weights, thresholds and
+ * Training a Custom Labels model version, a kind of job of the job runner: CreateProjectVersion
+ * stores the version TRAINING_IN_PROGRESS and submits it; it ends TRAINING_COMPLETED (weights, thresholds and
  * evaluation stored in SQLite) or TRAINING_FAILED with a StatusMessage.
  *
  * Steps: read the training and test entries (the project's datasets as snapshotted at
@@ -12,37 +12,27 @@
  * manifests under OutputConfig when that bucket is writable (--s3-dir folder or --s3-endpoint).
  *
  * Image-level labels (single- and multi-label) are trained. Object-detection (bounding box) data
- * fails training with a StatusMessage saying so. One training runs at a time per database. A
- * restart resumes a training from its start (up to 3 runs), then fails it; nothing stays
- * TRAINING_IN_PROGRESS forever.
+ * fails training with a StatusMessage saying so. One training runs at a time per emulator. A
+ * restart resumes a training from its start (up to 3 runs, the runner's MAX_ATTEMPTS), then fails
+ * it; nothing stays TRAINING_IN_PROGRESS forever.
  */
 import sharp from 'sharp';
-import type { S3Object, TestingData, TrainingData } from '../api/generated/types';
-import { parseS3Uri, splitForTest, useCaseOf, type DatasetEntry, type LineError } from '../analysis/custom-labels';
-import { evaluate, scoreOne, serializeModel, type Evaluation, type LinearModel } from '../analysis/custom-labels-train';
-import { errors, RekognitionError } from '../api/errors';
-import { readS3Object, writeS3Object } from '../media/s3';
-import { log } from '../log';
-import { EMBED_INPUT_SIZE } from '../../models/catalog';
-import { PoolClosedError } from '../../models/client';
-import type { FitPayload } from '../../models/tasks/custom-labels';
-import { isManifestError, loadManifest, MAX_INVALID_FRACTION } from './custom-labels-datasets';
-import {
-  detailsOf,
-  enqueue,
-  findVersion,
-  onRecovery,
-  updateVersion,
-  versionArn,
-  versionSnapshot,
-  type VersionDetails,
-  type VersionRow,
-  type WorkContext,
-} from './custom-labels-store';
-import type { Scope } from '../store/database';
+import { EMBED_INPUT_SIZE } from '../../../models/catalog';
+import { PoolClosedError, type ModelsClient } from '../../../models/client';
+import type { FitPayload } from '../../../models/tasks/custom-labels';
+import { errors, RekognitionError } from '../../api/errors';
+import type { S3Object, TestingData, TrainingData } from '../../api/generated/types';
+import { parseS3Uri, splitForTest, useCaseOf, type DatasetEntry, type LineError } from '../../analysis/custom-labels';
+import { evaluate, scoreOne, serializeModel, type Evaluation, type LinearModel } from '../../analysis/custom-labels-train';
+import type { JobKind } from '../../jobs/runner';
+import { readS3Object, writeS3Object } from '../../media/s3';
+import type { Scope } from '../../runtime/scope';
+import { detailsOf, type VersionDetails, type VersionRow, type VersionUpdate } from '../../store/custom-labels';
+import type { ProviderDeps } from '../deps';
+import { versionArn } from './arns';
+import { isManifestError, loadManifest, MAX_INVALID_FRACTION } from './datasets';
+import type { TrainingJob } from './work';
 
-/** Runs of one training (first run plus resumes after restarts) before it is failed instead. */
-const MAX_ATTEMPTS = 3;
 /** Training images: Custom Labels' documented limits (15 MB in S3, 64-4096 px a side). */
 export const TRAINING_IMAGE_LIMITS = { maxBytes: 15 * 1024 * 1024, minSide: 64, maxSide: 4096 };
 
@@ -71,15 +61,15 @@ export async function embeddingPixels(bytes: Buffer): Promise<Buffer> {
 }
 
 /** Embeds 224x224 RGB images (one task, so the worker runs them as one batch). */
-export async function embedBatch(ctx: Pick<WorkContext, 'inference'>, images: Buffer[]): Promise<{ features: Float32Array[]; featureVersion: string }> {
-  const result = await ctx.inference.run('customLabels.embed', { images });
+export async function embedBatch(models: ModelsClient, images: Buffer[]): Promise<{ features: Float32Array[]; featureVersion: string }> {
+  const result = await models.run('customLabels.embed', { images });
   const features = images.map((_, i) => result.features.slice(i * result.dim, (i + 1) * result.dim));
   return { features, featureVersion: result.featureVersion };
 }
 
 /** Embeds one 224x224 RGB image in a pool worker. */
-export async function embed(ctx: Pick<WorkContext, 'inference'>, pixels: Buffer): Promise<{ features: Float32Array; featureVersion: string }> {
-  const { features, featureVersion } = await embedBatch(ctx, [pixels]);
+export async function embed(models: ModelsClient, pixels: Buffer): Promise<{ features: Float32Array; featureVersion: string }> {
+  const { features, featureVersion } = await embedBatch(models, [pixels]);
   return { features: features[0], featureVersion };
 }
 
@@ -90,11 +80,11 @@ const JPEG = Buffer.from([0xff, 0xd8, 0xff]);
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
 
 /** Reads an entry's image and scales it for the embedding; a problem with the image is that line's error, not the training's. */
-async function entryPixels(ctx: WorkContext, entry: DatasetEntry): Promise<Buffer | LineError> {
+async function entryPixels(run: TrainingRun, entry: DatasetEntry): Promise<Buffer | LineError> {
   const where = parseS3Uri(entry.sourceRef)!;
   let bytes: Buffer;
   try {
-    bytes = await readS3Object({ Bucket: where.bucket, Name: where.key }, { config: ctx.config, clients: ctx.clients, region: ctx.region }, {
+    bytes = await readS3Object({ Bucket: where.bucket, Name: where.key }, { config: run.deps.runtime.config, clients: run.deps.runtime.clients, region: run.scope.region }, {
       maxBytes: TRAINING_IMAGE_LIMITS.maxBytes,
       tooLarge: () => errors.imageTooLarge('too large'),
     });
@@ -118,23 +108,23 @@ async function entryPixels(ctx: WorkContext, entry: DatasetEntry): Promise<Buffe
  * Embeds entries in batches, with as many batches in flight as the pool has workers; stops when
  * `alive` says so. A failure of the model itself fails the training (ERROR_SERVICE), not a line.
  */
-async function embedAll(ctx: WorkContext, entries: DatasetEntry[], alive: () => boolean): Promise<Map<string, { features: Float32Array; featureVersion: string } | LineError>> {
+async function embedAll(run: TrainingRun, entries: DatasetEntry[], alive: () => boolean): Promise<Map<string, { features: Float32Array; featureVersion: string } | LineError>> {
   const results = new Map<string, { features: Float32Array; featureVersion: string } | LineError>();
   let next = 0;
-  const lanes = Math.max(1, ctx.inference.size ?? 1);
+  const lanes = Math.max(1, run.deps.models.size ?? 1);
   await Promise.all(
     Array.from({ length: lanes }, async () => {
       while (next < entries.length) {
         if (!alive()) throw new TrainingFailure('cancelled');
         const batch = entries.slice(next, next + EMBED_BATCH);
         next += batch.length;
-        const prepared = await Promise.all(batch.map((e) => entryPixels(ctx, e)));
+        const prepared = await Promise.all(batch.map((e) => entryPixels(run, e)));
         const ok = batch.filter((_, i) => Buffer.isBuffer(prepared[i]));
         prepared.forEach((p, i) => {
           if (!Buffer.isBuffer(p)) results.set(batch[i].sourceRef, p);
         });
         if (!ok.length) continue;
-        const { features, featureVersion } = await embedBatch(ctx, prepared.filter((p): p is Buffer => Buffer.isBuffer(p)));
+        const { features, featureVersion } = await embedBatch(run.deps.models, prepared.filter((p): p is Buffer => Buffer.isBuffer(p)));
         ok.forEach((e, i) => results.set(e.sourceRef, { features: features[i], featureVersion }));
       }
     }),
@@ -154,15 +144,16 @@ interface WrittenOutputs {
 }
 
 /** Writes the output files when the output bucket is writable; each one that could not be written is left out. */
-async function writeOutputs(ctx: WorkContext, details: VersionDetails, files: Record<keyof WrittenOutputs, { name: string; body: string }>): Promise<WrittenOutputs> {
+async function writeOutputs(run: TrainingRun, details: VersionDetails, files: Record<keyof WrittenOutputs, { name: string; body: string }>): Promise<WrittenOutputs> {
   const bucket = details.outputConfig.S3Bucket;
   const out: WrittenOutputs = {};
-  if (!bucket || (!ctx.config.s3Dir && !ctx.config.s3Endpoint)) return out;
+  const { config, clients, log } = run.deps.runtime;
+  if (!bucket || (!config.s3Dir && !config.s3Endpoint)) return out;
   const prefix = details.outputConfig.S3KeyPrefix ?? '';
   for (const [key, file] of Object.entries(files) as [keyof WrittenOutputs, { name: string; body: string }][]) {
     const objectKey = `${prefix}${file.name}`;
     try {
-      await writeS3Object(bucket, objectKey, Buffer.from(file.body, 'utf8'), { config: ctx.config, clients: ctx.clients, region: ctx.region }, 'application/json');
+      await writeS3Object(bucket, objectKey, Buffer.from(file.body, 'utf8'), { config, clients, region: run.scope.region }, 'application/json');
       out[key] = { Bucket: bucket, Name: objectKey };
     } catch (err) {
       log.debug('custom labels: output not written', { bucket, key: objectKey, error: (err as Error).message });
@@ -201,11 +192,11 @@ const manifestText = (entries: { line: Record<string, unknown> }[]) => entries.m
 const asTrainingData = (value: unknown) => value as TrainingData | undefined;
 const asTestingData = (value: unknown) => value as TestingData | undefined;
 
-async function manifestEntries(ctx: WorkContext, assets: TrainingData['Assets']): Promise<DatasetEntry[]> {
+async function manifestEntries(run: TrainingRun, assets: TrainingData['Assets']): Promise<DatasetEntry[]> {
   const all: DatasetEntry[] = [];
   for (const asset of assets ?? []) {
     try {
-      all.push(...(await loadManifest(asset.GroundTruthManifest?.S3Object, ctx)));
+      all.push(...(await loadManifest(asset.GroundTruthManifest?.S3Object, run.deps.runtime, run.scope.region)));
     } catch (err) {
       if (isManifestError(err)) throw new TrainingFailure(err.message);
       throw err;
@@ -214,23 +205,30 @@ async function manifestEntries(ctx: WorkContext, assets: TrainingData['Assets'])
   return all;
 }
 
-async function runTraining(ctx: WorkContext, project: string, version: string, token: string): Promise<void> {
+/** One run of a training: the provider's deps, the version's account and region, and the signal that aborts it. */
+interface TrainingRun {
+  deps: ProviderDeps;
+  scope: Scope;
+  signal: AbortSignal;
+}
+
+async function runTraining(run: TrainingRun, project: string, version: string): Promise<void> {
+  const store = run.deps.stores.customLabels.in(run.scope);
+  const log = run.deps.runtime.log;
   const started = Date.now();
+  // Reset or shutdown aborts the run; what it has not recorded by then is never recorded.
   const current = (): VersionRow | undefined => {
-    try {
-      const row = findVersion(ctx.db, ctx, project, version);
-      return row && row.run_token === token && row.status === 'TRAINING_IN_PROGRESS' ? row : undefined;
-    } catch {
-      return undefined; // database closed
-    }
+    if (run.signal.aborted) return undefined;
+    const row = store.version(project, version);
+    return row && row.status === 'TRAINING_IN_PROGRESS' ? row : undefined;
   };
   const row = current();
   if (!row) return;
   const details = detailsOf(row);
-  const arnValue = versionArn(ctx, project, version, row.created_ms);
-  const finish = (fields: Parameters<typeof updateVersion>[3]) => {
+  const arnValue = versionArn(run.scope, project, version, row.created_ms);
+  const finish = (fields: VersionUpdate) => {
     if (!current()) return;
-    updateVersion(ctx.db, ctx, row, { run_token: null, ...fields });
+    store.updateVersion(row, fields);
   };
   try {
     if (row.feature === 'CONTENT_MODERATION') throw new TrainingFailure(TRAINING_MESSAGES.moderation);
@@ -239,13 +237,13 @@ async function runTraining(ctx: WorkContext, project: string, version: string, t
     let train: DatasetEntry[];
     let test: DatasetEntry[] | null;
     if (details.fromDatasets) {
-      const snapshot = versionSnapshot(ctx.db, ctx, row);
+      const snapshot = store.snapshot(row);
       train = snapshot?.train ?? [];
       test = snapshot?.test ?? null;
     } else {
-      train = await manifestEntries(ctx, asTrainingData(details.trainingInput)?.Assets);
+      train = await manifestEntries(run, asTrainingData(details.trainingInput)?.Assets);
       const testing = asTestingData(details.testingInput);
-      test = testing?.AutoCreate && !testing.Assets?.length ? null : await manifestEntries(ctx, testing?.Assets);
+      test = testing?.AutoCreate && !testing.Assets?.length ? null : await manifestEntries(run, testing?.Assets);
     }
     if (useCaseOf([...train, ...(test ?? [])]) === 'OBJECT_LOCALIZATION') throw new TrainingFailure(TRAINING_MESSAGES.detection);
     if (test === null) {
@@ -271,7 +269,7 @@ async function runTraining(ctx: WorkContext, project: string, version: string, t
     const unique = new Map<string, DatasetEntry>();
     for (const e of [...trainLabeled, ...testLabeled]) unique.set(e.sourceRef, e);
     const embedStarted = Date.now();
-    const embedded = await embedAll(ctx, [...unique.values()], () => Boolean(current()));
+    const embedded = await embedAll(run, [...unique.values()], () => Boolean(current()));
     const embedMs = Date.now() - embedStarted;
     const failed = [...embedded.values()].filter((r): r is LineError => 'code' in r).length;
     if (failed > unique.size * MAX_INVALID_FRACTION) throw new TrainingFailure(TRAINING_MESSAGES.tooManyInvalid);
@@ -299,7 +297,7 @@ async function runTraining(ctx: WorkContext, project: string, version: string, t
       featureVersion,
     };
     const fitStarted = Date.now();
-    const fitted = await ctx.inference.run('customLabels.fit', fitPayload);
+    const fitted = await run.deps.models.run('customLabels.fit', fitPayload);
     const fitMs = Date.now() - fitStarted;
     if (!current()) return;
 
@@ -329,7 +327,7 @@ async function runTraining(ctx: WorkContext, project: string, version: string, t
     });
     const summary = summaryDocument(evaluation, arnValue, { train: usableTrain.length, test: usableTest.length });
     const folder = `${project}-${version}/`;
-    const written = await writeOutputs(ctx, details, {
+    const written = await writeOutputs(run, details, {
       summary: { name: `EvaluationResultSummary-${project}-${version}.json`, body: JSON.stringify(summary) },
       manifestSummary: { name: `${folder}manifest_summary.json`, body: JSON.stringify({ statistics: { training: stats(trainLines, train), testing: stats(testLines, test) }, errors: [] }) },
       trainingOutput: { name: `${folder}training.manifest`, body: manifestText(usableTrain) },
@@ -366,37 +364,24 @@ async function runTraining(ctx: WorkContext, project: string, version: string, t
     if (err instanceof PoolClosedError) return;
     const message = err instanceof TrainingFailure ? err.message : TRAINING_MESSAGES.service((err as Error).message);
     if (!(err instanceof TrainingFailure)) log.warn('custom labels: training failed', { version: arnValue, error: (err as Error).message });
-    try {
-      finish({ status: 'TRAINING_FAILED', status_message: message, details: { ...details, trainingEndMs: Date.now() } });
-    } catch {
-      // database closed: a later start resumes or fails it
-    }
+    finish({ status: 'TRAINING_FAILED', status_message: message, details: { ...details, trainingEndMs: Date.now() } });
   }
 }
 
-/** Queues the training of a version that was just stored TRAINING_IN_PROGRESS with `token`. */
-export function queueTraining(ctx: WorkContext, scope: Scope, project: string, version: string, token: string): Promise<void> {
-  const work: WorkContext = { ...ctx, account: scope.account, region: scope.region };
-  return enqueue(ctx.db, () => runTraining(work, project, version, token));
+/** Trainings, a kind of job: one at a time (two cores are shared with every other request). */
+export function trainingKind(deps: ProviderDeps): JobKind<TrainingJob> {
+  const store = (job: TrainingJob) => deps.stores.customLabels.in(job);
+  return {
+    name: 'custom-labels-training',
+    // A run is deterministic, so a training a restart interrupted starts again from its beginning.
+    unfinished: () => deps.stores.customLabels.versionsIn('TRAINING_IN_PROGRESS').map((row) => trainingJob(row, row.project, row.name)),
+    countAttempt: (job) => store(job).countVersionAttempt(job.project, job.version),
+    run: (job, signal) => runTraining({ deps, scope: job, signal }, job.project, job.version),
+    abandon(job) {
+      const row = store(job).version(job.project, job.version);
+      if (row?.status === 'TRAINING_IN_PROGRESS') store(job).updateVersion(row, { status: 'TRAINING_FAILED', status_message: TRAINING_MESSAGES.interrupted });
+    },
+  };
 }
 
-// Trainings a previous process left running start again (a run is deterministic), up to MAX_ATTEMPTS runs.
-onRecovery((ctx) => {
-  const rows = ctx.db.prepare("SELECT account, region, project, name, attempts FROM cl_versions WHERE status = 'TRAINING_IN_PROGRESS' ORDER BY created_ms").all() as {
-    account: string;
-    region: string;
-    project: string;
-    name: string;
-    attempts: number;
-  }[];
-  for (const r of rows) {
-    const scope = { account: r.account, region: r.region };
-    if (r.attempts >= MAX_ATTEMPTS) {
-      updateVersion(ctx.db, scope, { project: r.project, name: r.name }, { status: 'TRAINING_FAILED', status_message: TRAINING_MESSAGES.interrupted, run_token: null });
-      continue;
-    }
-    const token = ctx.ids.hex(16);
-    updateVersion(ctx.db, scope, { project: r.project, name: r.name }, { run_token: token, attempts: r.attempts + 1 });
-    void queueTraining(ctx, scope, r.project, r.name, token);
-  }
-});
+export const trainingJob = (scope: Scope, project: string, version: string): TrainingJob => ({ account: scope.account, region: scope.region, id: `${project}/${version}`, project, version });

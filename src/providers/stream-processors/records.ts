@@ -17,9 +17,9 @@
  * Processing Event". Members and nesting are the DG's; values that the DG leaves open (ids, URIs,
  * the completion message text, the echo of the Start request) are our choices, named below.
  */
-import type { BoundingBox, Face, FaceDetail, RegionsOfInterest } from '../api/generated/types';
-import { fractionInside, type Point } from '../../models/text/geometry';
-import { ratioBoxCorners, regionPolygons } from '../analysis/text-results';
+import type { BoundingBox, Face, FaceDetail, RegionsOfInterest } from '../../api/generated/types';
+import { fractionInside, type Point } from '../../../models/text/geometry';
+import { ratioBoxCorners, regionPolygons } from '../../analysis/text-results';
 
 // ---------------------------------------------------------------------------------------------
 // Numbers

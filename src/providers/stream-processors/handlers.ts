@@ -3,7 +3,7 @@
  * UpdateStreamProcessor, DeleteStreamProcessor, StartStreamProcessor, StopStreamProcessor.
  *
  * The resource and its rules follow AWS (API reference, DG, the AWS::Rekognition::StreamProcessor
- * resource schema, captures cited below); the processing itself is in src/streams/. Real AWS reads
+ * resource schema, captures cited below); the processing itself is in sessions.ts. Real AWS reads
  * a Kinesis video stream; here a started processor analyses the video the control plane feeds it
  * (POST /_rekognition/stream-processors/<name>/video) and produces nothing without one.
  *
@@ -21,38 +21,19 @@
  * processor already uses. The ResourceNotFoundException text and the InvalidParameterException
  * texts are ours (AWS documents none).
  */
-import { errors } from '../api/errors';
-import type {
-  ConnectedHomeLabels,
-  DescribeStreamProcessorResponse,
-  RegionsOfInterest,
-  StreamProcessorSettings,
-} from '../api/generated/types';
-import { roiPolygons } from '../streams/records';
-import { DEFAULT_HOME_MIN_CONFIDENCE } from '../streams/analysis';
-import { beginSession, DEFAULT_MAX_DURATION_SECONDS, dropSession, fragmentProducerTime, stopSession } from '../streams/sessions';
-import {
-  countProcessors,
-  deleteRow,
-  insertRow,
-  listRows,
-  onSettle,
-  processorUsingStream,
-  readRow,
-  setStatus,
-  settle,
-  toProcessor,
-  TRANSITION_MS,
-  updateDefinition,
-  type Processor,
-  type SessionState,
-} from '../streams/store';
-import { CollectionStore } from '../store/collections';
-import { arn, type RequestContext } from './context';
-import { DEFAULT_FACE_MATCH_THRESHOLD } from '../faces/matches';
-import { decodePageToken, encodePageToken } from '../api/pagination';
-import { registerHandler } from './registry';
-import { deleteAllTags, registerTaggable, writeTags } from './tags';
+import { errors } from '../../api/errors';
+import type { ConnectedHomeLabels, DescribeStreamProcessorResponse, RegionsOfInterest, StreamProcessorSettings } from '../../api/generated/types';
+import type { Handler } from '../../api/handlers';
+import { decodePageToken, encodePageToken } from '../../api/pagination';
+import { DEFAULT_FACE_MATCH_THRESHOLD } from '../../faces/matches';
+import { deleteAllTags, writeTags } from '../../operations/tags';
+import { arn, type Scope } from '../../runtime/scope';
+import { toProcessor, type Processor, type SessionState } from '../../store/stream-processors';
+import type { ProviderDeps } from '../deps';
+import { DEFAULT_HOME_MIN_CONFIDENCE, requireStreamCollection } from './analysis';
+import { roiPolygons } from './records';
+import { DEFAULT_MAX_DURATION_SECONDS, type StreamSessions } from './sessions';
+import { settle, TRANSITION_MS } from './status';
 
 /**
  * Stream processors per account and region: "For a given AWS account, the default number of
@@ -66,26 +47,29 @@ const DEFAULT_PAGE_SIZE = 1000;
 const MIN_FACE_MATCH_THRESHOLD = 80;
 const HOME_LABELS = ['PERSON', 'PET', 'PACKAGE', 'ALL'];
 
-const processorArn = (ctx: { account: string; region: string }, name: string) => arn(ctx, `streamprocessor/${name}`);
+export const processorArn = (ctx: Scope, name: string) => arn(ctx, `streamprocessor/${name}`);
 
 /** The ResourceNotFoundException for an unknown name (AWS's text is not documented; ours). */
 const notFound = (name: string) => errors.resourceNotFound(`The stream processor ${name} does not exist.`);
 
-function current(ctx: RequestContext, name: string): Processor {
-  const processor = settle(ctx.db, ctx, name);
-  if (!processor) throw notFound(name);
-  return processor;
+function describe(p: Processor): DescribeStreamProcessorResponse {
+  return {
+    Name: p.name,
+    StreamProcessorArn: processorArn(p, p.name),
+    Status: p.status,
+    StatusMessage: p.statusMessage,
+    CreationTimestamp: new Date(p.createdMs),
+    LastUpdateTimestamp: new Date(p.updatedMs),
+    Input: p.input,
+    Output: p.output,
+    RoleArn: p.roleArn,
+    Settings: p.settings,
+    NotificationChannel: p.notificationChannel,
+    KmsKeyId: p.kmsKeyId,
+    RegionsOfInterest: p.regionsOfInterest,
+    DataSharingPreference: p.dataSharing,
+  };
 }
-
-registerTaggable('streamprocessor', (ctx, name) => readRow(ctx.db, ctx, name) !== undefined);
-
-// A face search processor whose collection was deleted fails when it would start running.
-onSettle((processor, transition, db) => {
-  if (transition?.status !== 'RUNNING' || processor.kind !== 'FACE_SEARCH') return undefined;
-  const id = processor.settings.FaceSearch?.CollectionId ?? '';
-  if (new CollectionStore(db).in(processor).find(id)) return undefined;
-  return { status: 'FAILED', message: `The collection id: ${id} does not exist`, atMs: transition.atMs };
-});
 
 function checkLabels(labels: ConnectedHomeLabels): void {
   const bad = labels.filter((l) => !HOME_LABELS.includes(l));
@@ -97,9 +81,18 @@ function checkRegions(regions: RegionsOfInterest | undefined): void {
   roiPolygons(regions);
 }
 
-registerHandler(
-  'CreateStreamProcessor',
-  (input, ctx) => {
+/** The handler bodies; their notes are in the provider's table (index.ts). */
+export function streamProcessorHandlers(deps: ProviderDeps, sessions: StreamSessions) {
+  const now = () => deps.runtime.clock.now();
+  const store = (scope: Scope) => deps.stores.streamProcessors.in(scope);
+
+  function current(scope: Scope, name: string): Processor {
+    const processor = settle(deps, sessions, scope, name);
+    if (!processor) throw notFound(name);
+    return processor;
+  }
+
+  const createStreamProcessor: Handler<'CreateStreamProcessor'> = (input, ctx) => {
     const kvsArn = input.Input.KinesisVideoStream?.Arn;
     if (!kvsArn) throw errors.invalidParameter('Input.KinesisVideoStream.Arn is required.');
     const { FaceSearch, ConnectedHome } = input.Settings;
@@ -121,18 +114,17 @@ registerHandler(
     checkRegions(input.RegionsOfInterest);
 
     const name = input.Name;
-    ctx.db.transaction(() => {
-      if (readRow(ctx.db, ctx, name)) throw errors.resourceInUse('Stream processor name already in use.');
-      if (countProcessors(ctx.db, ctx) >= MAX_STREAM_PROCESSORS) throw errors.limitExceeded(`Stream processor limit exceeded for account, limit - ${MAX_STREAM_PROCESSORS}`);
+    const processors = store(ctx);
+    processors.transaction(() => {
+      if (processors.read(name)) throw errors.resourceInUse('Stream processor name already in use.');
+      if (processors.count() >= MAX_STREAM_PROCESSORS) throw errors.limitExceeded(`Stream processor limit exceeded for account, limit - ${MAX_STREAM_PROCESSORS}`);
       // DG limits: a video stream, and a data stream, serve at most one processor.
-      if (processorUsingStream(ctx.db, ctx, kvsArn, kdsArn)) throw errors.resourceInUse('Specified resource is in use.');
-      if (FaceSearch) ctx.stores.collections.in(ctx).require(FaceSearch.CollectionId!);
-      insertRow(ctx.db, {
-        account: ctx.account,
-        region: ctx.region,
+      if (processors.usingStream(kvsArn, kdsArn)) throw errors.resourceInUse('Specified resource is in use.');
+      if (FaceSearch) requireStreamCollection(deps, ctx, FaceSearch.CollectionId!);
+      processors.insert({
         name,
         kind: FaceSearch ? 'FACE_SEARCH' : 'CONNECTED_HOME',
-        created_ms: Date.now(),
+        created_ms: now(),
         input: JSON.stringify(input.Input),
         output: JSON.stringify(input.Output),
         role_arn: input.RoleArn,
@@ -145,56 +137,25 @@ registerHandler(
         kvs_arn: kvsArn,
         kds_arn: kdsArn ?? null,
       });
-      if (input.Tags) writeTags(ctx.db, ctx, processorArn(ctx, name), input.Tags);
-    })();
+      if (input.Tags) writeTags(deps.stores.db, ctx, processorArn(ctx, name), input.Tags);
+    });
     return { StreamProcessorArn: processorArn(ctx, name) };
-  },
-  'Face search (Settings.FaceSearch: the collection must exist; FaceMatchThreshold defaults to 80 and values below 80 become 80; Output.KinesisDataStream) or label detection (Settings.ConnectedHome: Labels PERSON, PET, PACKAGE or ALL, MinConfidence default 50; Output.S3Destination and NotificationChannel required). Rules as AWS: unique names, 10 processors per account and region, a Kinesis video or data stream used by one processor only, RegionsOfInterest checked as DetectText does, Tags. KmsKeyId and DataSharingPreference are stored and echoed, nothing is encrypted or shared.',
-);
-
-function describe(p: Processor): DescribeStreamProcessorResponse {
-  return {
-    Name: p.name,
-    StreamProcessorArn: processorArn(p, p.name),
-    Status: p.status,
-    StatusMessage: p.statusMessage,
-    CreationTimestamp: new Date(p.createdMs),
-    LastUpdateTimestamp: new Date(p.updatedMs),
-    Input: p.input,
-    Output: p.output,
-    RoleArn: p.roleArn,
-    Settings: p.settings,
-    NotificationChannel: p.notificationChannel,
-    KmsKeyId: p.kmsKeyId,
-    RegionsOfInterest: p.regionsOfInterest,
-    DataSharingPreference: p.dataSharing,
   };
-}
 
-registerHandler(
-  'DescribeStreamProcessor',
-  (input, ctx) => describe(current(ctx, input.Name)),
-  'The stored definition with the settings as applied (FaceMatchThreshold raised to 80, MinConfidence 50 when unset, DataSharingPreference OptIn false when unset), the current status, StatusMessage when FAILED, CreationTimestamp and LastUpdateTimestamp.',
-);
+  const describeStreamProcessor: Handler<'DescribeStreamProcessor'> = (input, ctx) => describe(current(ctx, input.Name));
 
-registerHandler(
-  'ListStreamProcessors',
-  (input, ctx) => {
+  const listStreamProcessors: Handler<'ListStreamProcessors'> = (input, ctx) => {
     const after = input.NextToken ? decodePageToken(input.NextToken, 'ListStreamProcessors') : '';
     const limit = input.MaxResults ?? DEFAULT_PAGE_SIZE;
-    const rows = listRows(ctx.db, ctx, after, limit + 1);
-    const page = rows.slice(0, limit).map((row) => settle(ctx.db, ctx, row.name) ?? toProcessor(row));
+    const rows = store(ctx).list(after, limit + 1);
+    const page = rows.slice(0, limit).map((row) => settle(deps, sessions, ctx, row.name) ?? toProcessor(row));
     return {
       NextToken: rows.length > limit && page.length ? encodePageToken(page[page.length - 1].name, 'ListStreamProcessors') : undefined,
       StreamProcessors: page.map((p) => ({ Name: p.name, Status: p.status })),
     };
-  },
-  'Name and Status of the account and region\'s processors, in name order, paged by MaxResults (default 1000) and NextToken.',
-);
+  };
 
-registerHandler(
-  'UpdateStreamProcessor',
-  (input, ctx) => {
+  const updateStreamProcessor: Handler<'UpdateStreamProcessor'> = (input, ctx) => {
     const p = current(ctx, input.Name);
     const deletes = new Set(input.ParametersToDelete ?? []);
     const forUpdate = input.SettingsForUpdate?.ConnectedHomeForUpdate;
@@ -219,34 +180,28 @@ registerHandler(
     let regions = p.regionsOfInterest;
     if (input.RegionsOfInterestForUpdate) regions = input.RegionsOfInterestForUpdate.length ? input.RegionsOfInterestForUpdate : undefined;
     if (deletes.has('RegionsOfInterest')) regions = undefined;
-    const now = Date.now();
-    ctx.db.transaction(() => {
-      updateDefinition(ctx.db, ctx, p.name, { settings, regionsOfInterest: regions, dataSharing: input.DataSharingPreferenceForUpdate ?? p.dataSharing });
-      setStatus(ctx.db, ctx, p.name, { status: 'UPDATING', next: { status: 'STOPPED', atMs: now + TRANSITION_MS.update }, atMs: now });
-    })();
+    const at = now();
+    const processors = store(ctx);
+    processors.transaction(() => {
+      processors.updateDefinition(p.name, { settings, regionsOfInterest: regions, dataSharing: input.DataSharingPreferenceForUpdate ?? p.dataSharing });
+      processors.setStatus(p.name, { status: 'UPDATING', next: { status: 'STOPPED', atMs: at + TRANSITION_MS.update }, atMs: at });
+    });
     return {};
-  },
-  'STOPPED label detection processors only (else ResourceInUseException): Labels, MinConfidence, RegionsOfInterest and DataSharingPreference; ParametersToDelete ConnectedHomeMinConfidence (back to 50) and RegionsOfInterest. UPDATING, then STOPPED after 0.5 s. Face search processors cannot be updated (InvalidParameterException), as Terraform reports of AWS.',
-);
+  };
 
-registerHandler(
-  'DeleteStreamProcessor',
-  (input, ctx) => {
+  const deleteStreamProcessor: Handler<'DeleteStreamProcessor'> = (input, ctx) => {
     const p = current(ctx, input.Name);
     if (p.status !== 'STOPPED' && p.status !== 'FAILED') throw errors.resourceInUse('Cannot delete stream processor.');
-    ctx.db.transaction(() => {
-      deleteAllTags(ctx.db, ctx, processorArn(ctx, p.name));
-      deleteRow(ctx.db, ctx, p.name);
-    })();
-    dropSession(ctx, p.name);
+    const processors = store(ctx);
+    processors.transaction(() => {
+      deleteAllTags(deps.stores.db, ctx, processorArn(ctx, p.name));
+      processors.delete(p.name);
+    });
+    sessions.drop(ctx, p.name);
     return {};
-  },
-  'STOPPED or FAILED processors only (else ResourceInUseException "Cannot delete stream processor."); the name is free again at once (AWS may hold it a few seconds). Its tags and kept results go with it.',
-);
+  };
 
-registerHandler(
-  'StartStreamProcessor',
-  (input, ctx) => {
+  const startStreamProcessor: Handler<'StartStreamProcessor'> = (input, ctx) => {
     const p = current(ctx, input.Name);
     const selector = input.StartSelector?.KVSStreamStartSelector;
     if (p.kind === 'FACE_SEARCH' && (input.StartSelector || input.StopSelector)) {
@@ -257,33 +212,38 @@ registerHandler(
     }
     if (p.status !== 'STOPPED' && p.status !== 'FAILED') throw errors.resourceInUse('Specified resource is in use.');
 
-    const now = Date.now();
-    const session: SessionState = { sessionId: ctx.ids.uuid(), startedMs: now };
+    const at = now();
+    const session: SessionState = { sessionId: deps.runtime.ids.uuid(), startedMs: at };
     if (p.kind === 'CONNECTED_HOME') {
       const maxDuration = input.StopSelector?.MaxDurationInSeconds ?? DEFAULT_MAX_DURATION_SECONDS;
       session.startSelector = { ...selector };
       session.maxDurationSeconds = maxDuration;
-      session.windowStartMs = selector!.ProducerTimestamp ?? fragmentProducerTime(p.kvsArn, selector!.FragmentNumber!) ?? null;
-      session.deadlineMs = now + maxDuration * 1000;
-      setStatus(ctx.db, ctx, p.name, { status: 'STARTING', session, atMs: now });
+      session.windowStartMs = selector!.ProducerTimestamp ?? sessions.fragmentProducerTime(p.kvsArn, selector!.FragmentNumber!) ?? null;
+      session.deadlineMs = at + maxDuration * 1000;
+      store(ctx).setStatus(p.name, { status: 'STARTING', session, atMs: at });
     } else {
-      setStatus(ctx.db, ctx, p.name, { status: 'STARTING', next: { status: 'RUNNING', atMs: now + TRANSITION_MS.start }, session, atMs: now });
+      store(ctx).setStatus(p.name, { status: 'STARTING', next: { status: 'RUNNING', atMs: at + TRANSITION_MS.start }, session, atMs: at });
     }
-    beginSession(ctx, { ...p, status: 'STARTING' }, session);
+    sessions.begin({ ...p, status: 'STARTING' }, session);
     return { SessionId: session.sessionId };
-  },
-  'Face search: STARTING, RUNNING 0.5 s later (FAILED if the collection is gone), until StopStreamProcessor. Label detection: needs StartSelector.KVSStreamStartSelector (ProducerTimestamp or FragmentNumber); stays STARTING for the session and stops itself after StopSelector.MaxDurationInSeconds (default 10). Returns a SessionId. Emulator-only: the processor analyses the video fed to POST /_rekognition/stream-processors/<name>/video (no Kinesis Video Streams offline); without a feed it produces nothing. Face search puts one AWS-format record per analysed frame (1 per second) to Output.KinesisDataStream through --kinesis-endpoint and keeps them for GET /_rekognition/stream-processors/<name>/results; label detection (centernet persons, cats and dogs; no model for packages) writes the first-detection frames and a session summary to S3Destination and publishes AWS-format SNS messages to NotificationChannel.',
-);
+  };
 
-registerHandler(
-  'StopStreamProcessor',
-  (input, ctx) => {
+  const stopStreamProcessor: Handler<'StopStreamProcessor'> = (input, ctx) => {
     const p = current(ctx, input.Name);
     if (p.status !== 'RUNNING' && p.status !== 'STARTING') throw errors.resourceInUse('Stream Processor not available for stopping');
-    const now = Date.now();
-    setStatus(ctx.db, ctx, p.name, { status: 'STOPPING', next: { status: 'STOPPED', atMs: now + TRANSITION_MS.stop }, atMs: now });
-    stopSession(ctx, ctx, p.name);
+    const at = now();
+    store(ctx).setStatus(p.name, { status: 'STOPPING', next: { status: 'STOPPED', atMs: at + TRANSITION_MS.stop }, atMs: at });
+    sessions.stop(ctx, p.name);
     return {};
-  },
-  'RUNNING or STARTING processors only (else ResourceInUseException, the message AWS was seen to give). STOPPING, then STOPPED after 0.5 s; a video being analysed stops at the next frame; a label detection session sends its summary.',
-);
+  };
+
+  return {
+    createStreamProcessor,
+    describeStreamProcessor,
+    listStreamProcessors,
+    updateStreamProcessor,
+    deleteStreamProcessor,
+    startStreamProcessor,
+    stopStreamProcessor,
+  };
+}
