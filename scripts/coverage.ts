@@ -7,8 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { apiVersion, operations, type OperationName } from '../src/api/generated/model';
-import '../src/operations/index';
-import { handlerFor } from '../src/operations/registry';
+import { servedOperations } from '../src/emulator';
 
 export const coveragePath = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'COVERAGE.md');
 
@@ -106,7 +105,8 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, '
 export function renderCoverage(): string {
   checkFamilies();
   const total = Object.keys(operations).length;
-  const implemented = (op: OperationName) => handlerFor(op) !== undefined;
+  const served = servedOperations();
+  const implemented = (op: OperationName) => served.has(op);
   const count = (ops: OperationName[]) => ops.filter(implemented).length;
   const done = count(Object.keys(operations) as OperationName[]);
 
@@ -130,9 +130,9 @@ export function renderCoverage(): string {
   for (const family of families) {
     lines.push('', `## ${family.name}`, '', `${count(family.operations)} of ${family.operations.length} implemented.`, '', '| operation | state | notes |', '| --- | --- | --- |');
     for (const op of family.operations) {
-      const info = handlerFor(op);
-      const state = info ? 'implemented' : 'not implemented (answers `NotImplementedException`)';
-      lines.push(`| \`${op}\` | ${state} | ${cell(info?.notes ?? '')} |`);
+      const notes = served.get(op);
+      const state = notes !== undefined ? 'implemented' : 'not implemented (answers `NotImplementedException`)';
+      lines.push(`| \`${op}\` | ${state} | ${cell(notes ?? '')} |`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -14,21 +14,18 @@ import { ControlError } from './control/errors';
 import { PinStore, type Pin, type PinSelector } from './control/pins';
 import { createRuntime, type Runtime } from './runtime/context';
 import { defaultConfig, type Config } from './runtime/config';
-import { describeError } from './runtime/logger';
+import { describeError, Logger } from './runtime/logger';
 import { setLogLevel } from './log';
 import type { Scope } from './runtime/scope';
 import { WorkerPool } from '../models/pool';
 import { modelStates } from '../models/registry';
-import { handlerFor } from './operations/registry';
+import { handlerFor, registeredOperations } from './operations/registry';
 import './operations/index';
 import type { Services } from './operations/context';
 import { createStores } from './store';
 import { JobRunner } from './jobs/runner';
 import { createProviders } from './providers';
 import { flushIndexes } from './store/face-store';
-import { startVideoJobs } from './jobs/handlers';
-import { forgetVideoJobQueue } from './jobs/queue';
-import { forgetMediaAnalysisRunner, startMediaAnalysisJobs } from './operations/media-analysis';
 import { startCelebrityGallery } from './operations/celebrities';
 import { submitLivenessMedia, type LivenessMedia, type LivenessReport } from './operations/liveness';
 import { feedStreamProcessor, streamProcessorResults } from './streams/feed';
@@ -107,6 +104,24 @@ function parseBody(body: Buffer | string): Record<string, unknown> {
     throw errors.serialization('Start of structure or map found where not expected.');
   }
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * Every operation this build serves, with its notes (docs/COVERAGE.md, tests): the providers' and,
+ * until every family is converted, the legacy registry's.
+ */
+export function servedOperations(): Map<OperationName, string> {
+  const runtime = createRuntime(defaultConfig, { log: new Logger('error') });
+  const stores = createStores();
+  try {
+    const providers = createProviders({ runtime, stores, models: new WorkerPool(1), jobs: new JobRunner(runtime.log) });
+    const served = new Map<OperationName, string>();
+    for (const operation of registeredOperations()) served.set(operation, handlerFor(operation)!.notes);
+    for (const provider of providers) for (const [name, entry] of Object.entries(provider.handlers)) served.set(name as OperationName, entry.notes ?? '');
+    return served;
+  } finally {
+    stores.close();
+  }
 }
 
 const isOperation = (name: string): name is OperationName => Object.prototype.hasOwnProperty.call(operations, name);
@@ -217,12 +232,10 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
     control,
     async start() {
       log.info('state', { persistence: runtime.config.dataDir ?? 'memory', s3: runtime.config.s3Dir ?? runtime.config.s3Endpoint ?? 'none' });
-      // Video jobs a previous run left IN_PROGRESS run again (or fail) once requests are served.
-      startVideoJobs(services);
-      startMediaAnalysisJobs(services);
       // The celebrity gallery's photos are embedded in the background; RecognizeCelebrities waits for it.
       startCelebrityGallery(services);
       for (const provider of providers) await provider.start?.();
+      // Jobs a previous run left unfinished run again (or fail) once requests are served.
       jobs.resume();
       // Models load in every worker in the background, so the first request does not wait.
       inference.broadcast('faces.warmup', {}).catch((err: Error) => log.warn('face models failed to load', { error: err.message }));
@@ -232,8 +245,6 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
     async stop() {
       jobs.close();
       for (const provider of [...providers].reverse()) await provider.stop?.();
-      forgetVideoJobQueue(services.db);
-      forgetMediaAnalysisRunner(services.db);
       await inference.close();
       flushIndexes();
       stores.close();

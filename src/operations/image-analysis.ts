@@ -3,27 +3,22 @@
  * limits (AWS-BEHAVIOUR §5), sends a copy of at most ANALYSIS_MAX_SIDE px to the worker pool, and
  * turns what the models report into the response with src/analysis.
  */
-import sharp from 'sharp';
 import type {
   DetectLabelsResponse,
-  DetectModerationLabelsResponse,
   DetectProtectiveEquipmentResponse,
-  HumanLoopActivationOutput,
   ProtectiveEquipmentPerson,
 } from '../api/generated/types';
-import { errors } from '../api/errors';
 import { faceEvidenceFromDetail, type FaceEvidence } from '../analysis/evidence';
 import { detectFaces } from '../analysis/faces';
 import { DEFAULT_MIN_CONFIDENCE as LABELS_MIN_CONFIDENCE, LABEL_FLOOR, LABEL_MODEL_VERSION, buildLabels, type TextEvidence } from '../analysis/labels';
-import { contentTypes, DEFAULT_MIN_CONFIDENCE as MODERATION_MIN_CONFIDENCE, MODERATION_MODEL_VERSION, moderationLabels, type NsfwScores } from '../analysis/moderation';
+import { detectModerationLabels } from '../analysis/moderation-request';
 import { summarize } from '../analysis/ppe';
 import { fitRgb, loadImage, transferablePixels, type LoadedImage, type RgbImage } from '../media/image';
 import { registerModel } from '../../models/registry';
 import { loadModelConfig, type PluginLabel } from '../../models/plugins';
 import { readTextInPool } from './text';
 import { VISION_MODELS, type ObjectsResult, type PixelsPayload, type PpePayload } from '../../models/tasks/vision';
-import { NSFW_INPUT_SIZE } from '../../models/runtime/nsfw';
-import { arn, type RequestContext } from './context';
+import type { RequestContext } from './context';
 import { registerHandler } from './registry';
 
 registerModel(VISION_MODELS.objects, '@vladmandic/human', 'COCO objects (DetectLabels instances, PPE persons)');
@@ -145,43 +140,9 @@ registerHandler(
   "COCO-80 objects (human's centernet, run at the image's aspect ratio) with v3 names, parents, aliases, categories and instances; Person, Face, Portrait and People/Crowd labels from faces and persons, age/gender labels from face-api's age/gender net; Text from OCR; ImageProperties from pixel statistics. No scene classifier: scene labels (Outdoors, Nature, ...) are not produced.",
 );
 
-/**
- * A human loop starts when any label reaches MinConfidence: the flow definition's own activation
- * conditions live in SageMaker A2I, which this emulator cannot read (our choice, docs/IMAGE-ANALYSIS.md).
- */
-function humanLoop(ctx: RequestContext, name: string, labels: number, minConfidence: number): HumanLoopActivationOutput {
-  const triggered = labels > 0;
-  const results = JSON.stringify({
-    Conditions: [{ ConditionType: 'ModerationLabelConfidenceCheck', ConditionParameters: { ModerationLabelName: '*', ConfidenceGreaterThanEquals: minConfidence }, EvaluationResult: triggered }],
-  });
-  if (!triggered) return { HumanLoopActivationConditionsEvaluationResults: results };
-  return {
-    HumanLoopArn: arn(ctx, `human-loop/${name}`).replace(':rekognition:', ':sagemaker:'),
-    HumanLoopActivationReasons: ['ConditionsEvaluation'],
-    HumanLoopActivationConditionsEvaluationResults: results,
-  };
-}
-
 registerHandler(
   'DetectModerationLabels',
-  async (input, ctx) => {
-    // No moderation adapters exist here, so any ProjectVersion is unknown (message wording is our guess).
-    if (input.ProjectVersion !== undefined) throw errors.resourceNotFound(`The project version ${input.ProjectVersion} does not exist.`);
-    const image = await loadImage(input.Image, ctx, LABELS_LIMITS);
-    const rgb = await image.rgb();
-    const { data, info } = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
-      .resize(NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, { fit: 'fill' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const { payload, transfer } = payloadOf({ data, width: info.width, height: info.height });
-    const scores = await ctx.inference.run<NsfwScores>('vision.nsfw', payload, transfer);
-    const minConfidence = input.MinConfidence ?? MODERATION_MIN_CONFIDENCE;
-    const labels = moderationLabels(scores, minConfidence);
-    const output: DetectModerationLabelsResponse = { ModerationLabels: labels, ModerationModelVersion: MODERATION_MODEL_VERSION };
-    if (input.HumanLoopConfig) output.HumanLoopActivationOutput = humanLoop(ctx, input.HumanLoopConfig.HumanLoopName, labels.length, minConfidence);
-    output.ContentTypes = contentTypes(scores, minConfidence);
-    return output;
-  },
+  (input, ctx) => detectModerationLabels(input, ctx, ctx.inference),
   'nsfwjs MobileNetV2 classes mapped to taxonomy v7 (Explicit > Explicit Nudity; Swimwear or Underwear) and ContentTypes Illustrated/Animated; calibrated so ordinary photos get no labels. Violence, drugs, alcohol, gestures, gambling and hate symbols are not detected. HumanLoopConfig: a loop starts when any label is returned.',
 );
 

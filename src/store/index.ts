@@ -5,6 +5,8 @@
  */
 import { openDatabase, resetDatabase, type Db } from './database';
 import { IdempotencyStore, idempotencySchema } from './idempotency';
+import { MediaAnalysisJobStore, mediaAnalysisJobsSchema } from './media-analysis-jobs';
+import { VideoJobStore, videoJobsSchema } from './video-jobs';
 
 export interface StoreOptions {
   /** Persist under this folder; in memory when absent. */
@@ -14,19 +16,23 @@ export interface StoreOptions {
 export interface Stores {
   readonly db: Db;
   idempotency: IdempotencyStore;
+  videoJobs: VideoJobStore;
+  mediaAnalysisJobs: MediaAnalysisJobStore;
   /** Deletes every row of every table, for every account and region, and what is derived from them. */
   reset(): void;
   close(): void;
 }
 
 /** Every table, in creation order (a table after those it refers to). */
-const schemas: string[] = [idempotencySchema];
+const schemas: string[] = [idempotencySchema, videoJobsSchema, mediaAnalysisJobsSchema];
 
 export function createStores(options: StoreOptions = {}): Stores {
   const db = openDatabase(options.dataDir, schemas);
   return {
     db,
     idempotency: new IdempotencyStore(db),
+    videoJobs: new VideoJobStore(db),
+    mediaAnalysisJobs: new MediaAnalysisJobStore(db),
     reset() {
       resetDatabase(db);
     },

@@ -1,6 +1,6 @@
 /**
  * What a stream processor sees in one frame, with the same models and adapters as stored video
- * (src/operations/video.ts): face search runs the DetectFaces analysis and searches the collection
+ * (src/providers/video/analyzers.ts): face search runs the DetectFaces analysis and searches the collection
  * as SearchFacesByImage does; connected home takes persons, pets and (when a model can see them)
  * packages from centernet's COCO objects.
  */
@@ -16,7 +16,7 @@ import { requireCollection } from '../operations/collections';
 import type { RequestContext, Services } from '../operations/context';
 import { searchFaces } from '../operations/face-search';
 import { indexFor } from '../operations/faces';
-import { frameImage, payloadOf } from '../operations/video';
+import { frameImage, payloadOf } from '../analysis/video-frames';
 import { faceFromRow, facesByLabel } from '../store/face-store';
 import { FACE_REGION_SHARE, inRegions, OBJECT_REGION_SHARE, type FaceFound, type HomeLabel } from './records';
 
