@@ -30,6 +30,7 @@ import type { JobKind, JobLane } from '../../jobs/runner';
 import { readS3Object, S3WriteError, writeS3Object, type MediaContext } from '../../media/s3';
 import { describeError } from '../../runtime/logger';
 import type { MediaAnalysisJobKey, MediaAnalysisJobRow } from '../../store/media-analysis-jobs';
+import type { WorkerPool } from '../../../models/pool';
 import type { ProviderDeps } from '../deps';
 
 /** The largest manifest read (our choice; AWS documents no limit). */
@@ -89,7 +90,7 @@ function lineError(line: number, sourceRef: string | undefined, code: string, me
 export class MediaAnalysisJobs {
   readonly lane: JobLane<MediaAnalysisJobKey>;
   /** Jobs' inference waits behind synchronous requests' (models/pool.ts). */
-  private readonly models;
+  private readonly models: WorkerPool;
 
   constructor(private readonly deps: ProviderDeps) {
     this.models = deps.models.background();

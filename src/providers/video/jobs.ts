@@ -17,6 +17,7 @@ import { loadVideoObject } from '../../media/video';
 import type { RequestContext } from '../../runtime/context';
 import { describeError } from '../../runtime/logger';
 import { requestParts, type VideoJobKey, type VideoJobRecord } from '../../store/video-jobs';
+import type { WorkerPool } from '../../../models/pool';
 import type { ProviderDeps } from '../deps';
 import type { StartInput, StartOperation, VideoAnalyzer, VideoAnalyzers } from './analyzer';
 
@@ -34,7 +35,7 @@ export class VideoJobs {
   /** Local files resolved at Start, so the run does not fetch the object a second time. */
   private readonly handover = new Map<string, LocalObject>();
   /** Jobs' inference waits behind synchronous requests' (models/pool.ts). */
-  private readonly models;
+  private readonly models: WorkerPool;
   private lastPurge = 0;
 
   constructor(
