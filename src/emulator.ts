@@ -25,9 +25,6 @@ import type { Services } from './operations/context';
 import { createStores, type StoreOptions, type Stores } from './store';
 import { JobRunner } from './jobs/runner';
 import { createProviders } from './providers';
-import { startVideoJobs } from './jobs/handlers';
-import { forgetVideoJobQueue } from './jobs/queue';
-import { forgetMediaAnalysisRunner, startMediaAnalysisJobs } from './operations/media-analysis';
 import type { LivenessMedia, LivenessReport } from './providers/liveness';
 import type { FeedReport, SessionResults } from './providers/stream-processors';
 
@@ -112,6 +109,7 @@ function parseBody(body: Buffer | string): Record<string, unknown> {
   }
   return parsed as Record<string, unknown>;
 }
+
 
 const isOperation = (name: string): name is OperationName => Object.prototype.hasOwnProperty.call(operations, name);
 
@@ -232,10 +230,8 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
     control,
     async start() {
       log.info('state', { persistence: runtime.config.dataDir ?? 'memory', s3: runtime.config.s3Dir ?? runtime.config.s3Endpoint ?? 'none' });
-      // Video jobs a previous run left IN_PROGRESS run again (or fail) once requests are served.
-      startVideoJobs(services);
-      startMediaAnalysisJobs(services);
       for (const provider of providers) await provider.start?.();
+      // Jobs a previous run left unfinished run again (or fail) once requests are served.
       jobs.resume();
       // Models load in every worker in the background, so the first request does not wait.
       // (An injected client is its owner's to warm up.)
@@ -245,8 +241,6 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
     async stop() {
       jobs.close();
       for (const provider of [...providers].reverse()) await provider.stop?.();
-      forgetVideoJobQueue(services.db);
-      forgetMediaAnalysisRunner(services.db);
       // An injected client belongs to whoever injected it (e.g. one warmed client shared by test files).
       if (!overrides.inference) await inference.close();
       stores.close();

@@ -151,6 +151,12 @@ export function openGallery(dir: string | undefined, deps: GalleryDeps): Gallery
   return { byId: new Map(entries.map((e) => [e.id, e])), ready: embedGallery(entries, deps) };
 }
 
+/** The gallery of `dir`, opened (and its embedding started) on first use, then kept. */
+export function galleryOnDemand(dir: string | undefined, deps: GalleryDeps): () => Gallery {
+  let gallery: Gallery | undefined;
+  return () => (gallery ??= openGallery(dir, deps));
+}
+
 /** The best gallery match for an embedding, if at or above the threshold. */
 export function bestCelebrity(gallery: GalleryIndex, embedding: number[], threshold = CELEBRITY_MATCH_THRESHOLD) {
   const [nearest] = gallery.index.search(embedding, 1);

@@ -7,7 +7,8 @@
  *   another's;
  * - every run is counted in the kind's store before it starts; a job interrupted by restarts more
  *   than `maxAttempts` times is abandoned (failed) instead of run again;
- * - at start, the jobs a previous process left unfinished run again;
+ * - at start, the jobs a previous process left unfinished run again; those it had already run
+ *   `maxAttempts` times are abandoned at once, so the first request after a restart sees them ended;
  * - reset aborts queued and running work (the rows are gone); stop aborts runs and leaves their
  *   jobs unfinished in the store for the next start;
  * - idle() resolves once nothing is queued or running (tests, shutdown).
@@ -29,6 +30,8 @@ export interface JobKind<J extends JobKey = JobKey> {
   unfinished(): J[];
   /** Counts one more run of the job in the kind's store; returns the count (1 on the first run). */
   countAttempt(job: J): number;
+  /** Runs of the job counted so far; lets resume() abandon exhausted jobs without waiting for their turn. */
+  attempts?(job: J): number;
   /**
    * Runs the job to its end, recording success or failure in the kind's store. `signal` aborts it
    * on reset or stop; an aborted run records nothing.
@@ -126,6 +129,8 @@ class Lane<J extends JobKey> implements JobLane<J> {
 
 export class JobRunner {
   private readonly lanes: Lane<JobKey>[] = [];
+  /** Abandons started by resume() and not yet done (their notifications count as work for idle()). */
+  private readonly abandoning = new Set<Promise<void>>();
   private idleWaiters: (() => void)[] = [];
   closed = false;
 
@@ -143,7 +148,24 @@ export class JobRunner {
 
   /** At start: every job a previous process left unfinished runs again (or is abandoned). */
   resume(): void {
-    for (const lane of this.lanes) for (const job of lane.kind.unfinished()) lane.submit(job);
+    for (const lane of this.lanes) {
+      const { kind } = lane;
+      for (const job of kind.unfinished()) {
+        if (kind.attempts && kind.attempts(job) >= this.maxAttempts) this.abandon(kind, job);
+        else lane.submit(job);
+      }
+    }
+  }
+
+  private abandon<J extends JobKey>(kind: JobKind<J>, job: J): void {
+    // Called at once: the job's store records the end before resume() returns.
+    const done = (async () => kind.abandon(job))()
+      .catch((err: unknown) => this.log.error(`${kind.name} job could not be abandoned`, { jobId: job.id, error: describeError(err) }))
+      .finally(() => {
+        this.abandoning.delete(done);
+        this.settled();
+      });
+    this.abandoning.add(done);
   }
 
   /** Control-plane reset: queued work is dropped and runs are aborted. */
@@ -159,14 +181,18 @@ export class JobRunner {
     this.settled();
   }
 
+  private get busy(): boolean {
+    return this.abandoning.size > 0 || this.lanes.some((lane) => lane.size > 0);
+  }
+
   idle(): Promise<void> {
-    if (this.lanes.every((lane) => lane.size === 0)) return Promise.resolve();
+    if (!this.busy) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Called when a run ends: wakes idle() waiters once everything is done. */
   settled(): void {
-    if (!this.lanes.every((lane) => lane.size === 0)) return;
+    if (this.busy) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

@@ -5,15 +5,12 @@
  */
 import type {
   DetectLabelsResponse,
-  DetectModerationLabelsResponse,
   DetectProtectiveEquipmentResponse,
-  HumanLoopActivationOutput,
 } from '../api/generated/types';
-import { errors } from '../api/errors';
 import { faceEvidenceFromDetail, type FaceEvidence } from '../analysis/evidence';
 import { detectFaces } from '../analysis/faces';
 import { DEFAULT_MIN_CONFIDENCE as LABELS_MIN_CONFIDENCE, LABEL_FLOOR, LABEL_MODEL_VERSION, buildLabels, type TextEvidence } from '../analysis/labels';
-import { contentTypes, DEFAULT_MIN_CONFIDENCE as MODERATION_MIN_CONFIDENCE, MODERATION_MODEL_VERSION, moderationLabels } from '../analysis/moderation';
+import { detectModerationLabels } from '../analysis/moderation-request';
 import { FACE_CURVE, OBJECT_CURVE } from '../analysis/calibration';
 import { toImageProperties } from '../analysis/image-properties';
 import { PPE_CURVES, summarize, toPpePersons } from '../analysis/ppe';
@@ -21,7 +18,7 @@ import { pluginConfidence } from '../analysis/model-config';
 import { fitRgb, loadImage, type LoadedImage, type RgbImage } from '../media/image';
 import type { ObjectsResult } from '../../models/tasks/vision';
 import { readTextInPool } from './text';
-import { arn, type RequestContext } from './context';
+import type { RequestContext } from './context';
 import { registerHandler } from './registry';
 
 /** Models see at most this many pixels on the long side (centernet works at 512, movenet at 192). */
@@ -126,39 +123,9 @@ registerHandler(
   "COCO-80 objects (human's centernet, run at the image's aspect ratio) with v3 names, parents, aliases, categories and instances; Person, Face, Portrait and People/Crowd labels from faces and persons, age/gender labels from face-api's age/gender net; Text from OCR; ImageProperties from pixel statistics. No scene classifier: scene labels (Outdoors, Nature, ...) are not produced.",
 );
 
-/**
- * A human loop starts when any label reaches MinConfidence: the flow definition's own activation
- * conditions live in SageMaker A2I, which this emulator cannot read (our choice, docs/IMAGE-ANALYSIS.md).
- */
-function humanLoop(ctx: RequestContext, name: string, labels: number, minConfidence: number): HumanLoopActivationOutput {
-  const triggered = labels > 0;
-  const results = JSON.stringify({
-    Conditions: [{ ConditionType: 'ModerationLabelConfidenceCheck', ConditionParameters: { ModerationLabelName: '*', ConfidenceGreaterThanEquals: minConfidence }, EvaluationResult: triggered }],
-  });
-  if (!triggered) return { HumanLoopActivationConditionsEvaluationResults: results };
-  return {
-    HumanLoopArn: arn(ctx, `human-loop/${name}`).replace(':rekognition:', ':sagemaker:'),
-    HumanLoopActivationReasons: ['ConditionsEvaluation'],
-    HumanLoopActivationConditionsEvaluationResults: results,
-  };
-}
-
 registerHandler(
   'DetectModerationLabels',
-  async (input, ctx) => {
-    // No moderation adapters exist here, so any ProjectVersion is unknown (message wording is our guess).
-    if (input.ProjectVersion !== undefined) throw errors.resourceNotFound(`The project version ${input.ProjectVersion} does not exist.`);
-    const image = await loadImage(input.Image, ctx, LABELS_LIMITS);
-    const rgb = await image.rgb();
-    // The client resizes to the model's input.
-    const scores = await ctx.inference.run('vision.nsfw', { image: rgb });
-    const minConfidence = input.MinConfidence ?? MODERATION_MIN_CONFIDENCE;
-    const labels = moderationLabels(scores, minConfidence);
-    const output: DetectModerationLabelsResponse = { ModerationLabels: labels, ModerationModelVersion: MODERATION_MODEL_VERSION };
-    if (input.HumanLoopConfig) output.HumanLoopActivationOutput = humanLoop(ctx, input.HumanLoopConfig.HumanLoopName, labels.length, minConfidence);
-    output.ContentTypes = contentTypes(scores, minConfidence);
-    return output;
-  },
+  (input, ctx) => detectModerationLabels(input, ctx, ctx.inference),
   'nsfwjs MobileNetV2 classes mapped to taxonomy v7 (Explicit > Explicit Nudity; Swimwear or Underwear) and ContentTypes Illustrated/Animated; calibrated so ordinary photos get no labels. Violence, drugs, alcohol, gestures, gambling and hate symbols are not detected. HumanLoopConfig: a loop starts when any label is returned.',
 );
 

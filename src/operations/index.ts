@@ -2,5 +2,3 @@
 import './tags';
 import './text';
 import './image-analysis';
-import './video';
-import './media-analysis';

@@ -1,12 +1,16 @@
 /** The providers of the Rekognition API, one per family, assembled in this order. */
+import { FaceAnalysis } from '../analysis/faces';
 import type { ApiProvider } from '../api/handlers';
+import { galleryOnDemand } from '../faces/celebrities';
 import type { ProviderDeps } from './deps';
 import { createCelebritiesProvider } from './celebrities';
 import { createCollectionsProvider } from './collections';
 import { createCustomLabelsProvider } from './custom-labels';
 import { createFacesProvider } from './faces';
 import { createLivenessProvider, type LivenessProvider } from './liveness';
+import { createMediaAnalysisProvider } from './media-analysis';
 import { createStreamProcessorsProvider, type StreamProcessorsProvider } from './stream-processors';
+import { createVideoProvider } from './video';
 
 export type { ProviderDeps } from './deps';
 
@@ -18,10 +22,16 @@ export interface Providers {
 }
 
 export function createProviders(deps: ProviderDeps): Providers {
+  const { runtime, models } = deps;
+  const gallery = galleryOnDemand(runtime.config.celebritiesDir, {
+    analysis: new FaceAnalysis(models),
+    media: { ...runtime, region: runtime.config.defaultRegion },
+    log: runtime.log,
+  });
   const liveness = createLivenessProvider(deps);
   const streams = createStreamProcessorsProvider(deps);
   return {
-    all: [createCollectionsProvider(deps), createFacesProvider(deps), createCelebritiesProvider(deps), liveness, streams, createCustomLabelsProvider(deps)],
+    all: [createCollectionsProvider(deps), createFacesProvider(deps), createCelebritiesProvider(deps, gallery), liveness, streams, createCustomLabelsProvider(deps), createVideoProvider(deps, gallery), createMediaAnalysisProvider(deps)],
     liveness,
     streams,
   };

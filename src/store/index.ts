@@ -12,6 +12,8 @@ import { UserStore, usersSchema } from './users';
 import type { VectorIndexOptions } from './vector-index';
 import { LivenessSessionStore, livenessSessionsSchema } from './liveness-sessions';
 import { StreamProcessorStore, streamProcessorsSchema } from './stream-processors';
+import { MediaAnalysisJobStore, mediaAnalysisJobsSchema } from './media-analysis-jobs';
+import { VideoJobStore, videoJobsSchema } from './video-jobs';
 
 export interface StoreOptions {
   /** Persist under this folder; in memory when absent. */
@@ -29,6 +31,8 @@ export interface Stores {
   customLabels: CustomLabelsStore;
   livenessSessions: LivenessSessionStore;
   streamProcessors: StreamProcessorStore;
+  videoJobs: VideoJobStore;
+  mediaAnalysisJobs: MediaAnalysisJobStore;
   /** Deletes every row of every table, for every account and region, and what is derived from them. */
   reset(): void;
   /** Writes what is derived from the tables (vector indexes) and closes the database. */
@@ -36,7 +40,7 @@ export interface Stores {
 }
 
 /** Every table, in creation order (a table after those it refers to). */
-const schemas: string[] = [idempotencySchema, collectionsSchema, facesSchema, usersSchema, livenessSessionsSchema, streamProcessorsSchema, customLabelsSchema];
+const schemas: string[] = [idempotencySchema, collectionsSchema, facesSchema, usersSchema, livenessSessionsSchema, streamProcessorsSchema, customLabelsSchema, videoJobsSchema, mediaAnalysisJobsSchema];
 
 export function createStores(options: StoreOptions = {}): Stores {
   const db = openDatabase(options.dataDir, schemas);
@@ -50,6 +54,8 @@ export function createStores(options: StoreOptions = {}): Stores {
     customLabels: new CustomLabelsStore(db),
     livenessSessions: new LivenessSessionStore(db),
     streamProcessors: new StreamProcessorStore(db),
+    videoJobs: new VideoJobStore(db),
+    mediaAnalysisJobs: new MediaAnalysisJobStore(db),
     reset() {
       resetDatabase(db);
       faces.reset();

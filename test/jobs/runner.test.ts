@@ -63,6 +63,29 @@ describe('job runner', () => {
     expect(abandoned).toEqual(['tired']);
   });
 
+  it('abandons at once, at resume, the jobs whose counted runs are used up, and idle() waits for the abandon to finish', async () => {
+    const runner = new JobRunner(quiet);
+    const { kind, ran, abandoned, attempts } = recordingKind({ unfinished: [job('A', 'first'), job('A', 'tired')], attempts: { tired: MAX_ATTEMPTS } });
+    let announced = false;
+    runner.lane({
+      ...kind,
+      attempts: (j) => attempts.get(j.id) ?? 0,
+      abandon: async (j) => {
+        abandoned.push(j.id);
+        await new Promise((r) => setTimeout(r, 5));
+        announced = true;
+      },
+    });
+    runner.resume();
+    // Before any run took its turn.
+    expect(abandoned).toEqual(['tired']);
+    expect(ran).toEqual([]);
+    await runner.idle();
+    expect(announced).toBe(true);
+    expect(ran).toEqual(['first']);
+    expect(attempts.get('tired')).toBe(MAX_ATTEMPTS);
+  });
+
   it('keeps each lane within its concurrency', async () => {
     const runner = new JobRunner(quiet);
     let active = 0;

@@ -1,5 +1,5 @@
 /**
- * Media analysis jobs, in process, on an --s3-dir layout: a manifest with good and bad lines, the
+ * Media analysis jobs, through the emulator, on an --s3-dir layout: a manifest with good and bad lines, the
  * output manifest and summary the job writes (each result being what DetectModerationLabels answers
  * for that image), job failures with their FailureDetails, Start errors and idempotency, listing
  * and pagination, and resuming a job a restart interrupted.
@@ -9,19 +9,11 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RekognitionError } from '../../src/api/errors';
-import { serializeOutput } from '../../src/api/serialize';
-import { defaultConfig } from '../../src/runtime/config';
-import type { RequestContext, Services } from '../../src/operations/context';
-import '../../src/operations/image-analysis';
-import { forgetMediaAnalysisRunner, mediaAnalysisRunner, outputKey, parseS3Uri, SUMMARY_LINE_KEY } from '../../src/operations/media-analysis';
-import { handlerFor } from '../../src/operations/registry';
-import { storesFor } from '../support/stores';
-import { IdGenerator } from '../../src/runtime/ids';
-import { systemClock } from '../../src/runtime/clock';
-import { Logger } from '../../src/runtime/logger';
-import { SdkClients } from '../../src/runtime/sdk-clients';
+import { outputKey, parseS3Uri, SUMMARY_LINE_KEY } from '../../src/providers/media-analysis/jobs';
+import type { Scope } from '../../src/runtime/scope';
+import { createStores } from '../../src/store';
 import { ModelsClient } from '../../models/client';
+import { ApiError, testEmulator, type TestEmulator } from '../support/emulator';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'media-analysis-'));
 const s3Dir = path.join(tmp, 's3');
@@ -55,41 +47,46 @@ put('manifests/empty.jsonl', '\n\n');
 put('manifests/garbage.jsonl', 'PK\u0003\u0004 binary\n{"no": "source-ref"}\n');
 put('manifests/one.jsonl', `{"source-ref": "s3://${IN}/photos/astronaut.png"}\n`);
 
+// One pool for every emulator of the file, so the moderation model loads once: each emulator gets
+// a view of it that it cannot close, and that does not warm up models it does not need.
 const pool = new ModelsClient({ size: 1 });
-const opened: Services[] = [];
-function makeServices(dataDir?: string): Services {
-  const services = { config: { ...defaultConfig, s3Dir }, ...storesFor(dataDir), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference: pool };
-  opened.push(services);
-  return services;
+function sharedPool(): ModelsClient {
+  const view = Object.create(pool) as ModelsClient;
+  view.close = async () => undefined;
+  view.broadcast = async () => undefined;
+  return view;
+}
+const opened: TestEmulator[] = [];
+function makeEmulator(dataDir?: string): TestEmulator {
+  const t = testEmulator({ s3Dir, dataDir }, { inference: sharedPool() });
+  opened.push(t);
+  return t;
 }
 
 afterAll(async () => {
-  for (const s of opened) {
-    forgetMediaAnalysisRunner(s.db);
-    s.db.close();
-  }
+  for (const t of opened) await t.close();
   await pool.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const ctxOf = (services: Services, account = '111122223333', region = 'eu-west-1'): RequestContext => ({ ...services, account, region, requestId: 'test', operation: 'test' });
+/** Who calls which emulator. */
+interface Ctx {
+  t: TestEmulator;
+  caller: Scope;
+}
+const ctxOf = (t: TestEmulator, account = '111122223333', region = 'eu-west-1'): Ctx => ({ t, caller: { account, region } });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed wire JSON; the assertions check its shape
 type Wire = Record<string, any>;
-type Op = 'StartMediaAnalysisJob' | 'GetMediaAnalysisJob' | 'ListMediaAnalysisJobs' | 'DetectModerationLabels';
-/** Calls a handler and returns what a client would receive (the serialized output, parsed). */
-async function call(operation: Op, input: Record<string, unknown>, ctx: RequestContext): Promise<Wire> {
-  const info = handlerFor(operation);
-  if (!info) throw new Error(`${operation} is not registered`);
-  return JSON.parse(serializeOutput(await info.handler(input as never, { ...ctx, operation }), `${operation}Response`)) as Wire;
-}
-async function callError(operation: Op, input: Record<string, unknown>, ctx: RequestContext): Promise<RekognitionError> {
+/** What a client would receive. */
+const call = (operation: string, input: Record<string, unknown>, ctx: Ctx): Promise<Wire> => ctx.t.call(operation, input, ctx.caller);
+async function callError(operation: string, input: Record<string, unknown>, ctx: Ctx): Promise<ApiError> {
   const err = await call(operation, input, ctx).then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err, 'expected an error').toBeInstanceOf(RekognitionError);
-  return err as RekognitionError;
+  expect(err, 'expected an error').toBeInstanceOf(ApiError);
+  return err as ApiError;
 }
 
 const startInput = (manifest: string, extra: Record<string, unknown> = {}) => ({
@@ -100,15 +97,15 @@ const startInput = (manifest: string, extra: Record<string, unknown> = {}) => ({
 });
 
 /** Starts a job, waits for the runner, returns the final GetMediaAnalysisJob. */
-async function runJob(ctx: RequestContext, input: Record<string, unknown>): Promise<Wire> {
+async function runJob(ctx: Ctx, input: Record<string, unknown>): Promise<Wire> {
   const { JobId } = await call('StartMediaAnalysisJob', input, ctx);
-  await mediaAnalysisRunner(ctx).idle();
+  await ctx.t.emulator.idle();
   return call('GetMediaAnalysisJob', { JobId }, ctx);
 }
 const readOut = (key: string) => readFileSync(path.join(s3Dir, OUT, key), 'utf8');
 
 describe('a media analysis job over a mixed manifest', () => {
-  const services = makeServices();
+  const services = makeEmulator();
   const ctx = ctxOf(services);
   let job: Wire;
 
@@ -126,7 +123,7 @@ describe('a media analysis job over a mixed manifest', () => {
       KmsKeyId: 'alias/bulk',
     });
     expect(early.Results).toBeUndefined();
-    await mediaAnalysisRunner(ctx).idle();
+    await ctx.t.emulator.idle();
     job = await call('GetMediaAnalysisJob', { JobId }, ctx);
   });
 
@@ -153,10 +150,7 @@ describe('a media analysis job over a mixed manifest', () => {
       expect(direct.ModerationLabels.length).toBeGreaterThan(0);
     }
     // the wire form of the result is kept in the line (floats as the service prints them)
-    const direct = serializeOutput(
-      await handlerFor('DetectModerationLabels')!.handler({ Image: { S3Object: { Bucket: IN, Name: 'photos/astronaut.png' } }, MinConfidence: 0 } as never, { ...ctx, operation: 'DetectModerationLabels' }),
-      'DetectModerationLabelsResponse',
-    );
+    const direct = (await ctx.t.emulator.dispatch('DetectModerationLabels', JSON.stringify({ Image: { S3Object: { Bucket: IN, Name: 'photos/astronaut.png' } }, MinConfidence: 0 }), ctx.caller)).body;
     expect(lines[0].endsWith(`,"detect-moderation-labels":${direct}}`)).toBe(true);
   });
 
@@ -190,7 +184,7 @@ describe('a media analysis job over a mixed manifest', () => {
 });
 
 describe('StartMediaAnalysisJob', () => {
-  const services = makeServices();
+  const services = makeEmulator();
   const ctx = ctxOf(services);
 
   it('refuses a manifest that is not there, and a config without an operation', async () => {
@@ -208,13 +202,13 @@ describe('StartMediaAnalysisJob', () => {
     expect(await call('StartMediaAnalysisJob', input, ctx)).toEqual(first);
     const err = await callError('StartMediaAnalysisJob', { ...input, JobName: 'other' }, ctx);
     expect(err.type).toBe('IdempotentParameterMismatchException');
-    await mediaAnalysisRunner(ctx).idle();
+    await ctx.t.emulator.idle();
     expect((await call('ListMediaAnalysisJobs', {}, ctx)).MediaAnalysisJobs).toHaveLength(1);
   });
 });
 
 describe('failed media analysis jobs', () => {
-  const services = makeServices();
+  const services = makeEmulator();
   const ctx = ctxOf(services);
 
   it.each([
@@ -246,13 +240,12 @@ describe('failed media analysis jobs', () => {
 
   it('FAIL with INVALID_S3_OBJECT when the manifest is gone by the time the job runs', async () => {
     put('manifests/short-lived.jsonl', `{"source-ref": "s3://${IN}/photos/astronaut.png"}\n`);
-    const runner = mediaAnalysisRunner(ctx);
     // Keep the runner busy with a job so the next one waits in the queue.
     const busy = await call('StartMediaAnalysisJob', startInput('manifests/one.jsonl'), ctx);
     const { JobId } = await call('StartMediaAnalysisJob', startInput('manifests/short-lived.jsonl'), ctx);
     expect((await call('GetMediaAnalysisJob', { JobId }, ctx)).Status).toBe('QUEUED');
     unlinkSync(path.join(s3Dir, IN, 'manifests', 'short-lived.jsonl'));
-    await runner.idle();
+    await ctx.t.emulator.idle();
     expect((await call('GetMediaAnalysisJob', { JobId: busy.JobId }, ctx)).Status).toBe('SUCCEEDED');
     expect((await call('GetMediaAnalysisJob', { JobId }, ctx)).FailureDetails).toEqual({
       Code: 'INVALID_S3_OBJECT',
@@ -262,7 +255,7 @@ describe('failed media analysis jobs', () => {
 });
 
 describe('ListMediaAnalysisJobs', () => {
-  const services = makeServices();
+  const services = makeEmulator();
   const ctx = ctxOf(services, '222233334444', 'us-west-2');
 
   it('lists newest first in pages, with an opaque NextToken', async () => {
@@ -271,7 +264,7 @@ describe('ListMediaAnalysisJobs', () => {
       ids.push((await call('StartMediaAnalysisJob', startInput('manifests/empty.jsonl', { JobName: `job-${i}` }), ctx)).JobId);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    await mediaAnalysisRunner(ctx).idle();
+    await ctx.t.emulator.idle();
     const page1 = await call('ListMediaAnalysisJobs', { MaxResults: 2 }, ctx);
     expect(page1.MediaAnalysisJobs.map((j: { JobId: string }) => j.JobId)).toEqual([ids[2], ids[1]]);
     expect(typeof page1.NextToken).toBe('string');
@@ -297,7 +290,7 @@ describe('a media analysis job interrupted by a restart', () => {
 
   it('runs again after the restart, skipping the lines it had done (same manifest), and FAILS one interrupted three times', async () => {
     // What the first run left behind: a job IN_PROGRESS with line 1 done, and one interrupted three times.
-    const before = makeServices(dataDir);
+    const before = createStores({ dataDir });
     const insert = before.db.prepare(
       'INSERT INTO media_analysis_jobs (account, region, job_id, status, operations_config, input, output_config, created_ms, manifest_sha256, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -307,16 +300,16 @@ describe('a media analysis job interrupted by a restart', () => {
     before.db
       .prepare('INSERT INTO media_analysis_lines (account, region, job_id, line, output, error) VALUES (?, ?, ?, ?, ?, NULL)')
       .run(account, region, 'job-resumed', 1, '{"source-ref":"from the first run"}');
-    before.db.close();
-    opened.splice(opened.indexOf(before), 1);
+    before.close();
 
-    const after = makeServices(dataDir);
+    const after = makeEmulator(dataDir);
     const ctx = ctxOf(after, account, region);
+    await after.emulator.start();
     // The first request after the restart finds both jobs already handled (resumed or failed).
     const resumed = await call('GetMediaAnalysisJob', { JobId: 'job-resumed' }, ctx);
     expect(['QUEUED', 'IN_PROGRESS']).toContain(resumed.Status);
     expect(await call('GetMediaAnalysisJob', { JobId: 'job-given-up' }, ctx)).toMatchObject({ Status: 'FAILED', FailureDetails: { Code: 'INTERNAL_ERROR', Message: 'The job was interrupted too often.' } });
-    await mediaAnalysisRunner(ctx).idle();
+    await ctx.t.emulator.idle();
     const done = await call('GetMediaAnalysisJob', { JobId: 'job-resumed' }, ctx);
     expect(done.Status).toBe('SUCCEEDED');
     const lines = readOut(done.Results.S3Object.Name).trim().split('\n');

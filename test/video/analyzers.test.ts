@@ -1,7 +1,7 @@
 /**
- * The per-frame video analyses, through Start/Get with the real models: a 2 s clip of two people
- * (the astronaut and Kit Harington fixtures) sliding across a photo of a coffee cup in opposite
- * directions, so where each one is, and where each one goes, is known.
+ * The per-frame video analyses, through Start/Get on the emulator with the real models: a 2 s clip
+ * of two people (the astronaut and Kit Harington fixtures) sliding across a photo of a coffee cup
+ * in opposite directions, so where each one is, and where each one goes, is known.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,22 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RekognitionError } from '../../src/api/errors';
-import { defaultConfig } from '../../src/runtime/config';
-import { forgetVideoJobQueue } from '../../src/jobs/queue';
-import { videoJobs } from '../../src/jobs/handlers';
-import type { RequestContext, Services } from '../../src/operations/context';
-import { handlerFor } from '../../src/operations/registry';
-import '../../src/operations/video';
-import type { OperationName } from '../../src/api/generated/model';
 import { ffmpegPath } from '../../src/media/probe';
-import { storesFor } from '../support/stores';
-import { collectionHandler } from '../support/collections';
-import { IdGenerator } from '../../src/runtime/ids';
-import { systemClock } from '../../src/runtime/clock';
-import { Logger } from '../../src/runtime/logger';
-import { SdkClients } from '../../src/runtime/sdk-clients';
 import { ModelsClient } from '../../models/client';
+import { ApiError, testEmulator } from '../support/emulator';
 import { fontFile, synthVideo } from './synth';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'video-analyzers-'));
@@ -37,18 +24,14 @@ const CARD = { S3Object: { Bucket: 'vids', Name: 'card.mp4' } };
 
 const inference = new ModelsClient();
 const celebritiesDir = fileURLToPath(new URL('../../fixtures/celebrities', import.meta.url));
-const services: Services = { config: { ...defaultConfig, s3Dir, celebritiesDir }, ...storesFor(), ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(), startedAt: new Date(), inference };
-const ctx: RequestContext = { ...services, account: '123456789012', region: 'us-east-1', requestId: 'test', operation: 'test' };
+const t = testEmulator({ s3Dir, celebritiesDir }, { inference });
 
-async function call(operation: OperationName, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const handle = handlerFor(operation)?.handler ?? collectionHandler(ctx, operation);
-  return (await handle!(input as never, ctx)) as Record<string, unknown>;
-}
+const call = (operation: string, input: Record<string, unknown>) => t.call(operation, input);
 
 /** Runs a Start, waits for the job, and returns a Get for it. */
-async function analyse(start: OperationName, get: OperationName, input: Record<string, unknown>, getInput: Record<string, unknown> = {}) {
+async function analyse(start: string, get: string, input: Record<string, unknown>, getInput: Record<string, unknown> = {}) {
   const { JobId } = await call(start, input);
-  await videoJobs(services).idle();
+  await t.emulator.idle();
   const out = await call(get, { JobId, ...getInput });
   expect(out.JobStatus, String(out.StatusMessage)).toBe('SUCCEEDED');
   return { JobId, out };
@@ -68,8 +51,8 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  forgetVideoJobQueue(services.db);
-  await inference.close();
+  // Closes the pool too.
+  await t.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -169,7 +152,7 @@ describe.skipIf(!fontFile)('GetTextDetection', () => {
 describe('GetFaceSearch', () => {
   it('matches the indexed astronaut in every sample and lists Kit with no match', async () => {
     await call('CreateCollection', { CollectionId: 'crew' });
-    const indexed = await call('IndexFaces', { CollectionId: 'crew', Image: { Bytes: readFileSync(image('astronaut.png')) }, ExternalImageId: 'astronaut' });
+    const indexed = await call('IndexFaces', { CollectionId: 'crew', Image: { Bytes: readFileSync(image('astronaut.png')).toString('base64') }, ExternalImageId: 'astronaut' });
     const faceId = (indexed.FaceRecords as { Face: { FaceId: string } }[])[0].Face.FaceId;
     const { out } = await analyse('StartFaceSearch', 'GetFaceSearch', { Video: PEOPLE, CollectionId: 'crew' }, { SortBy: 'INDEX' });
     const persons = out.Persons as { Timestamp: number; Person: { Index: number; BoundingBox: { Left: number } }; FaceMatches: { Similarity: number; Face: { FaceId: string; ExternalImageId: string } }[] }[];
@@ -187,7 +170,7 @@ describe('GetFaceSearch', () => {
   it('refuses an unknown collection at Start', async () => {
     const err = await call('StartFaceSearch', { Video: PEOPLE, CollectionId: 'nobody' }).then(
       () => undefined,
-      (e: unknown) => e as RekognitionError,
+      (e: unknown) => e as ApiError,
     );
     expect([err?.type, err?.message]).toEqual(['ResourceNotFoundException', 'The collection id: nobody does not exist']);
   });

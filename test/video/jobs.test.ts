@@ -1,29 +1,24 @@
 /**
- * The stored-video job machinery, in process: states, the Get envelope and its pagination,
- * ClientRequestToken idempotency, the 20-open-jobs limit, failures, notifications (the exact SNS
- * Publish request, and --notify-url), and resuming jobs a restart left IN_PROGRESS.
+ * The stored-video job machinery, through the emulator: states, the Get envelope and its
+ * pagination, ClientRequestToken idempotency, the 20-open-jobs limit, failures, notifications (the
+ * exact SNS Publish request, and --notify-url), resuming jobs a restart left IN_PROGRESS, and
+ * stopping a running job's ffmpeg at shutdown.
  */
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RekognitionError } from '../../src/api/errors';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serializeOutput } from '../../src/api/serialize';
-import { defaultConfig, type Config } from '../../src/runtime/config';
-import type { JobContext, VideoAnalyzer } from '../../src/jobs/analyzer';
-import { startVideoJobs, videoAnalyzers, videoJobs } from '../../src/jobs/handlers';
-import { forgetVideoJobQueue, VideoJobQueue } from '../../src/jobs/queue';
-import type { RequestContext, Services } from '../../src/operations/context';
-import { handlerFor } from '../../src/operations/registry';
-import '../../src/operations/video';
-import { storesFor } from '../support/stores';
-import { IdGenerator } from '../../src/runtime/ids';
-import { systemClock } from '../../src/runtime/clock';
-import { Logger } from '../../src/runtime/logger';
-import { SdkClients } from '../../src/runtime/sdk-clients';
-import { ModelsClient } from '../../models/client';
+import type { Config } from '../../src/emulator';
+import { servedOperations } from '../../scripts/coverage';
+import { createStores } from '../../src/store';
+import type { ModelsClient } from '../../models/client';
+import { ApiError, testEmulator, type TestEmulator } from '../support/emulator';
+import type { Scope } from '../../src/runtime/scope';
 import { synthVideo } from './synth';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'video-jobs-'));
@@ -38,7 +33,7 @@ interface Captured {
 }
 const captured: Captured[] = [];
 
-// Listening before the suites below build their services, which need its URL.
+// Listening before the suites below build their emulators, which need its URL.
 const receiver: Server = createServer((req, res) => {
   let body = '';
   req.on('data', (c: Buffer) => (body += c.toString('utf8')));
@@ -69,63 +64,70 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function makeServices(config: Partial<Config> = {}, dataDir?: string): Services {
-  return {
-    config: { ...defaultConfig, s3Dir, snsEndpoint: `${receiverUrl}/sns`, notifyUrl: `${receiverUrl}/hook`, dataDir, ...config },
-    ...storesFor(dataDir),
-    ids: new IdGenerator(), clock: systemClock, log: new Logger('warn'), clients: new SdkClients(),
-    startedAt: new Date(),
-    // Segment detection needs no model, so the pool never starts a worker.
-    inference: new ModelsClient({ size: 1 }),
-  };
+/** Inference for jobs that need none (segment detection) or a stand-in: label jobs get no objects and no faces. */
+function fakeInference(run: (task: string) => Promise<unknown> = () => Promise.reject(new Error('no models in this test'))): ModelsClient {
+  const fake = { size: 1, run, broadcast: async () => undefined, close: async () => undefined, background: () => fake };
+  return fake as unknown as ModelsClient;
 }
 
-const ctxOf = (services: Services, account = '111122223333', region = 'eu-west-1'): RequestContext => ({ ...services, account, region, requestId: 'test', operation: 'test' });
-
-async function call(operation: 'StartSegmentDetection' | 'GetSegmentDetection', input: Record<string, unknown>, ctx: RequestContext): Promise<Record<string, unknown>> {
-  const info = handlerFor(operation);
-  if (!info) throw new Error(`${operation} is not registered`);
-  return (await info.handler(input as never, ctx)) as Record<string, unknown>;
+const opened: TestEmulator[] = [];
+function makeEmulator(config: Partial<Config> = {}, inference = fakeInference()): TestEmulator {
+  const t = testEmulator({ s3Dir, snsEndpoint: `${receiverUrl}/sns`, notifyUrl: `${receiverUrl}/hook`, ...config }, { inference });
+  opened.push(t);
+  return t;
+}
+afterAll(async () => {
+  for (const t of opened) await t.close();
+});
+/** Stops an emulator as a shutdown would. */
+async function stop(t: TestEmulator): Promise<void> {
+  opened.splice(opened.indexOf(t), 1);
+  await t.close();
 }
 
-async function callError(operation: 'StartSegmentDetection' | 'GetSegmentDetection', input: Record<string, unknown>, ctx: RequestContext): Promise<RekognitionError> {
-  const err = await call(operation, input, ctx).then(
+const CALLER: Scope = { account: '111122223333', region: 'eu-west-1' };
+
+async function callError(t: TestEmulator, operation: string, input: Record<string, unknown>, caller = CALLER): Promise<ApiError> {
+  const err = await t.call(operation, input, caller).then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(RekognitionError);
-  return err as RekognitionError;
+  expect(err).toBeInstanceOf(ApiError);
+  return err as ApiError;
 }
 
-const start = (ctx: RequestContext, extra: Record<string, unknown> = {}) => call('StartSegmentDetection', { Video: VIDEO, SegmentTypes: ['SHOT', 'TECHNICAL_CUE'], ...extra }, ctx);
+const start = (t: TestEmulator, extra: Record<string, unknown> = {}, caller = CALLER) => t.call('StartSegmentDetection', { Video: VIDEO, SegmentTypes: ['SHOT', 'TECHNICAL_CUE'], ...extra }, caller);
+const get = (t: TestEmulator, input: Record<string, unknown>, caller = CALLER) => t.call('GetSegmentDetection', input, caller);
 const defined = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined);
 const published = () => captured.filter((c) => c.path.startsWith('/sns')).map((c) => new URLSearchParams(c.body));
+const sqlite = (dataDir: string) => new Database(path.join(dataDir, 'rekognition-local.sqlite'), { readonly: true });
 
 describe('a segment detection job', () => {
-  const services = makeServices();
-  const ctx = ctxOf(services);
+  const t = makeEmulator();
   let jobId: string;
-  afterAll(() => forgetVideoJobQueue(services.db));
 
   it('answers Start with a 64-character lowercase hex JobId, and is IN_PROGRESS right after', async () => {
-    jobId = (await start(ctx, { JobTag: 'nightly-run', NotificationChannel: { SNSTopicArn: 'arn:aws:sns:ap-south-1:111122223333:AmazonRekognitionDone', RoleArn: 'arn:aws:iam::111122223333:role/Rek' } })).JobId as string;
+    jobId = (await start(t, { JobTag: 'nightly-run', NotificationChannel: { SNSTopicArn: 'arn:aws:sns:ap-south-1:111122223333:AmazonRekognitionDone', RoleArn: 'arn:aws:iam::111122223333:role/Rek' } })).JobId as string;
     expect(jobId).toMatch(/^[0-9a-f]{64}$/);
-    const get = await call('GetSegmentDetection', { JobId: jobId }, ctx);
-    expect(get.JobStatus).toBe('IN_PROGRESS');
-    expect(get.Segments).toEqual([]);
+    const early = await get(t, { JobId: jobId });
+    expect(early.JobStatus).toBe('IN_PROGRESS');
+    expect(early.Segments).toEqual([]);
   });
 
   it('ends SUCCEEDED with the AWS envelope, in AWS order', async () => {
-    await videoJobs(services).idle();
-    const get = await call('GetSegmentDetection', { JobId: jobId }, ctx);
-    expect(defined(get)).toEqual(['JobStatus', 'VideoMetadata', 'AudioMetadata', 'Segments', 'SelectedSegmentTypes', 'JobId', 'Video', 'JobTag']);
-    expect(get).toMatchObject({ JobStatus: 'SUCCEEDED', JobId: jobId, Video: VIDEO, JobTag: 'nightly-run', AudioMetadata: [] });
-    expect(get.VideoMetadata).toEqual([{ Codec: 'h264', DurationMillis: 2400, Format: 'QuickTime / MOV', FrameRate: 25, FrameHeight: 240, FrameWidth: 320, ColorRange: 'LIMITED' }]);
-    const segments = get.Segments as { Type: string; StartFrameNumber: number; TechnicalCueSegment?: { Type: string } }[];
+    await t.emulator.idle();
+    const done = await get(t, { JobId: jobId });
+    expect(defined(done)).toEqual(['JobStatus', 'VideoMetadata', 'AudioMetadata', 'Segments', 'SelectedSegmentTypes', 'JobId', 'Video', 'JobTag']);
+    expect(done).toMatchObject({ JobStatus: 'SUCCEEDED', JobId: jobId, Video: VIDEO, JobTag: 'nightly-run', AudioMetadata: [] });
+    expect(done.VideoMetadata).toEqual([{ Codec: 'h264', DurationMillis: 2400, Format: 'QuickTime / MOV', FrameRate: 25, FrameHeight: 240, FrameWidth: 320, ColorRange: 'LIMITED' }]);
+    const segments = done.Segments as { Type: string; StartFrameNumber: number; TechnicalCueSegment?: { Type: string } }[];
     expect(segments.filter((s) => s.Type === 'SHOT').map((s) => s.StartFrameNumber)).toEqual([0, 25, 35]);
     expect(segments.filter((s) => s.Type === 'TECHNICAL_CUE').map((s) => `${s.TechnicalCueSegment!.Type}@${s.StartFrameNumber}`)).toEqual(['Content@0', 'BlackFrames@25', 'Content@35']);
-    const wire = serializeOutput(get, 'GetSegmentDetectionResponse');
+    const wire = serializeOutput(done, 'GetSegmentDetectionResponse');
     expect(wire).toMatch(/^\{"JobStatus":"SUCCEEDED","VideoMetadata":\[\{"Codec":"h264","DurationMillis":2400,"Format":"QuickTime \/ MOV","FrameRate":25\.0,/);
+    // And so it is on the wire.
+    const raw = await t.emulator.dispatch('GetSegmentDetection', JSON.stringify({ JobId: jobId }), CALLER);
+    expect(raw.body).toBe(wire);
   });
 
   it('published the completion to the topic as AWS does, through the SNS endpoint', () => {
@@ -150,12 +152,12 @@ describe('a segment detection job', () => {
   });
 
   it('pages with MaxResults and opaque 72-character NextTokens that only fit their own job', async () => {
-    const all = (await call('GetSegmentDetection', { JobId: jobId }, ctx)).Segments as unknown[];
+    const all = (await get(t, { JobId: jobId })).Segments as unknown[];
     expect(all).toHaveLength(6);
     const pages: unknown[][] = [];
     let token: string | undefined;
     do {
-      const page = await call('GetSegmentDetection', { JobId: jobId, MaxResults: 4, ...(token ? { NextToken: token } : {}) }, ctx);
+      const page = await get(t, { JobId: jobId, MaxResults: 4, ...(token ? { NextToken: token } : {}) });
       pages.push(page.Segments as unknown[]);
       token = page.NextToken as string | undefined;
       if (token) expect(token).toMatch(/^[A-Za-z0-9+/]{72}$/);
@@ -163,176 +165,195 @@ describe('a segment detection job', () => {
     expect(pages.map((p) => p.length)).toEqual([4, 2]);
     expect(pages.flat()).toEqual(all);
 
-    const first = await call('GetSegmentDetection', { JobId: jobId, MaxResults: 1 }, ctx);
-    const other = (await start(ctx)).JobId as string;
-    const wrongJob = await callError('GetSegmentDetection', { JobId: other, NextToken: first.NextToken }, ctx);
+    const first = await get(t, { JobId: jobId, MaxResults: 1 });
+    const other = (await start(t)).JobId as string;
+    const wrongJob = await callError(t, 'GetSegmentDetection', { JobId: other, NextToken: first.NextToken });
     expect([wrongJob.type, wrongJob.message]).toEqual(['InvalidPaginationTokenException', 'Invalid Token']);
-    const garbage = await callError('GetSegmentDetection', { JobId: jobId, NextToken: 'bm90IGEgdG9rZW4=' }, ctx);
+    const garbage = await callError(t, 'GetSegmentDetection', { JobId: jobId, NextToken: 'bm90IGEgdG9rZW4=' });
     expect(garbage.type).toBe('InvalidPaginationTokenException');
     // Above the cap of 1000 is not an error.
-    expect(((await call('GetSegmentDetection', { JobId: jobId, MaxResults: 5000 }, ctx)).Segments as unknown[]).length).toBe(6);
-    await videoJobs(services).idle();
+    expect(((await get(t, { JobId: jobId, MaxResults: 5000 })).Segments as unknown[]).length).toBe(6);
+    await t.emulator.idle();
   });
 
   it('answers an unknown JobId with ResourceNotFoundException, per account and region', async () => {
-    const err = await callError('GetSegmentDetection', { JobId: 'a'.repeat(64) }, ctx);
+    const err = await callError(t, 'GetSegmentDetection', { JobId: 'a'.repeat(64) });
     expect(err.type).toBe('ResourceNotFoundException');
-    const elsewhere = await callError('GetSegmentDetection', { JobId: jobId }, ctxOf(services, '999988887777'));
+    const elsewhere = await callError(t, 'GetSegmentDetection', { JobId: jobId }, { account: '999988887777', region: CALLER.region });
     expect(elsewhere.type).toBe('ResourceNotFoundException');
   });
 });
 
 describe('ClientRequestToken', () => {
-  const services = makeServices();
-  const ctx = ctxOf(services);
-  afterAll(() => forgetVideoJobQueue(services.db));
+  const t = makeEmulator();
 
   it('gives the same JobId for the same token and input, without a second job or notification', async () => {
     const input = { ClientRequestToken: 'token-1', JobTag: 'idem', NotificationChannel: { SNSTopicArn: 'arn:aws:sns:eu-west-1:111122223333:AmazonRekognitionIdem', RoleArn: 'arn:aws:iam::111122223333:role/Rek' } };
-    const a = (await start(ctx, input)).JobId;
-    const b = (await start(ctx, input)).JobId;
-    await videoJobs(services).idle();
-    const c = (await start(ctx, input)).JobId;
+    const a = (await start(t, input)).JobId;
+    const b = (await start(t, input)).JobId;
+    await t.emulator.idle();
+    const c = (await start(t, input)).JobId;
     expect(b).toBe(a);
     expect(c).toBe(a);
-    await videoJobs(services).idle();
+    await t.emulator.idle();
     expect(published().filter((p) => p.get('Message')!.includes(a as string))).toHaveLength(1);
     expect(captured.filter((h) => h.path === '/hook' && h.body.includes(a as string))).toHaveLength(1);
     // Another token starts another job.
-    expect((await start(ctx, { ...input, ClientRequestToken: 'token-2' })).JobId).not.toBe(a);
-    await videoJobs(services).idle();
+    expect((await start(t, { ...input, ClientRequestToken: 'token-2' })).JobId).not.toBe(a);
+    await t.emulator.idle();
   });
 
   it('refuses the same token with other parameters', async () => {
-    await start(ctx, { ClientRequestToken: 'token-3' });
-    const err = await callError('StartSegmentDetection', { Video: VIDEO, SegmentTypes: ['SHOT'], ClientRequestToken: 'token-3' }, ctx);
+    await start(t, { ClientRequestToken: 'token-3' });
+    const err = await callError(t, 'StartSegmentDetection', { Video: VIDEO, SegmentTypes: ['SHOT'], ClientRequestToken: 'token-3' });
     expect([err.type, err.message]).toEqual(['IdempotentParameterMismatchException', 'The ClientRequestToken: token-3 you have supplied is already in use.']);
-    await videoJobs(services).idle();
+    await t.emulator.idle();
   });
 });
 
 describe('failures', () => {
-  const services = makeServices({ notifyUrl: undefined });
-  const ctx = ctxOf(services);
-  afterAll(() => forgetVideoJobQueue(services.db));
+  const dataDir = path.join(tmp, 'failures');
+  const t = makeEmulator({ notifyUrl: undefined, dataDir });
 
   it.each([
     ['a corrupt file', 'corrupt.mp4'],
     ['MPEG-4 part 2 in AVI', 'xvid.avi'],
   ])('%s: Start succeeds, the job FAILS with "Unsupported codec/format." and is announced', async (_what, name) => {
     const video = { S3Object: { Bucket: 'vids', Name: name } };
-    const { JobId } = await call('StartSegmentDetection', { Video: video, SegmentTypes: ['SHOT'], NotificationChannel: { SNSTopicArn: 'arn:aws:sns:eu-west-1:111122223333:AmazonRekognitionFail', RoleArn: 'arn:aws:iam::111122223333:role/Rek' } }, ctx);
-    await videoJobs(services).idle();
-    const get = await call('GetSegmentDetection', { JobId }, ctx);
-    expect(defined(get)).toEqual(['JobStatus', 'StatusMessage', 'Segments', 'JobId', 'Video']);
-    expect(get).toMatchObject({ JobStatus: 'FAILED', StatusMessage: 'Unsupported codec/format.', Segments: [] });
+    const { JobId } = await t.call('StartSegmentDetection', { Video: video, SegmentTypes: ['SHOT'], NotificationChannel: { SNSTopicArn: 'arn:aws:sns:eu-west-1:111122223333:AmazonRekognitionFail', RoleArn: 'arn:aws:iam::111122223333:role/Rek' } }, CALLER);
+    await t.emulator.idle();
+    const failed = await get(t, { JobId });
+    expect(defined(failed)).toEqual(['JobStatus', 'StatusMessage', 'Segments', 'JobId', 'Video']);
+    expect(failed).toMatchObject({ JobStatus: 'FAILED', StatusMessage: 'Unsupported codec/format.', Segments: [] });
     const message = published().find((p) => p.get('Message')!.includes(JobId as string))!.get('Message')!;
     expect(JSON.parse(message)).toMatchObject({ Status: 'FAILED', API: 'StartSegmentDetection', Video: { S3ObjectName: name, S3Bucket: 'vids' } });
     expect(message).not.toContain('JobTag');
   });
 
   it('a missing object is InvalidS3ObjectException at Start, and no job is made', async () => {
-    const err = await callError('StartSegmentDetection', { Video: { S3Object: { Bucket: 'vids', Name: 'nope.mp4' } }, SegmentTypes: ['SHOT'] }, ctx);
+    const err = await callError(t, 'StartSegmentDetection', { Video: { S3Object: { Bucket: 'vids', Name: 'nope.mp4' } }, SegmentTypes: ['SHOT'] });
     expect(err.type).toBe('InvalidS3ObjectException');
-    expect(videoJobs(services).store.countOpen(ctx.account, ctx.region)).toBe(0);
+    const db = sqlite(dataDir);
+    expect(db.prepare("SELECT COUNT(*) AS n FROM video_jobs WHERE account = ? AND region = ? AND status = 'IN_PROGRESS'").get(CALLER.account, CALLER.region)).toEqual({ n: 0 });
+    db.close();
   });
 });
 
 describe('the open-jobs limit', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
   it('refuses the 21st open job of an account with AWS message, and frees a slot when one ends', async () => {
-    const services = makeServices({ notifyUrl: undefined });
+    vi.stubEnv('REKOGNITION_LOCAL_VIDEO_CONCURRENCY', '2');
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const slow: VideoAnalyzer<'StartSegmentDetection'> = {
-      start: 'StartSegmentDetection',
-      get: 'GetSegmentDetection',
-      resultsKey: 'Segments',
-      notes: '',
-      run: async (_input: unknown, job: JobContext) => {
-        await gate;
-        return { items: [{ item: { frames: job.info.frameCount }, ts: 0 }] };
-      },
-    };
-    const queue = new VideoJobQueue(services, new Map([['StartSegmentDetection', slow as unknown as VideoAnalyzer]]), { concurrency: 2 });
-    const ctx = ctxOf(services, '123456789012');
-    const input = { Video: VIDEO, SegmentTypes: ['SHOT' as const] };
-    for (let i = 0; i < 20; i++) await queue.start(slow, input, ctx);
-    const refused = await queue.start(slow, input, ctx).then(
-      () => undefined,
-      (e: unknown) => e as RekognitionError,
-    );
-    expect(refused?.type).toBe('LimitExceededException');
-    expect(refused?.message).toBe('20  open Jobs for User arn:aws:iam::123456789012:root Maximum limit: 20');
+    // Label jobs wait for the gate at their first frame: they stay open until it opens.
+    const t = makeEmulator({ notifyUrl: undefined }, fakeInference(async (task) => (await gate, task === 'vision.objects' ? { objects: [] } : [])));
+    const caller = { account: '123456789012', region: CALLER.region };
+    const input = { Video: VIDEO };
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await t.call('StartLabelDetection', input, caller)).JobId as string);
+    const refused = await callError(t, 'StartLabelDetection', input, caller);
+    expect(refused.type).toBe('LimitExceededException');
+    expect(refused.message).toBe('20  open Jobs for User arn:aws:iam::123456789012:root Maximum limit: 20');
     // Another account has its own quota.
-    await queue.start(slow, input, ctxOf(services, '210987654321'));
+    await t.call('StartLabelDetection', input, { account: '210987654321', region: CALLER.region });
     release();
-    await queue.idle();
-    expect(queue.store.countOpen('123456789012', ctx.region)).toBe(0);
-    await queue.start(slow, input, ctx);
-    await queue.idle();
-    queue.close();
+    await t.emulator.idle();
+    for (const JobId of ids) expect((await t.call('GetLabelDetection', { JobId }, caller)).JobStatus).toBe('SUCCEEDED');
+    await t.call('StartLabelDetection', input, caller);
+    await t.emulator.idle();
   });
 });
 
 describe('restarts (--data-dir)', () => {
   it('keeps results, and resumes a job left IN_PROGRESS', async () => {
     const dataDir = path.join(tmp, 'data');
-    const first = makeServices({ notifyUrl: undefined }, dataDir);
-    const ctx1 = ctxOf(first);
-    const done = (await start(ctx1)).JobId as string;
-    await videoJobs(first).idle();
-    const before = await call('GetSegmentDetection', { JobId: done }, ctx1);
-    // A job accepted just before the process dies: stop the queue before it runs.
-    const queue = videoJobs(first);
-    const pending = (await start(ctx1, { JobTag: 'interrupted' })).JobId as string;
-    forgetVideoJobQueue(first.db);
-    await queue.idle();
-    expect((await call('GetSegmentDetection', { JobId: pending }, ctx1)).JobStatus).toBe('IN_PROGRESS');
-    first.db.close();
+    const first = makeEmulator({ notifyUrl: undefined, dataDir });
+    const done = (await start(first)).JobId as string;
+    await first.emulator.idle();
+    const before = await get(first, { JobId: done });
+    // A job accepted just before the process dies: stop before it runs.
+    const pending = (await start(first, { JobTag: 'interrupted' })).JobId as string;
+    await stop(first);
 
-    const second = makeServices({ notifyUrl: undefined }, dataDir);
-    const ctx2 = ctxOf(second);
-    expect(await call('GetSegmentDetection', { JobId: done }, ctx2)).toEqual(before);
-    startVideoJobs(second);
-    await videoJobs(second).idle();
-    const resumed = await call('GetSegmentDetection', { JobId: pending }, ctx2);
+    const second = makeEmulator({ notifyUrl: undefined, dataDir });
+    expect((await get(second, { JobId: pending })).JobStatus).toBe('IN_PROGRESS');
+    expect(await get(second, { JobId: done })).toEqual(before);
+    await second.emulator.start();
+    await second.emulator.idle();
+    const resumed = await get(second, { JobId: pending });
     expect(resumed).toMatchObject({ JobStatus: 'SUCCEEDED', JobTag: 'interrupted' });
     expect(resumed.Segments).toEqual(before.Segments);
-    forgetVideoJobQueue(second.db);
-    second.db.close();
   });
 
+  /** A data dir holding video_jobs rows as a previous process left them. */
+  function leftBehind(dataDir: string, rows: { jobId: string; api: string; status: string; attempts: number; ageDays?: number }[]): void {
+    const stores = createStores({ dataDir });
+    const day = 24 * 3600 * 1000;
+    for (const row of rows) {
+      const at = Date.now() - (row.ageDays ?? 0) * day;
+      stores.db
+        .prepare('INSERT INTO video_jobs (account, region, job_id, api, status, request, request_hash, attempts, created_ms, completed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(CALLER.account, CALLER.region, row.jobId, row.api, row.status, JSON.stringify({ Video: VIDEO, SegmentTypes: ['SHOT'] }), 'x', row.attempts, at, row.status === 'IN_PROGRESS' ? null : at);
+    }
+    stores.close();
+  }
+
   it('fails a job that keeps being interrupted, or whose analysis is gone, instead of leaving it IN_PROGRESS', async () => {
-    const services = makeServices({ notifyUrl: undefined });
-    const ctx = ctxOf(services);
-    const insert = (jobId: string, api: string, attempts: number) =>
-      services.db
-        .prepare("INSERT INTO video_jobs (account, region, job_id, api, status, request, request_hash, attempts, created_ms) VALUES (?, ?, ?, ?, 'IN_PROGRESS', ?, 'x', ?, ?)")
-        .run(ctx.account, ctx.region, jobId, api, JSON.stringify({ Video: VIDEO, SegmentTypes: ['SHOT'] }), attempts, Date.now());
-    insert('1'.repeat(64), 'StartSegmentDetection', 3);
-    insert('2'.repeat(64), 'StartNothing', 0);
-    startVideoJobs(services);
-    await videoJobs(services).idle();
-    expect(await call('GetSegmentDetection', { JobId: '1'.repeat(64) }, ctx)).toMatchObject({ JobStatus: 'FAILED', StatusMessage: 'The job was interrupted by restarts of rekognition-local too many times.' });
-    const row = services.db.prepare('SELECT status, status_message FROM video_jobs WHERE job_id = ?').get('2'.repeat(64));
-    expect(row).toEqual({ status: 'FAILED', status_message: 'StartNothing is not available in this version of rekognition-local.' });
-    expect(videoAnalyzers().has('StartSegmentDetection')).toBe(true);
-    forgetVideoJobQueue(services.db);
+    const dataDir = path.join(tmp, 'interrupted');
+    leftBehind(dataDir, [
+      { jobId: '1'.repeat(64), api: 'StartSegmentDetection', status: 'IN_PROGRESS', attempts: 3 },
+      { jobId: '2'.repeat(64), api: 'StartNothing', status: 'IN_PROGRESS', attempts: 0 },
+    ]);
+    const t = makeEmulator({ notifyUrl: undefined, dataDir });
+    await t.emulator.start();
+    await t.emulator.idle();
+    expect(await get(t, { JobId: '1'.repeat(64) })).toMatchObject({ JobStatus: 'FAILED', StatusMessage: 'The job was interrupted by restarts of rekognition-local too many times.' });
+    const db = sqlite(dataDir);
+    expect(db.prepare('SELECT status, status_message FROM video_jobs WHERE job_id = ?').get('2'.repeat(64))).toEqual({ status: 'FAILED', status_message: 'StartNothing is not available in this version of rekognition-local.' });
+    db.close();
+    expect(servedOperations().has('StartSegmentDetection')).toBe(true);
   });
 
   it('forgets finished jobs after the 7 days AWS keeps them, and keeps younger ones', async () => {
-    const services = makeServices({ notifyUrl: undefined });
-    const ctx = ctxOf(services);
-    const day = 24 * 3600 * 1000;
-    const insert = (jobId: string, ageDays: number) =>
-      services.db
-        .prepare("INSERT INTO video_jobs (account, region, job_id, api, status, request, request_hash, attempts, created_ms, completed_ms) VALUES (?, ?, ?, 'StartSegmentDetection', 'SUCCEEDED', ?, 'x', 1, ?, ?)")
-        .run(ctx.account, ctx.region, jobId, JSON.stringify({ Video: VIDEO, SegmentTypes: ['SHOT'] }), Date.now() - ageDays * day, Date.now() - ageDays * day);
-    insert('3'.repeat(64), 8);
-    insert('4'.repeat(64), 6);
-    startVideoJobs(services);
-    expect((await callError('GetSegmentDetection', { JobId: '3'.repeat(64) }, ctx)).type).toBe('ResourceNotFoundException');
-    expect((await call('GetSegmentDetection', { JobId: '4'.repeat(64) }, ctx)).JobStatus).toBe('SUCCEEDED');
-    forgetVideoJobQueue(services.db);
+    const dataDir = path.join(tmp, 'expired');
+    leftBehind(dataDir, [
+      { jobId: '3'.repeat(64), api: 'StartSegmentDetection', status: 'SUCCEEDED', attempts: 1, ageDays: 8 },
+      { jobId: '4'.repeat(64), api: 'StartSegmentDetection', status: 'SUCCEEDED', attempts: 1, ageDays: 6 },
+    ]);
+    const t = makeEmulator({ notifyUrl: undefined, dataDir });
+    await t.emulator.start();
+    expect((await callError(t, 'GetSegmentDetection', { JobId: '3'.repeat(64) })).type).toBe('ResourceNotFoundException');
+    expect((await get(t, { JobId: '4'.repeat(64) })).JobStatus).toBe('SUCCEEDED');
+  });
+});
+
+/** ffmpeg processes this test process started that are still there (zombies included). */
+function ffmpegChildren(): string[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  } catch {
+    // ps exits 1 when there is no child at all.
+  }
+  return out.split('\n').filter((line) => line.includes('ffmpeg'));
+}
+
+describe.skipIf(process.platform !== 'linux')('shutdown', () => {
+  it('kills the ffmpeg of a running job, which stays IN_PROGRESS for the next start', async () => {
+    const dataDir = path.join(tmp, 'shutdown');
+    let reached!: () => void;
+    const frameRead = new Promise<void>((resolve) => (reached = resolve));
+    // The first frame's inference never answers: the job is mid-run, ffmpeg decoding.
+    const t = makeEmulator({ notifyUrl: undefined, dataDir }, fakeInference(() => (reached(), new Promise(() => undefined))));
+    const { JobId } = await t.call('StartLabelDetection', { Video: VIDEO }, CALLER);
+    await frameRead;
+    expect(ffmpegChildren()).not.toEqual([]);
+    await stop(t);
+    for (let i = 0; i < 50 && ffmpegChildren().length; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ffmpegChildren()).toEqual([]);
+    const db = sqlite(dataDir);
+    expect(db.prepare('SELECT status FROM video_jobs WHERE job_id = ?').get(JobId)).toEqual({ status: 'IN_PROGRESS' });
+    db.close();
   });
 });

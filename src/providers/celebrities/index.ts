@@ -1,13 +1,13 @@
 /**
  * RecognizeCelebrities and GetCelebrityInfo against the local gallery (--celebrities-dir,
- * src/faces/celebrities.ts). The provider opens the gallery at start (or at its first use) and
- * keeps it: its photos are embedded once, in the background, and recognition waits for them.
+ * src/faces/celebrities.ts). The gallery opens at start (or at its first use) and is kept: its
+ * photos are embedded once, in the background, and recognition waits for them.
  */
 import { FaceAnalysis } from '../../analysis/faces';
 import { errors } from '../../api/errors';
 import type { Celebrity, ComparedFace, FaceDetail } from '../../api/generated/types';
 import type { ApiProvider, Handler } from '../../api/handlers';
-import { bestCelebrity, openGallery, type Gallery } from '../../faces/celebrities';
+import { bestCelebrity, type Gallery } from '../../faces/celebrities';
 import { largestFirst } from '../../faces/quality';
 import { loadImage } from '../../media/image';
 import type { ProviderDeps } from '../deps';
@@ -28,16 +28,9 @@ function comparedFace(detail: FaceDetail): ComparedFace {
   };
 }
 
-export function createCelebritiesProvider({ runtime, models }: ProviderDeps): ApiProvider {
+/** `theGallery`: the celebrity gallery, shared with stored video's celebrity recognition. */
+export function createCelebritiesProvider({ runtime, models }: ProviderDeps, theGallery: () => Gallery): ApiProvider {
   const analysis = new FaceAnalysis(models);
-  let gallery: Gallery | undefined;
-  /** The gallery, opened (and its embedding started) on first use. */
-  const theGallery = (): Gallery =>
-    (gallery ??= openGallery(runtime.config.celebritiesDir, {
-      analysis,
-      media: { ...runtime, region: runtime.config.defaultRegion },
-      log: runtime.log,
-    }));
 
   const recognizeCelebrities: Handler<'RecognizeCelebrities'> = async (input, ctx) => {
     const image = await loadImage(input.Image, { ...runtime, region: ctx.region });

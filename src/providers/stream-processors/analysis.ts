@@ -1,6 +1,6 @@
 /**
  * What a stream processor sees in one frame, with the same models and adapters as stored video
- * (src/operations/video.ts): face search runs the DetectFaces analysis and searches the collection
+ * (src/providers/video/analyzers.ts): face search runs the DetectFaces analysis and searches the collection
  * as SearchFacesByImage does; connected home takes persons, pets and (when a model can see them)
  * packages from centernet's COCO objects.
  *
@@ -16,7 +16,7 @@ import { detectFaces } from '../../analysis/faces';
 import { dedupePersons } from '../../analysis/labels';
 import type { Frame } from '../../media/frames';
 import { searchCollection } from '../../faces/matches';
-import { frameImage } from '../../operations/video';
+import { frameImage } from '../../analysis/video-frames';
 import type { Scope } from '../../runtime/scope';
 import type { ProviderDeps } from '../deps';
 import { FACE_REGION_SHARE, inRegions, OBJECT_REGION_SHARE, type FaceFound, type HomeLabel } from './records';

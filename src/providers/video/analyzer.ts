@@ -1,13 +1,14 @@
 /**
- * What a stored-video analysis provides to the job machinery: the Start/Get operation pair, how
- * its Get* response is shaped (results member, model version, SortBy, AggregateBy), checks made at
+ * What a stored-video analysis provides to the video jobs: the Start/Get operation pair, how its
+ * Get* response is shaped (results member, model version, SortBy, AggregateBy), checks made at
  * Start, and `run`, which turns a probed video into result items. Everything else (queue, limits,
  * idempotency, persistence, pagination, notifications) is shared, so each analysis is a small adapter.
  */
-import type { OperationShapes } from '../api/generated/types';
-import type { VideoInfo } from '../media/probe';
-import type { RequestContext } from '../operations/context';
-import type { ItemOrder, StoredItem } from './store';
+import type { OperationShapes } from '../../api/generated/types';
+import type { SampledVideo } from '../../analysis/video-frames';
+import type { Scope } from '../../runtime/scope';
+import type { ItemOrder, StoredItem } from '../../store/video-jobs';
+import type { ModelsClient } from '../../../models/client';
 
 export type StartOperation =
   | 'StartCelebrityRecognition'
@@ -31,12 +32,11 @@ export type GetOperation =
 
 export type StartInput<S extends StartOperation> = OperationShapes[S]['input'];
 
-/** A running job: the request context of its account and region, the local video and its probe. */
-export interface JobContext extends RequestContext {
+/** A running job: its account and region, the local video and its probe, and its inference. */
+export interface VideoJob extends Scope, SampledVideo {
   jobId: string;
-  file: string;
-  info: VideoInfo;
-  signal: AbortSignal;
+  /** Inference queued behind synchronous requests' (models/pool.ts). */
+  models: ModelsClient;
 }
 
 export interface AnalysisOutput {
@@ -61,8 +61,11 @@ export interface VideoAnalyzer<S extends StartOperation = StartOperation> {
   /** GetSegmentDetection sends VideoMetadata and AudioMetadata as lists. */
   metadataLists?: boolean;
   /** Checks at Start beyond the model's validation, e.g. that a collection exists. Throws RekognitionError. */
-  check?(input: StartInput<S>, ctx: RequestContext): void;
-  run(input: StartInput<S>, job: JobContext): Promise<AnalysisOutput>;
+  check?(input: StartInput<S>, scope: Scope): void;
+  run(input: StartInput<S>, job: VideoJob): Promise<AnalysisOutput>;
   /** What users should know about this emulation (docs/COVERAGE.md). */
   notes: string;
 }
+
+/** Every analysis, by its Start operation. */
+export type VideoAnalyzers = { [S in StartOperation]: VideoAnalyzer<S> };

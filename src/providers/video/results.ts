@@ -1,27 +1,13 @@
 /**
- * The Start and Get handlers of every registered video analyzer: Start queues a job, Get pages through
- * its stored results in AWS's envelope (AWS-BEHAVIOUR §3.12): JobStatus, StatusMessage,
- * VideoMetadata, NextToken, results, model version, JobId, Video, JobTag, GetRequestMetadata.
+ * Get*: pages through a job's stored results in AWS's envelope (AWS-BEHAVIOUR §3.12): JobStatus,
+ * StatusMessage, VideoMetadata, NextToken, results, model version, JobId, Video, JobTag,
+ * GetRequestMetadata.
  */
 import { createHash } from 'node:crypto';
-import { errors } from '../api/errors';
-import type { OperationName } from '../api/generated/model';
-import type { RequestContext, Services } from '../operations/context';
-import { registerHandler, type Handler } from '../operations/registry';
-import type { StartOperation, VideoAnalyzer } from './analyzer';
-import { videoJobQueue, type VideoJobQueue } from './queue';
-import { requestParts, type ItemOrder, type ResultView } from './store';
-
-const analyzers = new Map<string, VideoAnalyzer>();
-
-export function videoAnalyzers(): ReadonlyMap<string, VideoAnalyzer> {
-  return analyzers;
-}
-
-/** The server's job queue (with every registered analyzer). */
-export function videoJobs(services: Services): VideoJobQueue {
-  return videoJobQueue(services, analyzers);
-}
+import { errors } from '../../api/errors';
+import type { Scope } from '../../runtime/scope';
+import { requestParts, type ItemOrder, type ResultView, type VideoJobStore } from '../../store/video-jobs';
+import type { VideoAnalyzer } from './analyzer';
 
 /** Page size of Get*: default and maximum 1000 (AWS-BEHAVIOUR §3.12). */
 export const MAX_PAGE = 1000;
@@ -59,7 +45,7 @@ export function decodeVideoToken(token: string, jobId: string, view: ResultView,
   return head.readUInt32BE(1);
 }
 
-interface GetInput {
+export interface GetInput {
   JobId: string;
   MaxResults?: number;
   NextToken?: string;
@@ -67,9 +53,9 @@ interface GetInput {
   AggregateBy?: string;
 }
 
-function getResults(analyzer: VideoAnalyzer, input: GetInput, ctx: RequestContext): Record<string, unknown> {
-  const queue = videoJobs(ctx);
-  const job = queue.find(ctx, input.JobId);
+export function getResults(store: VideoJobStore, analyzer: VideoAnalyzer, input: GetInput, scope: Scope): Record<string, unknown> {
+  const jobs = store.in(scope);
+  const job = jobs.get(input.JobId);
   // A guess: no capture of an unknown JobId exists; the model allows ResourceNotFoundException
   // (AWS-BEHAVIOUR §2). A JobId of another analysis is unknown to this Get* too.
   if (!job || job.api !== analyzer.start) throw errors.resourceNotFound(`The job id: ${input.JobId} does not exist`);
@@ -84,7 +70,7 @@ function getResults(analyzer: VideoAnalyzer, input: GetInput, ctx: RequestContex
   let items: Record<string, unknown>[] = [];
   let nextToken: string | undefined;
   if (job.status === 'SUCCEEDED') {
-    const rows = queue.store.page(job, view, order, offset, limit);
+    const rows = jobs.page(job.jobId, view, order, offset, limit);
     items = rows.slice(0, limit);
     if (rows.length > limit) nextToken = encodeVideoToken(job.jobId, view, order, offset + limit);
   }
@@ -105,21 +91,4 @@ function getResults(analyzer: VideoAnalyzer, input: GetInput, ctx: RequestContex
     // AWS echoes the defaults even when the request left them out (AWS-BEHAVIOUR §3.12).
     ...(analyzer.aggregate ? { GetRequestMetadata: { SortBy: sortBy, AggregateBy: aggregateBy } } : {}),
   };
-}
-
-/** Registers the analyzer's Start and Get operations. */
-export function registerVideoAnalyzer<S extends StartOperation>(analyzer: VideoAnalyzer<S>): void {
-  if (analyzers.has(analyzer.start)) throw new Error(`video analyzer ${analyzer.start} registered twice`);
-  analyzers.set(analyzer.start, analyzer as unknown as VideoAnalyzer);
-  const start: Handler<S> = async (input, ctx) => ({ JobId: await videoJobs(ctx).start(analyzer, input, ctx) }) as never;
-  registerHandler(analyzer.start, start, analyzer.notes);
-  const get = ((input: GetInput, ctx: RequestContext) => getResults(analyzer as unknown as VideoAnalyzer, input, ctx)) as unknown as Handler<OperationName>;
-  registerHandler(analyzer.get as OperationName, get, analyzer.notes);
-}
-
-/** At server start: resumes (or fails) jobs a previous run left IN_PROGRESS. */
-export function startVideoJobs(services: Services): VideoJobQueue {
-  const queue = videoJobs(services);
-  queue.resume();
-  return queue;
 }
