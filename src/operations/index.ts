@@ -1,8 +1,6 @@
 /** Loads every operations module; each registers its handlers when imported. */
 import './tags';
 import './collections';
-import './text';
-import './image-analysis';
 import './video';
 import './faces';
 import './faces-detect';

@@ -2,8 +2,8 @@
  * Bulk image analysis: StartMediaAnalysisJob, GetMediaAnalysisJob, ListMediaAnalysisJobs.
  *
  * A job reads a JSON Lines manifest from S3 (`{"source-ref": "s3://bucket/key", ...}` per line),
- * runs DetectModerationLabels on each image (the very handler src/operations/image-analysis.ts
- * registers, so each result is what that operation answers for the image) and writes two objects
+ * runs DetectModerationLabels on each image (moderateImage in src/analysis/moderate-image.ts, the
+ * analysis that operation runs, so each result is what it answers for the image) and writes two objects
  * under OutputConfig, in the layout AWS documents (DG "Bulk analysis output manifests"):
  *
  *   <S3KeyPrefix>/<JobId>/results/output.jsonl   each analysed line plus "detect-moderation-labels"
@@ -35,12 +35,13 @@ import type {
 import { serializeOutput } from '../api/serialize';
 import { validateInput } from '../api/validate';
 import { MODERATION_MODEL_VERSION } from '../analysis/moderation';
+import { moderateImage } from '../analysis/moderate-image';
 import { readS3Object, S3WriteError, writeS3Object } from '../media/s3';
 import { defineTable, onReset, type Db } from '../store/database';
 import { log } from '../log';
-import type { RequestContext, Services } from './context';
+import type { Services } from './context';
 import { decodePageToken, encodePageToken } from '../api/pagination';
-import { handlerFor, registerHandler } from './registry';
+import { registerHandler } from './registry';
 import { PoolClosedError } from '../../models/client';
 
 defineTable(
@@ -262,8 +263,6 @@ class MediaAnalysisRunner {
     );
 
     const lines = manifest.toString('utf8').split(/\r?\n/);
-    const moderation = handlerFor('DetectModerationLabels');
-    if (!moderation) throw new JobFailure('INTERNAL_ERROR', 'DetectModerationLabels is not available in this build of rekognition-local.');
     const settings = operationsConfig.DetectModerationLabels ?? {};
 
     for (const [i, text] of lines.entries()) {
@@ -290,8 +289,7 @@ class MediaAnalysisRunner {
         try {
           // Checked as the operation's own request would be (bucket and key lengths, patterns).
           validateInput(request, operations.DetectModerationLabels.input!);
-          const ctx: RequestContext = { ...this.services, account: job.account, region: job.region, requestId: this.services.ids.uuid(), operation: 'DetectModerationLabels' };
-          const result = await moderation.handler(request as never, ctx);
+          const result = await moderateImage(this.services.inference, { ...this.services, region: job.region }, request);
           const wire = serializeOutput(result, operations.DetectModerationLabels.output);
           const { [RESULT_KEY]: _previous, ...rest } = entry as Record<string, unknown>;
           const head = JSON.stringify(rest);

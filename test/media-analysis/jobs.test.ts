@@ -13,7 +13,7 @@ import { RekognitionError } from '../../src/api/errors';
 import { serializeOutput } from '../../src/api/serialize';
 import { defaultConfig } from '../../src/runtime/config';
 import type { RequestContext, Services } from '../../src/operations/context';
-import '../../src/operations/image-analysis';
+import { moderateImage } from '../../src/analysis/moderate-image';
 import { forgetMediaAnalysisRunner, mediaAnalysisRunner, outputKey, parseS3Uri, SUMMARY_LINE_KEY } from '../../src/operations/media-analysis';
 import { handlerFor } from '../../src/operations/registry';
 import { storesFor } from '../support/stores';
@@ -76,12 +76,16 @@ const ctxOf = (services: Services, account = '111122223333', region = 'eu-west-1
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed wire JSON; the assertions check its shape
 type Wire = Record<string, any>;
-type Op = 'StartMediaAnalysisJob' | 'GetMediaAnalysisJob' | 'ListMediaAnalysisJobs' | 'DetectModerationLabels';
+type Op = 'StartMediaAnalysisJob' | 'GetMediaAnalysisJob' | 'ListMediaAnalysisJobs';
 /** Calls a handler and returns what a client would receive (the serialized output, parsed). */
 async function call(operation: Op, input: Record<string, unknown>, ctx: RequestContext): Promise<Wire> {
   const info = handlerFor(operation);
   if (!info) throw new Error(`${operation} is not registered`);
   return JSON.parse(serializeOutput(await info.handler(input as never, { ...ctx, operation }), `${operation}Response`)) as Wire;
+}
+/** DetectModerationLabels' answer for an input image at MinConfidence 0, on the wire: the analysis the operation and the jobs share. */
+async function moderationWire(name: string, ctx: RequestContext): Promise<string> {
+  return serializeOutput(await moderateImage(ctx.inference, ctx, { Image: { S3Object: { Bucket: IN, Name: name } }, MinConfidence: 0 }), 'DetectModerationLabelsResponse');
 }
 async function callError(operation: Op, input: Record<string, unknown>, ctx: RequestContext): Promise<RekognitionError> {
   const err = await call(operation, input, ctx).then(
@@ -147,16 +151,13 @@ describe('a media analysis job over a mixed manifest', () => {
     expect(first).toMatchObject({ 'source-ref': `s3://${IN}/photos/astronaut.png`, id: 1, tags: ['a'] });
     expect(second['source-ref']).toBe(`s3://${IN}/photos/chelsea cat.png`);
     for (const [entry, name] of [[first, 'photos/astronaut.png'], [second, 'photos/chelsea cat.png']] as const) {
-      const direct = await call('DetectModerationLabels', { Image: { S3Object: { Bucket: IN, Name: name } }, MinConfidence: 0 }, ctx);
+      const direct = JSON.parse(await moderationWire(name, ctx)) as Wire;
       expect(entry['detect-moderation-labels']).toEqual(direct);
       // at MinConfidence 0 every mapped label is reported, with the nets' (low) confidence
       expect(direct.ModerationLabels.length).toBeGreaterThan(0);
     }
     // the wire form of the result is kept in the line (floats as the service prints them)
-    const direct = serializeOutput(
-      await handlerFor('DetectModerationLabels')!.handler({ Image: { S3Object: { Bucket: IN, Name: 'photos/astronaut.png' } }, MinConfidence: 0 } as never, { ...ctx, operation: 'DetectModerationLabels' }),
-      'DetectModerationLabelsResponse',
-    );
+    const direct = await moderationWire('photos/astronaut.png', ctx);
     expect(lines[0].endsWith(`,"detect-moderation-labels":${direct}}`)).toBe(true);
   });
 
