@@ -11,8 +11,8 @@ import { loadImage } from '../media/image';
 import type { MediaContext } from '../media/s3';
 import { contentTypes, DEFAULT_MIN_CONFIDENCE, MODERATION_MODEL_VERSION, moderationLabels } from './moderation';
 
-/** DetectLabels and DetectModerationLabels refuse larger sides [SEEN 2023]. */
-export const MODERATION_IMAGE_LIMITS = { maxSide: 10000 };
+/** DetectModerationLabels (and DetectLabels) refuse larger sides [SEEN 2023]. */
+const MODERATION_IMAGE_LIMITS = { maxSide: 10000 };
 
 export interface ModerationAnalysis {
   labels: ModerationLabel[];

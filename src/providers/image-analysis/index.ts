@@ -14,7 +14,7 @@ import { analyseLabels } from '../../analysis/detect-labels';
 import { faceEvidenceFromDetail, type FaceEvidence } from '../../analysis/evidence';
 import { detectFaces } from '../../analysis/faces';
 import { LABEL_MODEL_VERSION } from '../../analysis/labels';
-import { moderateImage, MODERATION_IMAGE_LIMITS } from '../../analysis/moderate-image';
+import { moderateImage } from '../../analysis/moderate-image';
 import { DEFAULT_MIN_CONFIDENCE as MODERATION_MIN_CONFIDENCE } from '../../analysis/moderation';
 import { PPE_CURVES, summarize, toPpePersons } from '../../analysis/ppe';
 import { fitRgb, loadImage, type LoadedImage, type RgbImage } from '../../media/image';
@@ -25,8 +25,8 @@ import type { ProviderDeps } from '../deps';
 
 /** Models see at most this many pixels on the long side (centernet works at 512, movenet at 192). */
 const ANALYSIS_MAX_SIDE = 1024;
-/** DetectLabels refuses larger sides, as DetectModerationLabels does [SEEN 2023]; PPE: 4 MB, 64-4096 px [DOCS]. */
-const LABELS_LIMITS = MODERATION_IMAGE_LIMITS;
+/** DetectLabels refuses larger sides [SEEN 2023], as DetectModerationLabels does (moderate-image.ts); PPE: 4 MB, 64-4096 px [DOCS]. */
+const LABELS_LIMITS = { maxSide: 10000 };
 const PPE_LIMITS = { maxBytes: 4 * 1024 * 1024, minSide: 64, maxSide: 4096 };
 const PPE_MODEL_VERSION = '1.0';
 const DEFAULT_MAX_COLORS = 10;
