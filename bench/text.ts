@@ -1,16 +1,13 @@
 /**
- * DetectText latency: the registered handler (image decode, then detection, recognition and WORD
- * split in a pool worker) on the scene photo with signs and on the book page, one request at a
- * time. Reports wall-clock p50/p90, the CPU time per call (process-wide, so it includes the
+ * DetectText latency: the operation dispatched in-process by an emulator (validation, image
+ * decode, then detection, recognition and WORD split in a pool worker) on the scene photo with
+ * signs and on the book page, one request at a time. Reports wall-clock p50/p90, the CPU time per call (process-wide, so it includes the
  * worker; on a busy machine the steadier figure) and how late the event loop ran.
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { defaultConfig } from '../src/runtime/config';
-import '../src/operations/text';
-import { handlerFor } from '../src/operations/registry';
-import type { RequestContext } from '../src/operations/context';
+import { createEmulator } from '../src/emulator';
 import { ocrThreads } from '../models/ocr';
 import { ModelsClient } from '../models/client';
 
@@ -26,16 +23,19 @@ export async function benchText(rounds = Number(process.env.BENCH_TEXT_ROUNDS) |
   const t0 = performance.now();
   await pool.broadcast('text.warmup');
   console.log(`${pool.size} workers up with PP-OCRv4 sessions in ${(performance.now() - t0).toFixed(0)} ms (${ocrThreads()} intra-op thread each)`);
-  const info = handlerFor('DetectText');
-  if (!info) throw new Error('DetectText is not registered');
-  const ctx = { config: defaultConfig, region: 'us-east-1', account: '000000000000', requestId: 'bench', operation: 'DetectText', inference: pool } as unknown as RequestContext;
+  const emulator = createEmulator({ logLevel: 'warn' }, { inference: pool });
+  const caller = { account: '000000000000', region: 'us-east-1' };
 
   for (const [label, file] of [
     ['scene photo with signs (1200x810 JPEG)', 'scene-sign.jpg'],
     ['book page (384x191 PNG)', 'page.png'],
   ] as const) {
-    const input = { Image: { Bytes: fixture(file) } };
-    const run = async () => (await info.handler(input, ctx)) as { TextDetections?: { Type?: string }[] };
+    const body = JSON.stringify({ Image: { Bytes: fixture(file).toString('base64') } });
+    const run = async () => {
+      const answer = await emulator.dispatch('DetectText', body, caller);
+      if (answer.status !== 200) throw new Error(`DetectText failed: ${answer.body}`);
+      return JSON.parse(answer.body) as { TextDetections?: { Type?: string }[] };
+    };
     await run();
     await run();
     const wall: number[] = [];
@@ -59,5 +59,5 @@ export async function benchText(rounds = Number(process.env.BENCH_TEXT_ROUNDS) |
         `${words} words, ${rounds} rounds`,
     );
   }
-  await pool.close();
+  await emulator.stop();
 }

@@ -1,8 +1,9 @@
 /**
- * Image understanding latency: the registered DetectLabels (GENERAL_LABELS + IMAGE_PROPERTIES),
- * DetectModerationLabels and DetectProtectiveEquipment handlers in-process, on the real worker
- * pool, with 640x480 JPEGs made from the fixtures. Models are loaded on every worker first; the
- * resident memory printed is the whole process (workers are threads) with all of them loaded.
+ * Image understanding latency: DetectLabels (GENERAL_LABELS + IMAGE_PROPERTIES),
+ * DetectModerationLabels and DetectProtectiveEquipment dispatched in-process by an emulator
+ * (validation, handler, serialisation, as over HTTP), on the real worker pool, with 640x480 JPEGs
+ * made from the fixtures. Models are loaded on every worker first; the resident memory printed is
+ * the whole process (workers are threads) with all of them loaded.
  * CPU per call counts every thread (workers, onnxruntime, libvips): steadier than wall time on a
  * busy machine, and on an idle one with two workers the wall time is roughly CPU / 2 at best.
  */
@@ -10,10 +11,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { defaultConfig } from '../src/runtime/config';
-import '../src/operations/image-analysis';
-import { handlerFor } from '../src/operations/registry';
-import type { RequestContext } from '../src/operations/context';
+import { createEmulator } from '../src/emulator';
 import type { OperationName } from '../src/api/generated/model';
 import { ModelsClient } from '../models/client';
 import { loadOcrModels } from '../models/ocr';
@@ -34,8 +32,8 @@ export async function benchVision(rounds = Number(process.env.BENCH_VISION_ROUND
   await Promise.all([pool.warmup(), loadOcrModels()]);
   console.log(`image models loaded on ${pool.size} workers in ${(performance.now() - t0).toFixed(0)} ms; resident memory ${mb(process.memoryUsage().rss)} (${mb(rss0)} before)`);
 
-  const ctx = (operation: string) =>
-    ({ config: defaultConfig, inference: pool, region: 'us-east-1', account: '000000000000', requestId: 'bench', operation }) as unknown as RequestContext;
+  const emulator = createEmulator({ logLevel: 'warn' }, { inference: pool });
+  const caller = { account: '000000000000', region: 'us-east-1' };
   const photo = async (name: string) => sharp(fixture(name)).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
 
   const cases: [OperationName, string, Record<string, unknown>][] = [];
@@ -51,18 +49,20 @@ export async function benchVision(rounds = Number(process.env.BENCH_VISION_ROUND
   cases.push(['DetectProtectiveEquipment', 'gloves 640x480', { Image: { Bytes: await photo('kit-harington-gloves.jpg') } }]);
 
   for (const [operation, label, input] of cases) {
-    const info = handlerFor(operation);
-    if (!info) throw new Error(`${operation} is not registered`);
     // Each round changes one pixel, so caches keyed by the image's hash (the faces module's) never answer.
     const variants = await Promise.all(
       Array.from({ length: rounds + 2 }, async (_, i) => {
         const bytes = (input.Image as { Bytes: Buffer }).Bytes;
-        const { data, info: raw } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+        const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
         data[0] = i % 256;
-        return { ...input, Image: { Bytes: await sharp(data, { raw }).jpeg({ quality: 90 }).toBuffer() } };
+        const varied = await sharp(data, { raw: info }).jpeg({ quality: 90 }).toBuffer();
+        return JSON.stringify({ ...input, Image: { Bytes: varied.toString('base64') } });
       }),
     );
-    const run = (i: number) => info.handler(variants[i] as never, ctx(operation));
+    const run = async (i: number) => {
+      const answer = await emulator.dispatch(operation, variants[i], caller);
+      if (answer.status !== 200) throw new Error(`${operation} failed: ${answer.body}`);
+    };
     await run(rounds);
     await run(rounds + 1);
     const wall: number[] = [];
@@ -79,5 +79,5 @@ export async function benchVision(rounds = Number(process.env.BENCH_VISION_ROUND
     );
   }
   console.log(`resident memory with every image model loaded: ${mb(process.memoryUsage().rss)}`);
-  await pool.close();
+  await emulator.stop();
 }

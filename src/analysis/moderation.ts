@@ -40,12 +40,12 @@ export const SUGGESTIVE_CURVE: Logistic = { midpoint: 0.8, slope: 1.2, logit: tr
 export const ILLUSTRATED_CURVE: Logistic = { midpoint: 0.9, slope: 1.5, logit: true };
 export const ANIMATED_CURVE: Logistic = { midpoint: 0.85, slope: 1.2, logit: true };
 
-export const MAPPINGS: Mapping[] = [
+export const MAPPINGS: readonly Mapping[] = [
   { label: 'Explicit Nudity', evidence: (s) => s.Porn + s.Hentai, curve: EXPLICIT_CURVE },
   { label: 'Swimwear or Underwear', evidence: (s) => s.Sexy, curve: SUGGESTIVE_CURVE },
 ];
 
-const CONTENT_TYPES: { name: string; evidence: (s: NsfwScores) => number; curve: Logistic }[] = [
+const CONTENT_TYPES: readonly { name: string; evidence: (s: NsfwScores) => number; curve: Logistic }[] = [
   { name: 'Illustrated', evidence: (s) => s.Drawing + s.Hentai, curve: ILLUSTRATED_CURVE },
   { name: 'Animated', evidence: (s) => s.Hentai, curve: ANIMATED_CURVE },
 ];

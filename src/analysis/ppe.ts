@@ -42,7 +42,7 @@ export function toPpePersons(persons: PpePersonEvidence[]): ProtectiveEquipmentP
   }));
 }
 
-const PARTS_FOR: Record<ProtectiveEquipmentType, string[]> = {
+const PARTS_FOR: Readonly<Record<ProtectiveEquipmentType, readonly string[]>> = {
   FACE_COVER: ['FACE'],
   HEAD_COVER: ['HEAD'],
   HAND_COVER: ['LEFT_HAND', 'RIGHT_HAND'],

@@ -101,7 +101,7 @@ function buildLabels(): Map<string, LabelInfo> {
   return labels;
 }
 
-const labels = buildLabels();
+const labels: ReadonlyMap<string, LabelInfo> = buildLabels();
 
 /** A v3 label by its exact name. */
 export function labelInfo(name: string): LabelInfo | undefined {
@@ -112,8 +112,8 @@ export function allLabels(): IterableIterator<LabelInfo> {
   return labels.values();
 }
 
-const cocoRows = readJson<CocoRow[]>('coco80_to_rekognition_v3.json');
-const cocoToName = new Map(cocoRows.map((r) => [r.coco_name, r.rekognition_label]));
+const cocoRows: readonly CocoRow[] = readJson<CocoRow[]>('coco80_to_rekognition_v3.json');
+const cocoToName: ReadonlyMap<string, string> = new Map(cocoRows.map((r) => [r.coco_name, r.rekognition_label]));
 
 /** The Rekognition v3 name for a COCO-80 class name (`cell phone` -> `Mobile Phone`). */
 export function rekognitionNameForCoco(coco: string): string | undefined {
@@ -131,11 +131,16 @@ export interface ModerationLabelInfo {
   parent: string;
 }
 
-const moderation = new Map<string, ModerationLabelInfo>();
-for (const r of parseCsv(readText('moderation_labels_v7.csv'))) {
-  // First row wins: the unconfirmed L2 `Gambling` under L1 `Gambling` would make a loop.
-  if (!moderation.has(r.name)) moderation.set(r.name, { name: r.name, level: Number(r.taxonomy_level) as 1 | 2 | 3, parent: r.parent_name });
+function buildModerationLabels(): Map<string, ModerationLabelInfo> {
+  const moderation = new Map<string, ModerationLabelInfo>();
+  for (const r of parseCsv(readText('moderation_labels_v7.csv'))) {
+    // First row wins: the unconfirmed L2 `Gambling` under L1 `Gambling` would make a loop.
+    if (!moderation.has(r.name)) moderation.set(r.name, { name: r.name, level: Number(r.taxonomy_level) as 1 | 2 | 3, parent: r.parent_name });
+  }
+  return moderation;
 }
+
+const moderation: ReadonlyMap<string, ModerationLabelInfo> = buildModerationLabels();
 
 /** A moderation v7 label. `Gambling` is both L1 and (unconfirmed) L2; the map keeps the L1 row. */
 export function moderationLabel(name: string): ModerationLabelInfo | undefined {
@@ -161,7 +166,7 @@ export interface CssColor {
  * The 140 CSS3 colour keywords as distinct RGB values (138: aqua/cyan and fuchsia/magenta share
  * one), each under the spelling Rekognition is seen to use (`gray` but `dimgrey`).
  */
-export const cssColors: CssColor[] = (() => {
+export const cssColors: readonly CssColor[] = (() => {
   const byHex = new Map<string, CssColor>();
   for (const r of parseCsv(readText('css_named_colors.csv'))) {
     if (r.spec_level === 'css4') continue;

@@ -1,4 +1,2 @@
 /** Loads every operations module; each registers its handlers when imported. */
 import './tags';
-import './text';
-import './image-analysis';

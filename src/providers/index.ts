@@ -7,9 +7,11 @@ import { createCelebritiesProvider } from './celebrities';
 import { createCollectionsProvider } from './collections';
 import { createCustomLabelsProvider } from './custom-labels';
 import { createFacesProvider } from './faces';
+import { createImageAnalysisProvider } from './image-analysis';
 import { createLivenessProvider, type LivenessProvider } from './liveness';
 import { createMediaAnalysisProvider } from './media-analysis';
 import { createStreamProcessorsProvider, type StreamProcessorsProvider } from './stream-processors';
+import { createTextProvider } from './text';
 import { createVideoProvider } from './video';
 
 export type { ProviderDeps } from './deps';
@@ -31,7 +33,18 @@ export function createProviders(deps: ProviderDeps): Providers {
   const liveness = createLivenessProvider(deps);
   const streams = createStreamProcessorsProvider(deps);
   return {
-    all: [createCollectionsProvider(deps), createFacesProvider(deps), createCelebritiesProvider(deps, gallery), liveness, streams, createCustomLabelsProvider(deps), createVideoProvider(deps, gallery), createMediaAnalysisProvider(deps)],
+    all: [
+      createCollectionsProvider(deps),
+      createFacesProvider(deps),
+      createCelebritiesProvider(deps, gallery),
+      createImageAnalysisProvider(deps),
+      createTextProvider(deps),
+      createVideoProvider(deps, gallery),
+      createMediaAnalysisProvider(deps),
+      createCustomLabelsProvider(deps),
+      liveness,
+      streams,
+    ],
     liveness,
     streams,
   };

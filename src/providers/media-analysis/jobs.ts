@@ -1,7 +1,7 @@
 /**
  * Media analysis jobs, a kind of the job runner (src/jobs/runner.ts). A job reads a JSON Lines
  * manifest from S3 (`{"source-ref": "s3://bucket/key", ...}` per line), runs DetectModerationLabels
- * on each image (the very domain function the operation runs, src/analysis/moderation-request.ts,
+ * on each image (the very analysis the operation runs, `moderateImage` in src/analysis/moderate-image.ts,
  * so each result is what that operation answers for the image) and writes two objects under
  * OutputConfig, in the layout AWS documents (DG "Bulk analysis output manifests"):
  *
@@ -25,7 +25,7 @@ import type { DetectModerationLabelsRequest, MediaAnalysisJobFailureCode, MediaA
 import { serializeOutput } from '../../api/serialize';
 import { validateInput } from '../../api/validate';
 import { MODERATION_MODEL_VERSION } from '../../analysis/moderation';
-import { detectModerationLabels } from '../../analysis/moderation-request';
+import { moderateImage } from '../../analysis/moderate-image';
 import type { JobKind, JobLane } from '../../jobs/runner';
 import { readS3Object, S3WriteError, writeS3Object, type MediaContext } from '../../media/s3';
 import { describeError } from '../../runtime/logger';
@@ -180,7 +180,7 @@ export class MediaAnalysisJobs {
         try {
           // Checked as the operation's own request would be (bucket and key lengths, patterns).
           validateInput(request, operations.DetectModerationLabels.input!);
-          const result = await detectModerationLabels(request, { ...media, ...scope }, this.models);
+          const result = await moderateImage(this.models, media, request);
           const wire = serializeOutput(result, operations.DetectModerationLabels.output);
           const { [RESULT_KEY]: _previous, ...rest } = entry as Record<string, unknown>;
           const head = JSON.stringify(rest);

@@ -10,10 +10,13 @@
 import type { CelebrityRecognition, ContentModerationDetection, FaceDetail, LabelDetection, ModerationLabel, PersonMatch } from '../../api/generated/types';
 import { boxContains, clampBox, type DetectedObject, type FaceEvidence } from '../../analysis/evidence';
 import { detectFaces, type DetectedFace } from '../../analysis/faces';
-import { buildLabels, dedupePersons, LABEL_MODEL_VERSION } from '../../analysis/labels';
-import { contentTypes, MODERATION_MODEL_VERSION, moderationLabels } from '../../analysis/moderation';
+import { analyseLabels } from '../../analysis/detect-labels';
+import { dedupePersons, LABEL_MODEL_VERSION } from '../../analysis/labels';
+import { analyseModeration } from '../../analysis/moderate-image';
+import { MODERATION_MODEL_VERSION } from '../../analysis/moderation';
 import { detectSegments } from '../../analysis/segments';
-import { regionPolygons, toTextDetections } from '../../analysis/text-results';
+import { analyseText, TEXT_MODEL_VERSION } from '../../analysis/read-text';
+import { regionPolygons } from '../../analysis/text-results';
 import { FACE_CURVE, objectConfidence } from '../../analysis/calibration';
 import { personFromFace } from '../../analysis/ppe';
 import { trackDetections, type Box, type Detection } from '../../analysis/tracking';
@@ -21,7 +24,6 @@ import { analyzeSampledFrames, detectionSegments, frameImage, sampleIntervalMs }
 import type { Frame } from '../../media/frames';
 import { bestCelebrity, type Gallery } from '../../faces/celebrities';
 import { DEFAULT_FACE_MATCH_THRESHOLD, searchCollection } from '../../faces/matches';
-import { readTextInPool, TEXT_MODEL_VERSION } from '../../operations/text';
 import type { ProviderDeps } from '../deps';
 import type { VideoAnalyzers, VideoJob } from './analyzer';
 
@@ -92,8 +94,8 @@ export function createVideoAnalyzers(deps: ProviderDeps, gallery: () => Gallery)
         const items = await analyzeSampledFrames(
           job,
           async (frame) => {
-            const [objects, faces] = await Promise.all([objectsOf(frame, job), faceEvidenceOf(frame, job)]);
-            return buildLabels({ objects, faces }, { minConfidence, settings: input.Settings?.GeneralLabels }).map((Label) => ({
+            const { labels } = await analyseLabels(job.models, frame, { minConfidence, settings: input.Settings?.GeneralLabels, generalLabels: true, readText: false, plugins: false });
+            return labels.map((Label) => ({
               item: { Timestamp: frame.timestampMs, Label } as Record<string, unknown>,
               ts: frame.timestampMs,
               name: Label.Name,
@@ -125,10 +127,8 @@ export function createVideoAnalyzers(deps: ProviderDeps, gallery: () => Gallery)
         const items = await analyzeSampledFrames(
           job,
           async (frame) => {
-            // The client resizes to the model's input.
-            const scores = await job.models.run('vision.nsfw', { image: frame });
-            const types = contentTypes(scores, minConfidence);
-            return moderationLabels(scores, minConfidence).map((label: ModerationLabel) => ({
+            const { labels, contentTypes: types } = await analyseModeration(job.models, frame, minConfidence);
+            return labels.map((label: ModerationLabel) => ({
               item: { Timestamp: frame.timestampMs, ModerationLabel: label, ContentTypes: types } as Record<string, unknown>,
               ts: frame.timestampMs,
               name: label.Name,
@@ -180,8 +180,8 @@ export function createVideoAnalyzers(deps: ProviderDeps, gallery: () => Gallery)
         const items = await analyzeSampledFrames(
           job,
           async (frame) => {
-            const lines = await readTextInPool(job.models, { data: frame.data, width: frame.width, height: frame.height, channels: 3 });
-            return toTextDetections(lines, frame.width, frame.height, input.Filters).map((detection) => ({
+            const detections = await analyseText(job.models, frame, input.Filters);
+            return detections.map((detection) => ({
               item: { Timestamp: frame.timestampMs, TextDetection: detection } as Record<string, unknown>,
               ts: frame.timestampMs,
               confidence: detection.Confidence,

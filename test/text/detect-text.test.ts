@@ -1,40 +1,26 @@
-/** DetectText as the protocol runs it: validated input, the handler with a real worker pool, wire JSON. */
+/** DetectText through the emulator's dispatch (validation, handler, wire JSON) with a real worker pool. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operations } from '../../src/api/generated/model';
-import { RekognitionError } from '../../src/api/errors';
-import { serializeOutput } from '../../src/api/serialize';
-import { validateInput } from '../../src/api/validate';
-import { defaultConfig } from '../../src/runtime/config';
-import type { RequestContext } from '../../src/operations/context';
-import { handlerFor } from '../../src/operations/registry';
-import '../../src/operations/text';
 import { ModelsClient } from '../../models/client';
+import { ApiError, testEmulator, type TestEmulator } from '../support/emulator';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/images/${name}`, import.meta.url)));
 
 let pool: ModelsClient;
-const ctx = () => ({ config: defaultConfig, region: 'us-east-1', account: '123456789012', requestId: 't', operation: 'DetectText', inference: pool }) as unknown as RequestContext;
-
-// The tests probe paths of the wire JSON.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function detectText(input: Record<string, unknown>): Promise<any> {
-  const model = operations.DetectText;
-  const validated = validateInput(JSON.parse(JSON.stringify(input)), model.input!);
-  const output = await handlerFor('DetectText')!.handler(validated as never, ctx());
-  return JSON.parse(serializeOutput(output, model.output));
-}
+let emulator: TestEmulator;
+const detectText = (input: Record<string, unknown>) => emulator.call('DetectText', input);
 
 const bytes = (name: string) => ({ Bytes: fixture(name).toString('base64') });
 
 describe('DetectText handler', () => {
   beforeAll(() => {
     pool = new ModelsClient({ size: 1 });
+    emulator = testEmulator({}, { inference: pool });
   });
   afterAll(async () => {
-    await pool.close();
+    await emulator.close();
   });
 
   it('answers LINEs then WORDs in wire order with TextModelVersion 3.0', async () => {
@@ -75,7 +61,7 @@ describe('DetectText handler', () => {
 
   it('refuses a polygon region with fewer than 3 points before reading the image', async () => {
     const err = await detectText({ Image: { Bytes: Buffer.from('not an image').toString('base64') }, Filters: { RegionsOfInterest: [{ Polygon: [{ X: 0, Y: 0 }] }] } }).catch((e) => e);
-    expect(err).toBeInstanceOf(RekognitionError);
+    expect(err).toBeInstanceOf(ApiError);
     expect(err.type).toBe('InvalidParameterException');
   });
 });

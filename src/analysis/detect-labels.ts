@@ -1,0 +1,106 @@
+/**
+ * The DetectLabels analysis of one image, shared by DetectLabels and StartLabelDetection's frames:
+ * objects (centernet), faces for the person labels, OCR for Text, classifier plugins and image
+ * properties, run by the models and turned into labels by labels.ts.
+ */
+import type { DetectLabelsImageProperties, GeneralLabelsSettings, Label } from '../api/generated/types';
+import type { ModelsClient } from '../../models/client';
+import type { FaceEvidence, RgbPixels } from '../../models/evidence';
+import type { ObjectsResult } from '../../models/tasks/vision';
+import { FACE_CURVE, OBJECT_CURVE } from './calibration';
+import { toImageProperties } from './image-properties';
+import { buildLabels, DEFAULT_MIN_CONFIDENCE, LABEL_FLOOR, type TextEvidence } from './labels';
+import { pluginConfidence } from './model-config';
+import { readTextLines } from './read-text';
+
+/** Instances at this confidence or more make up ImageProperties' Foreground (independent of the request's MinConfidence). */
+const FOREGROUND_MIN_CONFIDENCE = DEFAULT_MIN_CONFIDENCE;
+
+export interface LabelAnalysisOptions {
+  minConfidence?: number;
+  maxLabels?: number;
+  settings?: GeneralLabelsSettings;
+  /** The GENERAL_LABELS feature: the Labels list (absent: no labels). */
+  generalLabels: boolean;
+  /** The IMAGE_PROPERTIES feature, with at most `maxColors` dominant colours (absent: none). */
+  imageProperties?: { maxColors: number };
+  /** Read text for the Text label (DetectLabels does; video frames leave OCR out, it being the costliest model). */
+  readText: boolean;
+  /** Run the models client's `labels` plugins (--model-config). */
+  plugins: boolean;
+}
+
+export interface LabelAnalysis {
+  labels: Label[];
+  /** Present when `imageProperties` was asked for. */
+  imageProperties?: DetectLabelsImageProperties;
+}
+
+/**
+ * Faces for labels: human's face pipeline (the detector, mesh and emotion net the faces module
+ * uses) with face-api's age/gender net, in one worker call, without the faces module's padded
+ * second search of images where no face was found. That search is right for DetectFaces' tight
+ * crops but costs DetectLabels 400 ms on every photo without people (measured on the 640x480
+ * motorcycle: 415 ms against 161 ms).
+ */
+function labelFaces(models: ModelsClient, rgb: RgbPixels): Promise<FaceEvidence[]> {
+  return models.run('vision.faces', { image: rgb, faceCurve: FACE_CURVE });
+}
+
+/**
+ * OCR lines as Text evidence; mean character probability is a line's confidence. The detector
+ * runs at 480 px (DetectText uses 960): whether text is there came out the same on all seven text
+ * fixtures at 480 and 640, for half the time.
+ */
+async function textOf(models: ModelsClient, rgb: RgbPixels): Promise<TextEvidence[]> {
+  const lines = await readTextLines(models, rgb, { detMaxSide: 480 });
+  return lines.map((l) => ({
+    text: l.chars.map((c) => c.text).join(''),
+    confidence: l.chars.length ? (100 * l.chars.reduce((a, c) => a + c.prob, 0)) / l.chars.length : 0,
+  }));
+}
+
+async function pluginLabels(models: ModelsClient, rgb: RgbPixels): Promise<{ labels: { name: string; confidence: number }[]; replaceBuiltIn: boolean }> {
+  const plugins = models.plugins.filter((p) => p.capability === 'labels');
+  if (!plugins.length) return { labels: [], replaceBuiltIn: false };
+  const results = await Promise.all(
+    plugins.map(async (plugin) => {
+      const scores = await models.run('vision.plugin', { image: rgb, plugin });
+      return scores.map((s) => ({ name: s.name, confidence: pluginConfidence(plugin, s.probability) }));
+    }),
+  );
+  return { labels: results.flat(), replaceBuiltIn: plugins.some((p) => p.replaceBuiltIn) };
+}
+
+/** Labels (and image properties) of `rgb`, which callers scale down first (DetectLabels to 1024 px on the long side). */
+export async function analyseLabels(models: ModelsClient, rgb: RgbPixels, options: LabelAnalysisOptions): Promise<LabelAnalysis> {
+  const general = options.generalLabels;
+  const properties = options.imageProperties;
+  const plugins = general && options.plugins ? await pluginLabels(models, rgb) : { labels: [], replaceBuiltIn: false };
+  const builtIn = !plugins.replaceBuiltIn;
+  // Objects feed the labels and ImageProperties' foreground; a replacing plugin needs neither.
+  const objectsTask =
+    builtIn || properties
+      ? models.run('vision.objects', {
+          image: rgb,
+          properties: properties
+            ? { maxColors: properties.maxColors, instanceColors: general, objectCurve: OBJECT_CURVE, foregroundMinConfidence: FOREGROUND_MIN_CONFIDENCE, instanceMinConfidence: LABEL_FLOOR }
+            : undefined,
+        })
+      : Promise.resolve<ObjectsResult>({ objects: [] });
+  // Three tasks for two workers: the pool hands the third (OCR) to whichever worker frees first.
+  const labelEvidence = general && builtIn;
+  const [found, faces, text] = await Promise.all([
+    objectsTask,
+    labelEvidence ? labelFaces(models, rgb) : Promise.resolve([]),
+    labelEvidence && options.readText ? textOf(models, rgb) : Promise.resolve([]),
+  ]);
+
+  const labels = general
+    ? buildLabels(
+        { objects: builtIn ? found.objects : [], faces, text, instanceColors: found.instanceColors, classified: plugins.labels },
+        { minConfidence: options.minConfidence, maxLabels: options.maxLabels, settings: options.settings, instanceColors: Boolean(properties) },
+      )
+    : [];
+  return properties && found.properties ? { labels, imageProperties: toImageProperties(found.properties) } : { labels };
+}
