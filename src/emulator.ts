@@ -15,13 +15,9 @@ import { PinStore, type Pin, type PinSelector } from './control/pins';
 import { createRuntime, type Runtime } from './runtime/context';
 import { defaultConfig, type Config } from './runtime/config';
 import { describeError } from './runtime/logger';
-import { setLogLevel } from './log';
 import type { Scope } from './runtime/scope';
 import { ModelsClient, type ModelInfo } from '../models/client';
 import { loadModelConfig } from './analysis/model-config';
-import { handlerFor } from './operations/registry';
-import './operations/index';
-import type { Services } from './operations/context';
 import { createStores, type StoreOptions, type Stores } from './store';
 import { JobRunner } from './jobs/runner';
 import { createProviders } from './providers';
@@ -110,19 +106,16 @@ function parseBody(body: Buffer | string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-
 const isOperation = (name: string): name is OperationName => Object.prototype.hasOwnProperty.call(operations, name);
 
 export function createEmulator(config: Partial<Config> = {}, overrides: EmulatorOverrides = {}): Emulator {
   const runtime = createRuntime({ ...defaultConfig, ...config }, overrides.runtime);
-  setLogLevel(runtime.config.logLevel);
   const { log, ids } = runtime;
   // A bad --model-config fails here, so the process refuses to start rather than failing requests.
   const plugins = runtime.config.modelConfig ? loadModelConfig(runtime.config.modelConfig).plugins : [];
   const inference = overrides.inference ?? new ModelsClient({ plugins });
   const stores = createStores({ ...overrides.stores, dataDir: runtime.config.dataDir });
   const jobs = new JobRunner(log);
-  const services: Services = { ...runtime, db: stores.db, stores, inference };
   const pins = new PinStore();
   const { all: providers, liveness, streams } = createProviders({ runtime, stores, models: inference, jobs });
 
@@ -137,12 +130,6 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   for (const provider of overrides.providers ?? []) {
     for (const [name, entry] of Object.entries(provider.handlers)) table.set(name as OperationName, entry as Operation<OperationName>);
   }
-  const operationFor = (name: OperationName): Operation<OperationName> | undefined => {
-    const entry = table.get(name);
-    if (entry) return entry;
-    const legacy = handlerFor(name);
-    return legacy && { handle: legacy.handler as Operation<OperationName>['handle'], notes: legacy.notes };
-  };
 
   const answer = (requestId: string, err: unknown, operation: string): WireResponse => {
     if (err instanceof RekognitionError) {
@@ -162,9 +149,9 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       // A pinned response is already wire JSON, checked against the output shape when it was set.
       const pinned = pins.find(operation, input);
       if (pinned) return { status: 200, body: JSON.stringify(pinned.response), requestId };
-      const entry = operationFor(operation);
+      const entry = table.get(operation);
       if (!entry) throw errors.notImplemented(operation);
-      const ctx = { ...services, account: caller.account, region: caller.region, requestId, operation };
+      const ctx = { account: caller.account, region: caller.region, requestId, operation };
       const wire = serializeOutput(await entry.handle(input as never, ctx), model.output);
       log.debug('request', { operation, requestId });
       return { status: 200, body: wire, requestId };
@@ -184,7 +171,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
     health: (version) => ({
       status: 'ok',
       version,
-      uptimeSeconds: Math.round((Date.now() - runtime.startedAt.getTime()) / 1000),
+      uptimeSeconds: Math.round((runtime.clock.now() - runtime.startedAt.getTime()) / 1000),
       persistence: runtime.config.dataDir ? 'sqlite' : 'memory',
       models: inference.states(),
     }),
@@ -222,7 +209,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
     operations() {
       const served = new Map<OperationName, { notes: string }>();
       for (const name of Object.keys(operations) as OperationName[]) {
-        const entry = operationFor(name);
+        const entry = table.get(name);
         if (entry) served.set(name, { notes: entry.notes ?? '' });
       }
       return served;

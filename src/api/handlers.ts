@@ -1,6 +1,7 @@
 /** The typed handler table a provider declares: one entry per operation it serves. */
 import type { Provider } from '../runtime/provider';
 import type { RequestContext } from '../runtime/context';
+import type { Scope } from '../runtime/scope';
 import type { OperationName } from './generated/model';
 import type { OperationShapes } from './generated/types';
 
@@ -17,5 +18,14 @@ export interface Operation<Op extends OperationName> {
 
 export type HandlerTable = { [Op in OperationName]?: Operation<Op> };
 
+/**
+ * How the tagging operations tell whether a resource exists, by the ARN's resource type
+ * (`collection`, `project`, `streamprocessor`), given the ARN's part after that type's `/`.
+ */
+export type TaggableResources = Record<string, (scope: Scope, resource: string) => boolean>;
+
 /** A provider of Rekognition operations. */
-export type ApiProvider = Provider<HandlerTable>;
+export interface ApiProvider extends Provider<HandlerTable> {
+  /** The taggable resources this provider owns. */
+  taggable?: TaggableResources;
+}

@@ -11,6 +11,7 @@ import { createImageAnalysisProvider } from './image-analysis';
 import { createLivenessProvider, type LivenessProvider } from './liveness';
 import { createMediaAnalysisProvider } from './media-analysis';
 import { createStreamProcessorsProvider, type StreamProcessorsProvider } from './stream-processors';
+import { createTagsProvider } from './tags';
 import { createTextProvider } from './text';
 import { createVideoProvider } from './video';
 
@@ -32,20 +33,19 @@ export function createProviders(deps: ProviderDeps): Providers {
   });
   const liveness = createLivenessProvider(deps);
   const streams = createStreamProcessorsProvider(deps);
-  return {
-    all: [
-      createCollectionsProvider(deps),
-      createFacesProvider(deps),
-      createCelebritiesProvider(deps, gallery),
-      createImageAnalysisProvider(deps),
-      createTextProvider(deps),
-      createVideoProvider(deps, gallery),
-      createMediaAnalysisProvider(deps),
-      createCustomLabelsProvider(deps),
-      liveness,
-      streams,
-    ],
+  const all = [
+    createCollectionsProvider(deps),
+    createFacesProvider(deps),
+    createCelebritiesProvider(deps, gallery),
+    createImageAnalysisProvider(deps),
+    createTextProvider(deps),
+    createVideoProvider(deps, gallery),
+    createMediaAnalysisProvider(deps),
+    createCustomLabelsProvider(deps),
     liveness,
     streams,
-  };
+  ];
+  // Tagging reaches every provider's taggable resources, so it is assembled after them.
+  const taggable = Object.assign({}, ...all.map((provider) => provider.taggable));
+  return { all: [...all, createTagsProvider(deps, taggable)], liveness, streams };
 }

@@ -6,6 +6,7 @@
 import { openDatabase, resetDatabase, type Db } from './database';
 import { CustomLabelsStore, customLabelsSchema } from './custom-labels';
 import { IdempotencyStore, idempotencySchema } from './idempotency';
+import { TagStore, tagsSchema } from './tags';
 import { CollectionStore, collectionsSchema } from './collections';
 import { FaceStore, facesSchema } from './faces';
 import { UserStore, usersSchema } from './users';
@@ -33,6 +34,9 @@ export interface Stores {
   streamProcessors: StreamProcessorStore;
   videoJobs: VideoJobStore;
   mediaAnalysisJobs: MediaAnalysisJobStore;
+  tags: TagStore;
+  /** Runs `work` in one transaction across stores (all of it is written, or none). */
+  transaction<T>(work: () => T): T;
   /** Deletes every row of every table, for every account and region, and what is derived from them. */
   reset(): void;
   /** Writes what is derived from the tables (vector indexes) and closes the database. */
@@ -40,7 +44,7 @@ export interface Stores {
 }
 
 /** Every table, in creation order (a table after those it refers to). */
-const schemas: string[] = [idempotencySchema, collectionsSchema, facesSchema, usersSchema, livenessSessionsSchema, streamProcessorsSchema, customLabelsSchema, videoJobsSchema, mediaAnalysisJobsSchema];
+const schemas: string[] = [idempotencySchema, collectionsSchema, facesSchema, usersSchema, livenessSessionsSchema, streamProcessorsSchema, customLabelsSchema, videoJobsSchema, mediaAnalysisJobsSchema, tagsSchema];
 
 export function createStores(options: StoreOptions = {}): Stores {
   const db = openDatabase(options.dataDir, schemas);
@@ -56,6 +60,8 @@ export function createStores(options: StoreOptions = {}): Stores {
     streamProcessors: new StreamProcessorStore(db),
     videoJobs: new VideoJobStore(db),
     mediaAnalysisJobs: new MediaAnalysisJobStore(db),
+    tags: new TagStore(db),
+    transaction: (work) => db.transaction(work)(),
     reset() {
       resetDatabase(db);
       faces.reset();

@@ -37,7 +37,7 @@ afterAll(async () => {
 
 /** An emulator whose worker pool starts on the first model call: the rule and lifecycle tests need none. */
 function liveness(config: { dataDir?: string } = {}, run: ModelsClient['run'] = (...args) => inference().run(...args)): TestEmulator {
-  const lazyPool = { size: 1, run, broadcast: async () => undefined, close: async () => undefined } as unknown as ModelsClient;
+  const lazyPool = { size: 1, run, broadcast: async () => undefined, close: async () => undefined, background: () => lazyPool } as unknown as ModelsClient;
   const t = testEmulator({ s3Dir, ...config }, { inference: lazyPool });
   emulators.push(t);
   return t;

@@ -2,7 +2,6 @@
 import { errors } from '../../api/errors';
 import type { Handler } from '../../api/handlers';
 import { decodePageToken, encodePageToken } from '../../api/pagination';
-import { deleteAllTags, writeTags } from '../../operations/tags';
 import { arn, type Scope } from '../../runtime/scope';
 import type { ProviderDeps } from '../deps';
 
@@ -14,16 +13,15 @@ const DEFAULT_PAGE_SIZE = 1000;
 const collectionArn = (scope: Scope, id: string) => arn(scope, `collection/${id}`);
 
 export function collectionHandlers({ runtime, stores }: ProviderDeps) {
-  const { db } = stores;
 
   const createCollection: Handler<'CreateCollection'> = (input, ctx) => {
     const id = input.CollectionId;
     const collections = stores.collections.in(ctx);
-    db.transaction(() => {
+    stores.transaction(() => {
       if (collections.find(id)) throw errors.resourceAlreadyExists(`The collection id: ${id} already exists.`);
       collections.insert(id, runtime.clock.now(), FACE_MODEL_VERSION);
-      if (input.Tags) writeTags(db, ctx, collectionArn(ctx, id), input.Tags);
-    })();
+      if (input.Tags) stores.tags.in(ctx).add(collectionArn(ctx, id), input.Tags);
+    });
     // CreateCollection's ARN has no `arn:` prefix on the real service (AWS-BEHAVIOUR §3.5).
     return { StatusCode: 200, CollectionArn: collectionArn(ctx, id).replace(/^arn:/, ''), FaceModelVersion: FACE_MODEL_VERSION };
   };
@@ -55,14 +53,14 @@ export function collectionHandlers({ runtime, stores }: ProviderDeps) {
   const deleteCollection: Handler<'DeleteCollection'> = (input, ctx) => {
     const id = input.CollectionId;
     const collections = stores.collections.in(ctx);
-    db.transaction(() => {
+    stores.transaction(() => {
       collections.require(id);
       stores.faces.in(ctx).deleteCollection(id);
       stores.users.in(ctx).deleteCollection(id);
       stores.idempotency.in(ctx).forgetCollection(id);
-      deleteAllTags(db, ctx, collectionArn(ctx, id));
+      stores.tags.in(ctx).removeAll(collectionArn(ctx, id));
       collections.delete(id);
-    })();
+    });
     return { StatusCode: 200 };
   };
 

@@ -20,7 +20,6 @@ const sameBox = (row: FaceRow, box: ReturnType<typeof quantiseBoundingBox>) =>
   row.bb_width === box.Width && row.bb_height === box.Height && row.bb_left === box.Left && row.bb_top === box.Top;
 
 export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAnalysis) {
-  const { db } = stores;
   const { ids } = runtime;
 
   const indexFaces: Handler<'IndexFaces'> = async (input, ctx) => {
@@ -48,7 +47,7 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
     const index = faces.index(id);
     const added: { label: number; vector: number[] }[] = [];
     let faceModelVersion = '';
-    const records = db.transaction((): FaceRecord[] => {
+    const records = stores.transaction((): FaceRecord[] => {
       // The collection may have been deleted while the image was analysed.
       const collection = collections.require(id);
       faceModelVersion = collection.face_model_version;
@@ -95,7 +94,7 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
           FaceDetail: face.detail,
         };
       });
-    })();
+    });
     // Only after the commit: the index mirrors SQLite, never runs ahead of it.
     for (const { label, vector } of added) index.add(label, vector);
     return { FaceRecords: records, FaceModelVersion: faceModelVersion, UnindexedFaces: unindexed };
@@ -130,7 +129,7 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
     const deleted: string[] = [];
     const labels: number[] = [];
     const unsuccessful: UnsuccessfulFaceDeletion[] = [];
-    db.transaction(() => {
+    stores.transaction(() => {
       for (const faceId of new Set(input.FaceIds)) {
         const row = faces.get(id, faceId);
         if (!row) unsuccessful.push({ FaceId: faceId, Reasons: ['FACE_NOT_FOUND'] });
@@ -141,7 +140,7 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
         }
       }
       faces.delete(labels);
-    })();
+    });
     for (const label of labels) index.remove(label);
     return { DeletedFaces: deleted, UnsuccessfulFaceDeletions: unsuccessful };
   };

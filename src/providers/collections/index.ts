@@ -5,7 +5,6 @@
  */
 import { FaceAnalysis } from '../../analysis/faces';
 import type { ApiProvider } from '../../api/handlers';
-import { registerTaggable } from '../../operations/tags';
 import type { ProviderDeps } from '../deps';
 import { collectionHandlers } from './collections';
 import { faceHandlers } from './faces';
@@ -16,10 +15,9 @@ export function createCollectionsProvider(deps: ProviderDeps): ApiProvider {
   const collections = collectionHandlers(deps);
   const faces = faceHandlers(deps, analysis);
   const users = userHandlers(deps, analysis);
-  // Bridge to the tags operations until they become a provider: a request's own stores tell whether its collection exists.
-  registerTaggable('collection', (ctx, id) => ctx.stores.collections.in(ctx).find(id) !== undefined);
   return {
     name: 'collections',
+    taggable: { collection: (scope, id) => deps.stores.collections.in(scope).find(id) !== undefined },
     handlers: {
       CreateCollection: { handle: collections.createCollection },
       DescribeCollection: { handle: collections.describeCollection },

@@ -17,7 +17,6 @@ import type { DatasetType, S3Object } from '../../api/generated/types';
 import { entryLine, labelStats, mergeEntry, parseManifest, parseManifestLine, splitForTest, type DatasetEntry } from '../../analysis/custom-labels';
 import type { JobKind } from '../../jobs/runner';
 import { readS3Object } from '../../media/s3';
-import { deleteAllTags, writeTags } from '../../operations/tags';
 import type { Runtime } from '../../runtime/context';
 import type { DatasetRow, DatasetSource, ScopedCustomLabels } from '../../store/custom-labels';
 import { decodePageToken, encodePageToken } from '../../api/pagination';
@@ -158,7 +157,7 @@ export function createDataset(cl: CustomLabels, input: In<'CreateDataset'>, ctx:
       source: sourceDocument ? JSON.stringify(sourceDocument) : null,
     });
     if (copied) store.writeEntries(project.name, type, copied);
-    if (input.Tags) writeTags(cl.deps.stores.db, ctx, datasetArn(ctx, project.name, type, created), input.Tags);
+    if (input.Tags) cl.deps.stores.tags.in(ctx).add(datasetArn(ctx, project.name, type, created), input.Tags);
     return { project: project.name, type, created_ms: created };
   });
   if (manifest) cl.imports.submit(importJob(ctx, row));
@@ -192,7 +191,7 @@ export function deleteDataset(cl: CustomLabels, input: In<'DeleteDataset'>, ctx:
     const row = requireDataset(store, ctx, input.DatasetArn);
     if (row.status === 'CREATE_IN_PROGRESS' || row.status === 'UPDATE_IN_PROGRESS') throw errors.resourceInUse(`The dataset ${input.DatasetArn} is being ${row.status === 'CREATE_IN_PROGRESS' ? 'created' : 'updated'}.`);
     store.deleteDataset(row.project, row.type);
-    deleteAllTags(cl.deps.stores.db, ctx, input.DatasetArn);
+    cl.deps.stores.tags.in(ctx).removeAll(input.DatasetArn);
   });
   return {};
 }

@@ -11,7 +11,6 @@
  */
 import type { LinearModel } from '../../analysis/custom-labels-train';
 import type { ApiProvider } from '../../api/handlers';
-import { registerTaggable } from '../../operations/tags';
 import type { ProviderDeps } from '../deps';
 import { resourceExists } from './arns';
 import { createProject, describeProjects, deleteProject, putProjectPolicy, listProjectPolicies, deleteProjectPolicy } from './projects';
@@ -29,10 +28,9 @@ export function createCustomLabelsProvider(deps: ProviderDeps): ApiProvider {
     imports: deps.jobs.lane(importKind(deps)),
     starts: deps.jobs.lane(startKind({ deps, models })),
   };
-  // Tagging is still served from src/operations/tags.ts: it asks the request's own stores.
-  registerTaggable('project', (ctx, resource) => resourceExists(ctx.stores.customLabels.in(ctx), ctx, resource));
   return {
     name: 'custom-labels',
+    taggable: { project: (scope, resource) => resourceExists(deps.stores.customLabels.in(scope), scope, resource) },
     handlers: {
       CreateProject: {
         handle: (input, ctx) => createProject(cl, input, ctx),

@@ -8,7 +8,6 @@
 import { errors } from '../../api/errors';
 import type { DatasetMetadata, ProjectDescription, ProjectPolicy } from '../../api/generated/types';
 import { decodePageToken, encodePageToken } from '../../api/pagination';
-import { deleteAllTags, writeTags } from '../../operations/tags';
 import type { Scope } from '../../runtime/scope';
 import type { DatasetRow, ProjectRow, ScopedCustomLabels } from '../../store/custom-labels';
 import { datasetArn, projectArn, requireProject } from './arns';
@@ -54,7 +53,7 @@ export function createProject(cl: CustomLabels, input: In<'CreateProject'>, ctx:
     // A name in use is ResourceInUseException (CreateProject's only conflict error in the model).
     if (store.project(input.ProjectName)) throw errors.resourceInUse(`A project with the name ${input.ProjectName} already exists.`);
     store.insertProject({ name: input.ProjectName, created_ms: created, feature, auto_update: autoUpdate });
-    if (input.Tags) writeTags(cl.deps.stores.db, ctx, projectArn(ctx, input.ProjectName, created), input.Tags);
+    if (input.Tags) cl.deps.stores.tags.in(ctx).add(projectArn(ctx, input.ProjectName, created), input.Tags);
   });
   return { ProjectArn: projectArn(ctx, input.ProjectName, created) };
 }
@@ -84,7 +83,7 @@ export function deleteProject(cl: CustomLabels, input: In<'DeleteProject'>, ctx:
     if (store.versions(row.name).length) throw errors.resourceInUse(`The project ${input.ProjectArn} has model versions; delete them first.`);
     if (store.datasets(row.name).length) throw errors.resourceInUse(`The project ${input.ProjectArn} has datasets; delete them first.`);
     store.deleteProject(row.name);
-    deleteAllTags(cl.deps.stores.db, ctx, input.ProjectArn);
+    cl.deps.stores.tags.in(ctx).removeAll(input.ProjectArn);
   });
   return { Status: 'DELETING' };
 }

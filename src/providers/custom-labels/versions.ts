@@ -17,7 +17,6 @@ import { deserializeModel, scoreOne, type LinearModel } from '../../analysis/cus
 import { decodePageToken, encodePageToken } from '../../api/pagination';
 import type { JobKind } from '../../jobs/runner';
 import { loadImage } from '../../media/image';
-import { deleteAllTags, writeTags } from '../../operations/tags';
 import type { Scope } from '../../runtime/scope';
 import { detailsOf, type VersionDetails, type VersionRow } from '../../store/custom-labels';
 import { parseArn, requireProject, requireVersion, versionArn } from './arns';
@@ -117,7 +116,7 @@ export function createProjectVersion(cl: CustomLabels, input: In<'CreateProjectV
       fromDatasets: Boolean(snapshot),
     };
     store.insertVersion({ project: project.name, name: input.VersionName, created, status: 'TRAINING_IN_PROGRESS', message: 'The model is being trained.', feature: project.feature, details, snapshot });
-    if (input.Tags) writeTags(cl.deps.stores.db, ctx, versionArn(ctx, project.name, input.VersionName, created), input.Tags);
+    if (input.Tags) cl.deps.stores.tags.in(ctx).add(versionArn(ctx, project.name, input.VersionName, created), input.Tags);
     return project;
   });
   cl.training.submit(trainingJob(ctx, project.name, input.VersionName));
@@ -148,7 +147,7 @@ export function deleteProjectVersion(cl: CustomLabels, input: In<'DeleteProjectV
     const row = requireVersion(store, ctx, input.ProjectVersionArn);
     if (BUSY.has(row.status)) throw errors.resourceInUse(`The model version ${input.ProjectVersionArn} cannot be deleted while its status is ${row.status}.`);
     store.deleteVersion(row.project, row.name);
-    deleteAllTags(cl.deps.stores.db, ctx, input.ProjectVersionArn);
+    cl.deps.stores.tags.in(ctx).removeAll(input.ProjectVersionArn);
   });
   cl.models.delete(input.ProjectVersionArn);
   return { Status: 'DELETING' };
@@ -271,7 +270,7 @@ export function copyProjectVersion(cl: CustomLabels, input: In<'CopyProjectVersi
     };
     store.insertVersion({ project: destination.name, name: input.VersionName, created, status: 'COPYING_COMPLETED', message: 'The model version was copied.', feature: row.feature, details, model });
     const value = versionArn(ctx, destination.name, input.VersionName, created);
-    if (input.Tags) writeTags(cl.deps.stores.db, ctx, value, input.Tags);
+    if (input.Tags) cl.deps.stores.tags.in(ctx).add(value, input.Tags);
     return value;
   });
   return { ProjectVersionArn: arnValue };

@@ -26,7 +26,6 @@ import type { ConnectedHomeLabels, DescribeStreamProcessorResponse, RegionsOfInt
 import type { Handler } from '../../api/handlers';
 import { decodePageToken, encodePageToken } from '../../api/pagination';
 import { DEFAULT_FACE_MATCH_THRESHOLD } from '../../faces/matches';
-import { deleteAllTags, writeTags } from '../../operations/tags';
 import { arn, type Scope } from '../../runtime/scope';
 import { toProcessor, type Processor, type SessionState } from '../../store/stream-processors';
 import type { ProviderDeps } from '../deps';
@@ -137,7 +136,7 @@ export function streamProcessorHandlers(deps: ProviderDeps, sessions: StreamSess
         kvs_arn: kvsArn,
         kds_arn: kdsArn ?? null,
       });
-      if (input.Tags) writeTags(deps.stores.db, ctx, processorArn(ctx, name), input.Tags);
+      if (input.Tags) deps.stores.tags.in(ctx).add(processorArn(ctx, name), input.Tags);
     });
     return { StreamProcessorArn: processorArn(ctx, name) };
   };
@@ -194,7 +193,7 @@ export function streamProcessorHandlers(deps: ProviderDeps, sessions: StreamSess
     if (p.status !== 'STOPPED' && p.status !== 'FAILED') throw errors.resourceInUse('Cannot delete stream processor.');
     const processors = store(ctx);
     processors.transaction(() => {
-      deleteAllTags(deps.stores.db, ctx, processorArn(ctx, p.name));
+      deps.stores.tags.in(ctx).removeAll(processorArn(ctx, p.name));
       processors.delete(p.name);
     });
     sessions.drop(ctx, p.name);

@@ -3,7 +3,6 @@
  * the control plane feeds (sessions.ts, feed.ts) and what they put out (records.ts, kinesis.ts).
  */
 import type { ApiProvider } from '../../api/handlers';
-import { registerTaggable } from '../../operations/tags';
 import type { ProviderDeps } from '../deps';
 import { feedStreamProcessor, streamProcessorResults } from './feed';
 import { streamProcessorHandlers } from './handlers';
@@ -21,10 +20,9 @@ export interface StreamProcessorsProvider extends ApiProvider {
 export function createStreamProcessorsProvider(deps: ProviderDeps): StreamProcessorsProvider {
   const sessions = createStreamSessions(deps);
   const h = streamProcessorHandlers(deps, sessions);
-  // Tagging is still served from src/operations/tags.ts: it asks the request's own stores.
-  registerTaggable('streamprocessor', (ctx, name) => ctx.stores.streamProcessors.in(ctx).read(name) !== undefined);
   return {
     name: 'stream-processors',
+    taggable: { streamprocessor: (scope, name) => deps.stores.streamProcessors.in(scope).read(name) !== undefined },
     handlers: {
       CreateStreamProcessor: {
         handle: h.createStreamProcessor,

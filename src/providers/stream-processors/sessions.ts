@@ -31,7 +31,6 @@ import { deliverCompletion } from '../../jobs/notify';
 import { readFrames, type Frame } from '../../media/frames';
 import type { VideoInfo } from '../../media/probe';
 import { S3WriteError, writeS3Object } from '../../media/s3';
-import { listTags } from '../../operations/tags';
 import type { Scope } from '../../runtime/scope';
 import { toProcessor, type Processor, type SessionState } from '../../store/stream-processors';
 import type { ProviderDeps } from '../deps';
@@ -303,7 +302,7 @@ export function createStreamSessions(deps: ProviderDeps) {
     return {
       kvsArn: p.kvsArn,
       sessionId: entry.sessionId,
-      tags: listTags(deps.stores.db, entry.scope, streamProcessorArn(entry.scope, entry.name)),
+      tags: deps.stores.tags.in(entry.scope).list(streamProcessorArn(entry.scope, entry.name)),
       startRequest: startRequestEcho(entry.name, session),
     };
   }

@@ -1,2 +1,0 @@
-/** Loads every operations module; each registers its handlers when imported. */
-import './tags';
