@@ -13,34 +13,9 @@
  * validation errors"); their messages are paraphrased (the guide gives the codes, not always text).
  */
 import { createHash } from 'node:crypto';
+import type { DatasetEntry, LineError, PixelBox } from '../store/custom-labels';
 
 export type UseCase = 'IMAGE_LEVEL_LABELS' | 'OBJECT_LOCALIZATION' | 'NOT_DETERMINED';
-
-export interface LineError {
-  code: string;
-  message: string;
-}
-
-/** An object-detection box in the manifest's pixel units. */
-export interface PixelBox {
-  label: string;
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
-
-export interface DatasetEntry {
-  sourceRef: string;
-  /** The line as stored and listed: the manifest's JSON, plus an `errors` member when a part was invalid. */
-  line: Record<string, unknown>;
-  /** Image-level labels and the classes of valid boxes, in first-seen order, without duplicates. */
-  labels: string[];
-  boxes: PixelBox[];
-  /** The image size the detection attribute declares (pixels), when it has one. */
-  imageSize?: { width: number; height: number };
-  errors: LineError[];
-}
 
 export interface ManifestLineResult {
   entry?: DatasetEntry;

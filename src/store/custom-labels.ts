@@ -9,9 +9,35 @@
  * dataset's import attempts are counted in its `source` document.
  */
 import type { DatasetStatus, DatasetStatusMessageCode, DatasetType, ProjectVersionStatus } from '../api/generated/types';
-import type { DatasetEntry } from '../analysis/custom-labels';
 import type { Scope } from '../runtime/scope';
 import type { Db } from './database';
+
+/** What is wrong with (part of) a manifest line. */
+export interface LineError {
+  code: string;
+  message: string;
+}
+
+/** An object-detection box in the manifest's pixel units. */
+export interface PixelBox {
+  label: string;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export interface DatasetEntry {
+  sourceRef: string;
+  /** The line as stored and listed: the manifest's JSON, plus an `errors` member when a part was invalid. */
+  line: Record<string, unknown>;
+  /** Image-level labels and the classes of valid boxes, in first-seen order, without duplicates. */
+  labels: string[];
+  boxes: PixelBox[];
+  /** The image size the detection attribute declares (pixels), when it has one. */
+  imageSize?: { width: number; height: number };
+  errors: LineError[];
+}
 
 export const customLabelsSchema = `CREATE TABLE IF NOT EXISTS cl_projects (
      account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, created_ms INTEGER NOT NULL,

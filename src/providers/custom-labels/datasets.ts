@@ -14,7 +14,8 @@
  */
 import { errors, RekognitionError } from '../../api/errors';
 import type { DatasetType, S3Object } from '../../api/generated/types';
-import { entryLine, labelStats, mergeEntry, parseManifest, parseManifestLine, splitForTest, type DatasetEntry } from '../../analysis/custom-labels';
+import { entryLine, labelStats, mergeEntry, parseManifest, parseManifestLine, splitForTest } from '../../analysis/custom-labels';
+import type { DatasetEntry } from '../../store/custom-labels';
 import type { JobKind } from '../../jobs/runner';
 import { readS3Object } from '../../media/s3';
 import type { Runtime } from '../../runtime/context';
