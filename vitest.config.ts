@@ -1,27 +1,60 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
+/**
+ * Test files that run real models, ffmpeg-heavy video jobs or their own emulator process: the
+ * `models` project runs them one after another in one process, so they share one warmed models
+ * client (test/support/models.ts) and do not fight over the two cores. Everything else is `unit`
+ * and runs in parallel.
+ */
+const modelBacked = [
+  'test/custom-labels/lifecycle.test.ts',
+  'test/faces/face-groups.test.ts',
+  'test/liveness/liveness.test.ts',
+  'test/media-analysis/jobs.test.ts',
+  'test/models/pool.test.ts',
+  'test/server/**/*.test.ts',
+  'test/store/crash.test.ts',
+  'test/streams/processing.test.ts',
+  'test/text/detect-text.test.ts',
+  'test/video/analyzers.test.ts',
+  'test/video/jobs.test.ts',
+  'test/video/restart.test.ts',
+  'test/vision/models.test.ts',
+  'test/vision/plugins.test.ts',
+];
+/** Pairwise accuracy evaluations over many photos: `npm run accuracy`, not `npm test`. */
+const accuracy = ['**/*.accuracy.test.ts'];
+const controlPlane = 'contract-tests/emulator-only/control-plane.test.ts';
+const againstAws = process.env.CONTRACT_TARGET?.trim().toLowerCase() === 'aws';
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Model-backed tests are CPU-heavy on two cores: run files one after another.
-    fileParallelism: false,
-    // The two include globs, one per project, so that only a run with contract tests in it starts
-    // the emulator (or, with CONTRACT_TARGET=aws, uploads the fixtures). Both projects inherit the
-    // settings above (`extends: true`); keep `include` out of the root, where it would be merged
-    // into both.
+    // The test processes mostly wait on model workers and the contract suite's emulator, so three
+    // share the two cores: one takes the model-backed files in turn, the others the rest.
+    maxWorkers: 3,
+    // Each project keeps its own include (root-level include would be merged into every project).
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...modelBacked, ...accuracy] } },
+      { extends: true, test: { name: 'models', include: modelBacked, isolate: false } },
       {
         extends: true,
         test: {
           name: 'contract',
           include: ['contract-tests/**/*.test.ts'],
           // Against real AWS the emulator-only tests are left out (each also skips itself).
-          exclude: [...configDefaults.exclude, ...(process.env.CONTRACT_TARGET?.trim().toLowerCase() === 'aws' ? ['contract-tests/emulator-only/**'] : [])],
+          exclude: [...configDefaults.exclude, controlPlane, ...accuracy, ...(againstAws ? ['contract-tests/emulator-only/**'] : [])],
           globalSetup: ['contract-tests/support/global-setup.ts'],
         },
       },
+      // Reset and id seeding act on the whole emulator: this file gets an emulator of its own (its
+      // models load on first use), so the contract files running beside it are not disturbed.
+      {
+        extends: true,
+        test: { name: 'control-plane', include: againstAws ? [] : [controlPlane], env: { REKOGNITION_LOCAL_LAZY_MODELS: '1' }, globalSetup: ['contract-tests/support/global-setup.ts'] },
+      },
+      { extends: true, test: { name: 'accuracy', include: accuracy, globalSetup: ['contract-tests/support/global-setup.ts'] } },
     ],
   },
 });

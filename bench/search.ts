@@ -64,7 +64,7 @@ async function measure(size: number, distribution: SearchBenchResult['distributi
   await emulator.dispatch('CreateCollection', JSON.stringify({ CollectionId: 'bench' }), CALLER);
   const data = vectors(size, distribution, size + (distribution === 'isotropic' ? 1 : 0));
   const faceIds: string[] = [];
-  emulator.stores.db.transaction(() => {
+  emulator.stores.transaction(() => {
     for (const v of data) {
       const faceId = ids.uuid();
       faceIds.push(faceId);
@@ -78,7 +78,7 @@ async function measure(size: number, distribution: SearchBenchResult['distributi
         vector: v,
       });
     }
-  })();
+  });
 
   let start = performance.now();
   const index = faces.index('bench');

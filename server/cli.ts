@@ -24,10 +24,13 @@ Options (each also read from the environment variable shown):
   --default-region R    region when a request is unsigned (REKOGNITION_LOCAL_DEFAULT_REGION, default us-east-1)
   --log-level LEVEL     debug, info, warn or error (REKOGNITION_LOCAL_LOG_LEVEL, default info)
   --model-config FILE   use your own ONNX models, per docs/MODEL-PLUGINS.md (REKOGNITION_LOCAL_MODEL_CONFIG)
+  --lazy-models         load each model on first use instead of at start (REKOGNITION_LOCAL_LAZY_MODELS=1)
   --help                this text
 `;
 
 const env = (name: string) => process.env[`REKOGNITION_LOCAL_${name}`];
+/** A boolean environment twin: `1` or `true` turns it on. */
+const flagEnv = (name: string) => env(name) === '1' || env(name) === 'true';
 
 function parseCredentials(list: string | undefined): Credential[] {
   if (!list) return [];
@@ -60,6 +63,7 @@ export function parseConfig(argv: string[]): Config | 'help' {
       'default-region': { type: 'string' },
       'log-level': { type: 'string' },
       'model-config': { type: 'string' },
+      'lazy-models': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -68,7 +72,6 @@ export function parseConfig(argv: string[]): Config | 'help' {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${values.port ?? env('PORT')}`);
   const logLevel = (values['log-level'] ?? env('LOG_LEVEL') ?? defaultConfig.logLevel) as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new Error(`invalid log level ${logLevel}`);
-  const strictEnv = env('STRICT_AUTH');
   return {
     ...defaultConfig,
     port,
@@ -80,10 +83,11 @@ export function parseConfig(argv: string[]): Config | 'help' {
     snsEndpoint: values['sns-endpoint'] ?? env('SNS_ENDPOINT') ?? process.env.AWS_ENDPOINT_URL_SNS,
     notifyUrl: values['notify-url'] ?? env('NOTIFY_URL'),
     kinesisEndpoint: values['kinesis-endpoint'] ?? env('KINESIS_ENDPOINT') ?? process.env.AWS_ENDPOINT_URL_KINESIS,
-    strictAuth: values['strict-auth'] ?? (strictEnv === '1' || strictEnv === 'true'),
+    strictAuth: values['strict-auth'] ?? flagEnv('STRICT_AUTH'),
     credentials: parseCredentials(values.credentials ?? env('CREDENTIALS')),
     defaultRegion: values['default-region'] ?? env('DEFAULT_REGION') ?? defaultConfig.defaultRegion,
     logLevel,
     modelConfig: values['model-config'] ?? env('MODEL_CONFIG'),
+    lazyModels: values['lazy-models'] ?? flagEnv('LAZY_MODELS'),
   };
 }

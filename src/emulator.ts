@@ -220,9 +220,9 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       for (const provider of providers) await provider.start?.();
       // Jobs a previous run left unfinished run again (or fail) once requests are served.
       jobs.resume();
-      // Models load in every worker in the background, so the first request does not wait.
-      // (An injected client is its owner's to warm up.)
-      if (!overrides.inference) inference.warmup().catch((err: Error) => log.warn('models failed to load', { error: err.message }));
+      // Models load in every worker in the background, so the first request does not wait
+      // (unless --lazy-models says to load each on first use; an injected client is its owner's).
+      if (!overrides.inference && !runtime.config.lazyModels) inference.warmup().catch((err: Error) => log.warn('models failed to load', { error: err.message }));
     },
     idle: () => jobs.idle(),
     async stop() {

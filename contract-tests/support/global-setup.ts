@@ -38,7 +38,8 @@ async function setupEmulator(project: TestProject, runId: string): Promise<() =>
 
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--host', '127.0.0.1', '--s3-dir', s3Dir], {
     cwd: repoRoot,
-    env: { ...process.env, REKOGNITION_LOCAL_LOG_LEVEL: process.env.REKOGNITION_LOCAL_LOG_LEVEL ?? 'warn' },
+    // The project's `env` (vitest.config.ts) reaches the emulator too.
+    env: { ...process.env, REKOGNITION_LOCAL_LOG_LEVEL: process.env.REKOGNITION_LOCAL_LOG_LEVEL ?? 'warn', ...project.config.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let logTail = '';

@@ -31,6 +31,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** JSON file pointing capabilities at the user's own ONNX models (docs/MODEL-PLUGINS.md). */
   modelConfig?: string;
+  /** Load each model on first use instead of at start (less memory and start-up work when few operations are used). */
+  lazyModels: boolean;
 }
 
 export const defaultConfig: Config = {
@@ -43,4 +45,5 @@ export const defaultConfig: Config = {
   // Two 5 MB images base64-encoded (CompareFaces) plus the JSON around them.
   maxBodyBytes: 16 * 1024 * 1024,
   logLevel: 'info',
+  lazyModels: false,
 };

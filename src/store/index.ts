@@ -3,7 +3,7 @@
  * `schema`) and its SQL, and is scoped by account and region by construction:
  * `stores.collections.in(scope)` sees one account's collections in one region, nothing else.
  */
-import { openDatabase, resetDatabase, type Db } from './database';
+import { deleteAllRows, openDatabase, type Db } from './database';
 import { CustomLabelsStore, customLabelsSchema } from './custom-labels';
 import { IdempotencyStore, idempotencySchema } from './idempotency';
 import { TagStore, tagsSchema } from './tags';
@@ -63,7 +63,7 @@ export function createStores(options: StoreOptions = {}): Stores {
     tags: new TagStore(db),
     transaction: (work) => db.transaction(work)(),
     reset() {
-      resetDatabase(db);
+      deleteAllRows(db);
       faces.reset();
     },
     close() {

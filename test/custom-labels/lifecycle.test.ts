@@ -6,7 +6,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelsClient } from '../../models/client';
+import type { ModelsClient } from '../../models/client';
+import { sharedModels } from '../support/models';
 import { call, callError, describeDataset, describeVersion, FIXTURE_BUCKET, makeClient, manifestObject, manifestPaths, restarted, s3DirWithFixtures, shared, tempDir, waitFor, type Client } from './helpers';
 
 let pool: ModelsClient;
@@ -27,7 +28,7 @@ const holdout = readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', '
   });
 
 beforeAll(() => {
-  pool = new ModelsClient();
+  pool = sharedModels();
   s3Dir = s3DirWithFixtures();
   dataDir = tempDir('custom-labels-data-');
   ctx = makeClient({ s3Dir, dataDir, inference: shared(pool) });
@@ -35,7 +36,6 @@ beforeAll(() => {
 
 afterAll(async () => {
   await ctx.t.close();
-  await pool.close();
   rmSync(s3Dir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
   process.stdout.write(`custom labels timings (ms): ${JSON.stringify(timings)}\n`);

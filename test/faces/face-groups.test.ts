@@ -1,16 +1,17 @@
 /**
  * Several faces per photo, with the real models: the six group photos that ship inside the
  * installed @vladmandic/face-api package (demo/sample1-6.jpg, MIT-licensed package; 22 women,
- * counted by eye). One worker pool for the file.
+ * counted by eye). The run’s shared models client (test/support/models.ts).
  */
 import { SdkClients } from '../../src/runtime/sdk-clients';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { detectFaces } from '../../src/analysis/faces';
 import { loadImage } from '../../src/media/image';
 import { defaultConfig } from '../../src/runtime/config';
-import { ModelsClient } from '../../models/client';
+import type { ModelsClient } from '../../models/client';
+import { sharedModels } from '../support/models';
 import { packageDir } from '../../models/runtime/tfjs';
 
 const FACES_PER_PHOTO = [3, 3, 3, 4, 5, 4];
@@ -18,9 +19,8 @@ const photo = (i: number) => readFileSync(join(packageDir('@vladmandic/face-api'
 
 let pool: ModelsClient;
 beforeAll(() => {
-  pool = new ModelsClient({ size: 1 });
+  pool = sharedModels();
 });
-afterAll(() => pool.close());
 
 describe('group photos', () => {
   it('finds every face, largest first, with distinct boxes, and tells their gender', { timeout: 300_000 }, async () => {

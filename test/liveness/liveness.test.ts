@@ -17,7 +17,8 @@ import { ffmpegPath } from '../../src/media/probe';
 import type { Scope } from '../../src/runtime/scope';
 import { chooseChallenge, SESSION_TTL_MS } from '../../src/providers/liveness/sessions';
 import { livenessObjectKey, LivenessSubmissionError } from '../../src/providers/liveness/submission';
-import { ModelsClient } from '../../models/client';
+import type { ModelsClient } from '../../models/client';
+import { sharedModels } from '../support/models';
 import { testEmulator, type TestEmulator } from '../support/emulator';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url));
@@ -25,13 +26,11 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'liveness-'));
 const s3Dir = path.join(tmp, 's3');
 mkdirSync(path.join(s3Dir, 'liveness-out'), { recursive: true });
 
-let pool: ModelsClient | undefined;
-const inference = () => (pool ??= new ModelsClient({ size: 1 }));
+const inference = sharedModels;
 const emulators: TestEmulator[] = [];
 
 afterAll(async () => {
   for (const t of emulators) await t.close();
-  await pool?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 

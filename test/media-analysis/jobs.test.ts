@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { outputKey, parseS3Uri, SUMMARY_LINE_KEY } from '../../src/providers/media-analysis/jobs';
 import type { Scope } from '../../src/runtime/scope';
 import { createStores } from '../../src/store';
-import { ModelsClient } from '../../models/client';
+import type { ModelsClient } from '../../models/client';
+import { sharedModels } from '../support/models';
 import { ApiError, testEmulator, type TestEmulator } from '../support/emulator';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'media-analysis-'));
@@ -49,7 +50,7 @@ put('manifests/one.jsonl', `{"source-ref": "s3://${IN}/photos/astronaut.png"}\n`
 
 // One pool for every emulator of the file, so the moderation model loads once: each emulator gets
 // a view of it that it cannot close, and that does not warm up models it does not need.
-const pool = new ModelsClient({ size: 1 });
+const pool = sharedModels();
 function sharedPool(): ModelsClient {
   const view = Object.create(pool) as ModelsClient;
   view.close = async () => undefined;
@@ -65,7 +66,6 @@ function makeEmulator(dataDir?: string): TestEmulator {
 
 afterAll(async () => {
   for (const t of opened) await t.close();
-  await pool.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 

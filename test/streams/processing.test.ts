@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelsClient } from '../../models/client';
+import { sharedModels } from '../support/models';
 import { ffmpegPath } from '../../src/media/probe';
 import type { FaceSearchRecord } from '../../src/providers/stream-processors/records';
 import type { FeedReport } from '../../src/providers/stream-processors/sessions';
@@ -27,7 +27,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'streams-processing-'));
 const s3Dir = path.join(tmp, 's3');
 const P = 1_700_000_000_000;
 
-const inference = new ModelsClient();
+const inference = sharedModels();
 let capture: Awaited<ReturnType<typeof captureServer>>;
 let setup: { t: TestEmulator; ctx: Caller };
 /** How far the emulator's clock runs ahead of the wall clock: status transitions fall due when it jumps. */
@@ -54,7 +54,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await setup.t.close();
-  await inference.close();
   await capture.close();
   rmSync(tmp, { recursive: true, force: true });
 });

@@ -1,4 +1,7 @@
-/** Starts the emulator as a child process on a free port and waits for its ready line. */
+/**
+ * Starts the emulator as a child process on a free port and waits for its ready line. Models load
+ * on first use (--lazy-models): these tests exercise the server, not the warm-up.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -11,7 +14,7 @@ export interface RunningServer {
 }
 
 export function startServer(args: string[] = [], env: Record<string, string> = {}): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--host', '127.0.0.1', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--host', '127.0.0.1', '--lazy-models', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

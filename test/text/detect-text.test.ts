@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelsClient } from '../../models/client';
+import type { ModelsClient } from '../../models/client';
+import { sharedModels } from '../support/models';
 import { ApiError, testEmulator, type TestEmulator } from '../support/emulator';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/images/${name}`, import.meta.url)));
@@ -16,7 +17,7 @@ const bytes = (name: string) => ({ Bytes: fixture(name).toString('base64') });
 
 describe('DetectText handler', () => {
   beforeAll(() => {
-    pool = new ModelsClient({ size: 1 });
+    pool = sharedModels();
     emulator = testEmulator({}, { inference: pool });
   });
   afterAll(async () => {

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegPath } from '../../src/media/probe';
-import { ModelsClient } from '../../models/client';
+import { sharedModels } from '../support/models';
 import { ApiError, testEmulator } from '../support/emulator';
 import { fontFile, synthVideo } from './synth';
 
@@ -22,7 +22,7 @@ const image = (name: string) => fileURLToPath(new URL(`../../fixtures/images/${n
 const PEOPLE = { S3Object: { Bucket: 'vids', Name: 'people.mp4' } };
 const CARD = { S3Object: { Bucket: 'vids', Name: 'card.mp4' } };
 
-const inference = new ModelsClient();
+const inference = sharedModels();
 const celebritiesDir = fileURLToPath(new URL('../../fixtures/celebrities', import.meta.url));
 const t = testEmulator({ s3Dir, celebritiesDir }, { inference });
 
@@ -51,7 +51,6 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  // Closes the pool too.
   await t.close();
   rmSync(tmp, { recursive: true, force: true });
 });

@@ -1,0 +1,13 @@
+/**
+ * One models client for every model-backed test file of a run: the `models` project runs those
+ * files one after another in one process without isolation (vitest.config.ts), so the client's
+ * workers load each model once per run instead of once per file. Files must not close it.
+ */
+import { ModelsClient } from '../../models/client';
+
+let shared: ModelsClient | undefined;
+
+export function sharedModels(): ModelsClient {
+  shared ??= new ModelsClient();
+  return shared;
+}
