@@ -34,10 +34,13 @@ export default defineConfig({
     // The test processes mostly wait on model workers and the contract suite's emulator, so three
     // share the two cores: one takes the model-backed files in turn, the others the rest.
     maxWorkers: 3,
+    // No module keeps state, so test files need no isolation from each other: each process loads
+    // the modules once, and the model-backed files of a process share its models client.
+    isolate: false,
     // Each project keeps its own include (root-level include would be merged into every project).
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...modelBacked, ...accuracy] } },
-      { extends: true, test: { name: 'models', include: modelBacked, isolate: false } },
+      { extends: true, test: { name: 'models', include: modelBacked } },
       {
         extends: true,
         test: {
