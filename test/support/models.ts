@@ -8,6 +8,7 @@ import { ModelsClient } from '../../models/client';
 let shared: ModelsClient | undefined;
 
 export function sharedModels(): ModelsClient {
-  shared ??= new ModelsClient();
+  // One worker: up to three test processes each hold a client, and the machine has two cores.
+  shared ??= new ModelsClient({ size: 1 });
   return shared;
 }
