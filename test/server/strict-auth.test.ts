@@ -3,15 +3,21 @@ import { ListCollectionsCommand, RekognitionClient } from '@aws-sdk/client-rekog
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startServer, type RunningServer } from '../support/spawn-server';
+import { parseConfig } from '../../server/cli';
+import { serve, type RunningServer } from '../../server/http';
+import { createEmulator } from '../../src/emulator';
+import { call } from '../support/spawn-server';
 
 const run = promisify(execFile);
 let server: RunningServer;
 
 beforeAll(async () => {
-  server = await startServer(['--strict-auth', '--credentials', 'AKIDLOCAL:secret-one,123456789012:secret-two']);
+  // The command line as a user gives it, served in this process.
+  const config = parseConfig(['--strict-auth', '--credentials', 'AKIDLOCAL:secret-one,123456789012:secret-two', '--lazy-models', '--log-level', 'error']);
+  if (config === 'help') throw new Error('unexpected --help');
+  server = await serve(createEmulator(config), { port: 0 });
 });
-afterAll(() => server?.stop());
+afterAll(() => server?.close());
 
 const client = (accessKeyId: string, secretAccessKey: string, region = 'us-east-1') =>
   new RekognitionClient({ endpoint: server.endpoint, region, credentials: { accessKeyId, secretAccessKey } });
