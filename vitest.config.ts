@@ -9,6 +9,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const modelBacked = [
   'test/custom-labels/lifecycle.test.ts',
   'test/faces/face-groups.test.ts',
+  'test/faces/real-photos.test.ts',
   'test/liveness/liveness.test.ts',
   'test/media-analysis/jobs.test.ts',
   'test/models/pool.test.ts',

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { celebrityIdFor } from '../../src/faces/celebrities';
 import { testEmulator, type TestEmulator } from '../support/emulator';
+import { sharedModels } from '../support/models';
 
 const fixture = (path: string) => ({ Bytes: readFileSync(new URL(`../../fixtures/${path}`, import.meta.url)).toString('base64') });
 
@@ -15,7 +16,7 @@ describe('faces on real photos', () => {
   const faceOf: Record<string, string> = {};
 
   beforeAll(async () => {
-    t = testEmulator({ celebritiesDir: new URL('../../fixtures/celebrities', import.meta.url).pathname });
+    t = testEmulator({ celebritiesDir: new URL('../../fixtures/celebrities', import.meta.url).pathname }, { inference: sharedModels() });
     await call('CreateCollection', { CollectionId: 'people' });
     for (const [who, path] of [
       ['obama', 'celebrities/barack_obama/1.jpg'],
