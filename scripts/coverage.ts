@@ -25,13 +25,15 @@ function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
 }
 
-/** The file that declares each operation's handler: a provider's table entry (`Operation: {`) or a legacy registration. */
+/** The file that declares each operation's handler: a provider's table entry (`Operation: {` or `Operation: start(…)`). */
 function handlerFiles(): Map<string, string> {
   const files = new Map<string, string>();
-  for (const file of sources(join(root, 'src')).filter((f) => !f.includes(`${join('src', 'api')}`))) {
+  // Each provider's table is in its index.ts: those files first.
+  const ordered = sources(join(root, 'src', 'providers')).sort((a, b) => Number(!a.endsWith('index.ts')) - Number(!b.endsWith('index.ts')));
+  for (const file of ordered) {
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/^\s+([A-Z][A-Za-z]+): \{|registerHandler\(\s*'([A-Za-z]+)'|(?:start|get): '([A-Za-z]+)'/gm)) {
-      const op = m[1] ?? m[2] ?? m[3];
+    for (const m of text.matchAll(/^\s+([A-Z][A-Za-z]+): (?:\{|start\(|get\()/gm)) {
+      const op = m[1];
       if (Object.prototype.hasOwnProperty.call(operations, op) && !files.has(op)) files.set(op, relative(root, file));
     }
   }
