@@ -26,17 +26,19 @@ export interface Providers {
 
 export function createProviders(deps: ProviderDeps): Providers {
   const { runtime, models } = deps;
+  // One face analysis, so an image analysed for one face operation is not analysed again for the next.
+  const faces = new FaceAnalysis(models);
   const gallery = galleryOnDemand(runtime.config.celebritiesDir, {
-    analysis: new FaceAnalysis(models),
+    analysis: faces,
     media: { ...runtime, region: runtime.config.defaultRegion },
     log: runtime.log,
   });
   const liveness = createLivenessProvider(deps);
   const streams = createStreamProcessorsProvider(deps);
   const all = [
-    createCollectionsProvider(deps),
-    createFacesProvider(deps),
-    createCelebritiesProvider(deps, gallery),
+    createCollectionsProvider(deps, faces),
+    createFacesProvider(deps, faces),
+    createCelebritiesProvider(deps, faces, gallery),
     createImageAnalysisProvider(deps),
     createTextProvider(deps),
     createVideoProvider(deps, gallery),

@@ -3,7 +3,7 @@
  * src/faces/celebrities.ts). The gallery opens at start (or at its first use) and is kept: its
  * photos are embedded once, in the background, and recognition waits for them.
  */
-import { FaceAnalysis } from '../../analysis/faces';
+import type { FaceAnalysis } from '../../analysis/faces';
 import { errors } from '../../api/errors';
 import type { Celebrity, ComparedFace, FaceDetail } from '../../api/generated/types';
 import type { ApiProvider, Handler } from '../../api/handlers';
@@ -28,9 +28,11 @@ function comparedFace(detail: FaceDetail): ComparedFace {
   };
 }
 
-/** `theGallery`: the celebrity gallery, shared with stored video's celebrity recognition. */
-export function createCelebritiesProvider({ runtime, models }: ProviderDeps, theGallery: () => Gallery): ApiProvider {
-  const analysis = new FaceAnalysis(models);
+/**
+ * `analysis`: the face analysis shared by every face operation; `theGallery`: the celebrity
+ * gallery, shared with stored video's celebrity recognition.
+ */
+export function createCelebritiesProvider({ runtime }: ProviderDeps, analysis: FaceAnalysis, theGallery: () => Gallery): ApiProvider {
 
   const recognizeCelebrities: Handler<'RecognizeCelebrities'> = async (input, ctx) => {
     const image = await loadImage(input.Image, { ...runtime, region: ctx.region });

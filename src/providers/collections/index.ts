@@ -1,17 +1,13 @@
-/**
- * Face collections: the collections themselves, the faces indexed into them and their users. One
- * face analysis (with its cache of recent images) serves IndexFaces, SearchFacesByImage and
- * SearchUsersByImage.
- */
-import { FaceAnalysis } from '../../analysis/faces';
+/** Face collections: the collections themselves, the faces indexed into them and their users. */
+import type { FaceAnalysis } from '../../analysis/faces';
 import type { ApiProvider } from '../../api/handlers';
 import type { ProviderDeps } from '../deps';
 import { collectionHandlers } from './collections';
 import { faceHandlers } from './faces';
 import { userHandlers } from './users';
 
-export function createCollectionsProvider(deps: ProviderDeps): ApiProvider {
-  const analysis = new FaceAnalysis(deps.models);
+/** `analysis`: the face analysis shared by every face operation (one cache of recent images). */
+export function createCollectionsProvider(deps: ProviderDeps, analysis: FaceAnalysis): ApiProvider {
   const collections = collectionHandlers(deps);
   const faces = faceHandlers(deps, analysis);
   const users = userHandlers(deps, analysis);

@@ -1,5 +1,5 @@
 /** DetectFaces and CompareFaces: faces found and described by src/analysis/faces.ts. */
-import { FaceAnalysis, similarity, type DetectedFace } from '../../analysis/faces';
+import { similarity, type DetectedFace, type FaceAnalysis } from '../../analysis/faces';
 import { errors } from '../../api/errors';
 import type { CompareFacesMatch, ComparedFace, QualityFilter } from '../../api/generated/types';
 import type { ApiProvider, Handler } from '../../api/handlers';
@@ -23,8 +23,8 @@ function usable(faces: DetectedFace[], filter: QualityFilter): DetectedFace[] {
   return faces.filter((f) => f.embedding?.length && qualityReasons(f.quality, filter).length === 0);
 }
 
-export function createFacesProvider({ runtime, models }: ProviderDeps): ApiProvider {
-  const analysis = new FaceAnalysis(models);
+/** `analysis`: the face analysis shared by every face operation (one cache of recent images). */
+export function createFacesProvider({ runtime }: ProviderDeps, analysis: FaceAnalysis): ApiProvider {
 
   const detectFaces: Handler<'DetectFaces'> = async (input, ctx) => {
     const image = await loadImage(input.Image, { ...runtime, region: ctx.region });
