@@ -213,7 +213,10 @@ async function call<T>(emulator: Emulator, operation: string, input: object): Pr
   return JSON.parse(answer.body) as T;
 }
 
-/** Both operations once per photo, one after the other so DetectLabels' time is its own. */
+/**
+ * Both operations once per photo, one after the other so DetectLabels' time is its own; every
+ * figure (at 50 and at 55 alike) is read from these two answers.
+ */
 async function runPhoto(emulator: Emulator, dir: string, truth: PhotoTruth): Promise<PhotoRun> {
   const Image = { Bytes: readFileSync(join(dir, truth.file)).toString('base64') };
   const t0 = performance.now();
