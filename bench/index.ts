@@ -15,6 +15,7 @@ const benches: Bench[] = [
   { name: 'vision', file: './vision.ts', fn: 'benchVision' },
   { name: 'text', file: './text.ts', fn: 'benchText' },
   { name: 'video', file: './video.ts', fn: 'benchVideo' },
+  { name: 'labels-accuracy', file: './labels-accuracy.ts', fn: 'benchLabelsAccuracy' },
 ];
 
 const wanted = process.argv.slice(2);
