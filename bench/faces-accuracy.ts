@@ -372,6 +372,14 @@ export async function benchFacesAccuracy(): Promise<void> {
     scores,
     attributeCell,
   );
+  // The identity photos (fr, bbt, johns: 19 people, chosen portraits) hold most matched faces;
+  // COCO is the sample of ordinary photos.
+  const origins: [string, string[]][] = [
+    ['coco + images', files.filter((f) => !f.startsWith('faces/'))],
+    ['identity photos', files.filter((f) => f.startsWith('faces/'))],
+  ];
+  const bySource = origins.map(([name, subset]): [string, SplitScore] => [name, scoreSplit(subset, results, labelsByFile, counts, noFace)]);
+  sideBySide('attributes by origin (both splits)', [...BOOLEAN_ATTRIBUTES, 'gender', 'ageRange ±5'], String, bySource, attributeCell);
   sideBySide('latency (one request at a time) and photo sizes', ['photos', 'DetectFaces ALL p50 / p90 ms', 'megapixels min / median / max'], String, scores, latencyCell);
 }
 
