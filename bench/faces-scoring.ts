@@ -1,0 +1,214 @@
+/**
+ * The pure part of the face accuracy bench (bench/faces-accuracy.ts): the hand labels' shapes
+ * (bench/labels/README.md), the dev / held-out split, box matching and the metric arithmetic.
+ * Nothing here reads files or runs a model, so test/bench/faces-accuracy.test.ts can check it.
+ */
+import { createHash } from 'node:crypto';
+
+export interface Box {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export type Yaw = 'frontal' | 'three-quarter' | 'profile';
+
+export interface FaceLabel {
+  file: string;
+  box: Box;
+  sunglasses: boolean;
+  eyeglasses: boolean;
+  beard: boolean;
+  mustache: boolean;
+  eyesOpen: boolean;
+  mouthOpen: boolean;
+  smile: boolean;
+  gender: 'Male' | 'Female';
+  ageEstimate: number;
+  yaw: Yaw;
+  occluded: boolean;
+  uncertain: string[];
+}
+
+export interface CountLabel {
+  file: string;
+  faces: number;
+  smallFaces: number;
+}
+
+/** A detected face in pixels, with the attributes the bench scores. */
+export interface Detection {
+  box: Box;
+  confidence: number;
+  booleans: Record<BooleanAttribute, boolean>;
+  gender: string;
+  ageRange: { low: number; high: number };
+}
+
+export const BOOLEAN_ATTRIBUTES = ['sunglasses', 'eyeglasses', 'beard', 'mustache', 'eyesOpen', 'mouthOpen', 'smile', 'occluded'] as const;
+export type BooleanAttribute = (typeof BOOLEAN_ATTRIBUTES)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Split
+
+/** Share of split keys that go to the dev split; the rest are held out. */
+export const DEV_SHARE = 0.7;
+
+/**
+ * What decides a photo's split: for the identity folders (`faces/bbt/<name>/…`, `faces/fr/<name>/…`,
+ * `faces/johns/<name>/…`) the person, so one person's photos never sit on both sides; otherwise
+ * the file path.
+ */
+export function splitKey(file: string): string {
+  const parts = file.split('/');
+  return parts[0] === 'faces' && parts.length > 3 ? parts.slice(0, 3).join('/') : file;
+}
+
+/** dev when the first 32 bits of SHA-256(split key), as a fraction of 2^32, are under DEV_SHARE. */
+export function splitOf(file: string): 'dev' | 'held-out' {
+  const hash = createHash('sha256').update(splitKey(file)).digest();
+  return hash.readUInt32BE(0) / 2 ** 32 < DEV_SHARE ? 'dev' : 'held-out';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matching
+
+export function iou(a: Box, b: Box): number {
+  const w = Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left);
+  const h = Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+export function centreInside(inner: Box, outer: Box): boolean {
+  const x = inner.left + inner.width / 2;
+  const y = inner.top + inner.height / 2;
+  return x >= outer.left && x <= outer.left + outer.width && y >= outer.top && y <= outer.top + outer.height;
+}
+
+export const MIN_IOU = 0.3;
+
+/** bbt crops and johns chips cut the face short and their labelled box is fixed (labels README). */
+export const isTightCrop = (file: string) => file.startsWith('faces/bbt/') || file.startsWith('faces/johns/');
+
+export interface Matching {
+  /** [label index, detection index] */
+  pairs: [number, number][];
+  unmatchedLabels: number[];
+  unmatchedDetections: number[];
+}
+
+/**
+ * One-to-one matching of a photo's labelled boxes and detected boxes, greedy by IoU (highest
+ * first). A pair qualifies with IoU ≥ MIN_IOU, or, on a tight crop, with the detection's centre
+ * inside the labelled box.
+ */
+export function matchFaces(labels: Box[], detections: Box[], tight: boolean): Matching {
+  const candidates: { l: number; d: number; score: number }[] = [];
+  labels.forEach((label, l) =>
+    detections.forEach((det, d) => {
+      const score = iou(label, det);
+      if (score >= MIN_IOU || (tight && centreInside(det, label))) candidates.push({ l, d, score });
+    }),
+  );
+  candidates.sort((a, b) => b.score - a.score);
+  const usedL = new Set<number>();
+  const usedD = new Set<number>();
+  const pairs: [number, number][] = [];
+  for (const { l, d } of candidates) {
+    if (usedL.has(l) || usedD.has(d)) continue;
+    usedL.add(l);
+    usedD.add(d);
+    pairs.push([l, d]);
+  }
+  return {
+    pairs,
+    unmatchedLabels: labels.map((_, i) => i).filter((i) => !usedL.has(i)),
+    unmatchedDetections: detections.map((_, i) => i).filter((i) => !usedD.has(i)),
+  };
+}
+
+/** Widest detected face still taken for a possibly real small face (the counts' small faces are 20-35 px). */
+export const SMALL_FACE_MAX_WIDTH = 40;
+
+/**
+ * Of a photo's unmatched detections, which are false faces. A photo's counted small faces that
+ * have no label may be what a detector found: that many of the unmatched detections narrower than
+ * SMALL_FACE_MAX_WIDTH (the narrowest first) are excused, not counted false.
+ */
+export function falseDetections(unmatched: Box[], unlabelledSmallFaces: number): { excused: number[]; false: number[] } {
+  const small = unmatched
+    .map((box, i) => ({ box, i }))
+    .filter(({ box }) => box.width < SMALL_FACE_MAX_WIDTH)
+    .sort((a, b) => a.box.width - b.box.width)
+    .slice(0, Math.max(0, unlabelledSmallFaces))
+    .map(({ i }) => i);
+  const excused = new Set(small);
+  return { excused: small, false: unmatched.map((_, i) => i).filter((i) => !excused.has(i)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Buckets
+
+export function widthBucket(width: number): string {
+  if (width < 40) return '<40 px';
+  if (width < 80) return '40-80 px';
+  if (width < 160) return '80-160 px';
+  return '>160 px';
+}
+
+export const WIDTH_BUCKETS = ['<40 px', '40-80 px', '80-160 px', '>160 px'];
+
+/** The source folder of a labelled photo: fr, bbt, johns, coco or images. */
+export function sourceOf(file: string): string {
+  const parts = file.split('/');
+  return parts[0] === 'faces' ? parts[1] : parts[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metric arithmetic
+
+export interface Ratio {
+  hits: number;
+  total: number;
+}
+
+export const ratio = (hits = 0, total = 0): Ratio => ({ hits, total });
+
+/** "12/15 80.0%", or "-" when nothing was counted. */
+export function formatRatio({ hits, total }: Ratio): string {
+  return total ? `${hits}/${total} ${((100 * hits) / total).toFixed(1)}%` : '-';
+}
+
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Confusion counts of one boolean attribute; `excluded` counts labels left out as uncertain. */
+export interface Confusion {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+  excluded: number;
+}
+
+export const emptyConfusion = (): Confusion => ({ tp: 0, fp: 0, fn: 0, tn: 0, excluded: 0 });
+
+export function addOutcome(c: Confusion, truth: boolean, predicted: boolean): void {
+  if (truth && predicted) c.tp++;
+  else if (truth) c.fn++;
+  else if (predicted) c.fp++;
+  else c.tn++;
+}
+
+export function accuracy(c: Confusion): Ratio {
+  return ratio(c.tp + c.tn, c.tp + c.tn + c.fp + c.fn);
+}
+
+/** The labelled age estimate within the returned range widened by `slack` years on each side. */
+export const ageWithin = (age: number, range: { low: number; high: number }, slack = 5) => age >= range.low - slack && age <= range.high + slack;
