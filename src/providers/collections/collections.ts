@@ -38,9 +38,12 @@ export function collectionHandlers({ runtime, stores }: ProviderDeps) {
   };
 
   const listCollections: Handler<'ListCollections'> = (input, ctx) => {
-    const after = input.NextToken ? decodePageToken(input.NextToken, 'ListCollections') : '';
+    const collections = stores.collections.in(ctx);
+    const after = input.NextToken
+      ? decodePageToken(input.NextToken, 'ListCollections', { sharingPrefix: (prefix) => collections.idsStartingWith(prefix) })
+      : '';
     const limit = input.MaxResults ?? DEFAULT_PAGE_SIZE;
-    const rows = stores.collections.in(ctx).list(after, limit);
+    const rows = collections.list(after, limit);
     const page = rows.slice(0, limit);
     return {
       CollectionIds: page.map((r) => r.id),

@@ -99,13 +99,8 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
   const listUsers: Handler<'ListUsers'> = (input, ctx) => {
     const id = input.CollectionId;
     stores.collections.in(ctx).require(id);
-    let after = '';
-    if (input.NextToken) {
-      const position = decodePageToken(input.NextToken, 'ListUsers');
-      const slash = position.lastIndexOf('/');
-      if (position.slice(0, slash) !== id) throw errors.invalidPaginationToken();
-      after = position.slice(slash + 1);
-    }
+    // Tokens hold the last internal id and are bound to their collection.
+    const after = input.NextToken ? decodePageToken(input.NextToken, 'ListUsers', { boundTo: id }) : '';
     const limit = input.MaxResults ?? DEFAULT_USER_PAGE;
     // Ordered by the system-generated id, not by UserId (API_ListUsers).
     const rows = stores.users.in(ctx).list(id, after, limit);
@@ -113,7 +108,7 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
     const last = page[page.length - 1];
     return {
       Users: page.map((u) => ({ UserId: u.user_id, UserStatus: u.user_status as UserStatus })),
-      NextToken: rows.length > limit && last ? encodePageToken(`${id}/${last.internal_id}`, 'ListUsers') : undefined,
+      NextToken: rows.length > limit && last ? encodePageToken(last.internal_id, 'ListUsers', id) : undefined,
     };
   };
 

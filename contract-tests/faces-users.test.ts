@@ -1,0 +1,48 @@
+/**
+ * Stored faces and users: ListFaces paging, AssociateFaces and DisassociateFaces. Runs on both
+ * targets; assertions that only hold for the emulator's documented choices are marked `isEmulator`.
+ */
+import { CreateCollectionCommand, DeleteCollectionCommand, IndexFacesCommand, ListFacesCommand, type RekognitionClient } from '@aws-sdk/client-rekognition';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rekognitionClient, s3Image, uniqueName } from './support/client';
+
+let client: RekognitionClient;
+const created = new Set<string>();
+
+async function createCollection(id: string) {
+  await client.send(new CreateCollectionCommand({ CollectionId: id }));
+  created.add(id);
+}
+
+async function indexFace(collection: string, image: Parameters<typeof s3Image>[0]): Promise<string> {
+  const out = await client.send(new IndexFacesCommand({ CollectionId: collection, Image: s3Image(image), MaxFaces: 1, QualityFilter: 'NONE' }));
+  return out.FaceRecords![0].Face!.FaceId!;
+}
+
+beforeAll(() => {
+  client = rekognitionClient();
+});
+
+afterAll(async () => {
+  for (const id of created) await client.send(new DeleteCollectionCommand({ CollectionId: id })).catch(() => undefined);
+  client.destroy();
+});
+
+describe('ListFaces', () => {
+  it('pages a collection with a 255-character id on NextTokens of at most 255 characters', async () => {
+    const collection = uniqueName('long-faces').padEnd(255, 'x');
+    await createCollection(collection);
+    const faceIds = [await indexFace(collection, 'face-search/joe_biden/1.jpg'), await indexFace(collection, 'face-search/rose_leslie/1.jpg'), await indexFace(collection, 'face-search/kit_harington/1.jpg')];
+
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListFacesCommand({ CollectionId: collection, MaxResults: 1, NextToken: token }));
+      seen.push(...page.Faces!.map((f) => f.FaceId!));
+      token = page.NextToken;
+      if (token) expect(token.length).toBeLessThanOrEqual(255);
+      expect(seen.length).toBeLessThanOrEqual(faceIds.length);
+    } while (token);
+    expect([...seen].sort()).toEqual([...faceIds].sort());
+  });
+});
