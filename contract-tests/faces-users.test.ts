@@ -2,9 +2,18 @@
  * Stored faces and users: ListFaces paging, AssociateFaces and DisassociateFaces. Runs on both
  * targets; assertions that only hold for the emulator's documented choices are marked `isEmulator`.
  */
-import { CreateCollectionCommand, DeleteCollectionCommand, IndexFacesCommand, ListFacesCommand, type RekognitionClient } from '@aws-sdk/client-rekognition';
+import {
+  AssociateFacesCommand,
+  CreateCollectionCommand,
+  CreateUserCommand,
+  DeleteCollectionCommand,
+  DisassociateFacesCommand,
+  IndexFacesCommand,
+  ListFacesCommand,
+  type RekognitionClient,
+} from '@aws-sdk/client-rekognition';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rekognitionClient, s3Image, uniqueName } from './support/client';
+import { isEmulator, rekognitionClient, s3Image, uniqueName } from './support/client';
 
 let client: RekognitionClient;
 const created = new Set<string>();
@@ -44,5 +53,38 @@ describe('ListFaces', () => {
       expect(seen.length).toBeLessThanOrEqual(faceIds.length);
     } while (token);
     expect([...seen].sort()).toEqual([...faceIds].sort());
+  });
+});
+
+describe('AssociateFaces and DisassociateFaces', () => {
+  it('report refused faces as the API reference examples do', async () => {
+    const collection = uniqueName('users');
+    await createCollection(collection);
+    const [biden, rose, kit] = [
+      await indexFace(collection, 'face-search/joe_biden/1.jpg'),
+      await indexFace(collection, 'face-search/rose_leslie/1.jpg'),
+      await indexFace(collection, 'face-search/kit_harington/1.jpg'),
+    ];
+    for (const user of ['joe', 'other']) await client.send(new CreateUserCommand({ CollectionId: collection, UserId: user }));
+    await client.send(new AssociateFacesCommand({ CollectionId: collection, UserId: 'joe', FaceIds: [biden] }));
+    await client.send(new AssociateFacesCommand({ CollectionId: collection, UserId: 'other', FaceIds: [kit] }));
+
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const out = await client.send(new AssociateFacesCommand({ CollectionId: collection, UserId: 'joe', FaceIds: [rose, kit, missing], UserMatchThreshold: 90 }));
+    expect(out.AssociatedFaces).toEqual([]);
+    const byFace = new Map(out.UnsuccessfulFaceAssociations!.map((u) => [u.FaceId, u]));
+    // A face of someone else: LOW_MATCH_CONFIDENCE with its Confidence and no UserId.
+    const low = byFace.get(rose)!;
+    expect(low.Reasons).toEqual(['LOW_MATCH_CONFIDENCE']);
+    expect(low.Confidence).toBeLessThan(90);
+    expect(low).not.toHaveProperty('UserId');
+    // A face of another user names that user.
+    expect(byFace.get(kit)).toEqual({ FaceId: kit, UserId: 'other', Reasons: ['ASSOCIATED_TO_A_DIFFERENT_USER'] });
+    expect(byFace.get(missing)!.Reasons).toEqual(['FACE_NOT_FOUND']);
+    if (isEmulator) expect(byFace.get(missing)).not.toHaveProperty('UserId');
+
+    const dis = await client.send(new DisassociateFacesCommand({ CollectionId: collection, UserId: 'joe', FaceIds: [kit, biden] }));
+    expect(dis.DisassociatedFaces).toEqual([{ FaceId: biden }]);
+    expect(dis.UnsuccessfulFaceDisassociations).toEqual([{ FaceId: kit, UserId: 'other', Reasons: ['ASSOCIATED_TO_A_DIFFERENT_USER'] }]);
   });
 });

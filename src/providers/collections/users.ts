@@ -132,8 +132,10 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
         const unsuccessful: UnsuccessfulFaceAssociation[] = [];
         for (const faceId of new Set(input.FaceIds)) {
           const row = faces.get(id, faceId);
+          // UserId names the user a refused face belongs to, so only ASSOCIATED_TO_A_DIFFERENT_USER has
+          // one (the API reference's AssociateFaces and DisassociateFaces examples, AWS-BEHAVIOUR §9).
           if (!row) {
-            unsuccessful.push({ FaceId: faceId, UserId: input.UserId, Reasons: ['FACE_NOT_FOUND'] });
+            unsuccessful.push({ FaceId: faceId, Reasons: ['FACE_NOT_FOUND'] });
           } else if (row.user_id === input.UserId) {
             // Already this user's: ignored, in neither list (API_AssociateFaces).
           } else if (row.user_id) {
@@ -142,10 +144,10 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
             // Checked against the faces the user had before this call; a user with none accepts any face.
             const confidence = userMatchConfidence(faces.vectorOf(id, row), userVectors, similarity);
             if (confidence !== undefined && confidence < threshold) {
-              unsuccessful.push({ FaceId: faceId, UserId: input.UserId, Confidence: confidence, Reasons: ['LOW_MATCH_CONFIDENCE'] });
+              unsuccessful.push({ FaceId: faceId, Confidence: confidence, Reasons: ['LOW_MATCH_CONFIDENCE'] });
             } else if (existing.length + accepted.length >= MAX_FACES_PER_USER) {
               // Over the per-user limit: refused, but the model has no reason for it, so none is given.
-              unsuccessful.push({ FaceId: faceId, UserId: input.UserId });
+              unsuccessful.push({ FaceId: faceId });
             } else {
               accepted.push(row);
             }
@@ -177,7 +179,7 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
         const unsuccessful: UnsuccessfulFaceDisassociation[] = [];
         for (const faceId of new Set(input.FaceIds)) {
           const row = faces.get(id, faceId);
-          if (!row) unsuccessful.push({ FaceId: faceId, UserId: input.UserId, Reasons: ['FACE_NOT_FOUND'] });
+          if (!row) unsuccessful.push({ FaceId: faceId, Reasons: ['FACE_NOT_FOUND'] });
           else if (row.user_id && row.user_id !== input.UserId) unsuccessful.push({ FaceId: faceId, UserId: row.user_id, Reasons: ['ASSOCIATED_TO_A_DIFFERENT_USER'] });
           else if (row.user_id === input.UserId) removed.push(row);
           // A face associated with nobody is ignored (API_DisassociateFaces).
