@@ -89,11 +89,10 @@ describe('DescribeCollection', () => {
 
   it('answers ResourceNotFoundException for an unknown collection', async () => {
     const id = uniqueName('missing');
-    // AWS's DescribeCollection message was seen once as `Collection:<id> not found!` (AWS-BEHAVIOUR §2);
-    // the emulator uses the wording of the other collection operations.
+    // Unlike the other collection operations, as a recorded AWS response shows (AWS-BEHAVIOUR §9).
     await expectServiceError(client.send(new DescribeCollectionCommand({ CollectionId: id })), 'ResourceNotFoundException', {
       status: 400,
-      ...(isEmulator ? { message: `The collection id: ${id} does not exist` } : {}),
+      message: `Collection:${id} not found!`,
     });
   });
 });

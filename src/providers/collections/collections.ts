@@ -27,7 +27,9 @@ export function collectionHandlers({ runtime, stores }: ProviderDeps) {
   };
 
   const describeCollection: Handler<'DescribeCollection'> = (input, ctx) => {
-    const row = stores.collections.in(ctx).require(input.CollectionId);
+    const row = stores.collections.in(ctx).find(input.CollectionId);
+    // DescribeCollection words it unlike the other collection operations (a 2019 capture, AWS-BEHAVIOUR §9).
+    if (!row) throw errors.resourceNotFound(`Collection:${input.CollectionId} not found!`);
     return {
       FaceCount: stores.faces.in(ctx).count(row.id),
       FaceModelVersion: row.face_model_version,
