@@ -89,11 +89,10 @@ describe('DescribeCollection', () => {
 
   it('answers ResourceNotFoundException for an unknown collection', async () => {
     const id = uniqueName('missing');
-    // AWS's DescribeCollection message was seen once as `Collection:<id> not found!` (AWS-BEHAVIOUR §2);
-    // the emulator uses the wording of the other collection operations.
+    // Unlike the other collection operations, as a recorded AWS response shows (AWS-BEHAVIOUR §9).
     await expectServiceError(client.send(new DescribeCollectionCommand({ CollectionId: id })), 'ResourceNotFoundException', {
       status: 400,
-      ...(isEmulator ? { message: `The collection id: ${id} does not exist` } : {}),
+      message: `Collection:${id} not found!`,
     });
   });
 });
@@ -125,6 +124,28 @@ describe('ListCollections', () => {
       expect(ours).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
       expect(pages).toBe(Math.max(1, Math.ceil(seen.length / 2)));
     }
+  });
+
+  it('keeps NextToken within 255 characters when collection ids have the longest length', async () => {
+    // 255-character ids that differ only in their last character (the API model caps NextToken at 255).
+    const stem = uniqueName('long').padEnd(254, 'x');
+    const ids = ['b', 'a', 'c'].map((last) => `${stem}${last}`);
+    for (const id of ids) await createCollection(id);
+
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await client.send(new ListCollectionsCommand({ MaxResults: 1, NextToken: token }));
+      pages += 1;
+      seen.push(...page.CollectionIds!);
+      token = page.NextToken;
+      if (token) expect(token.length).toBeLessThanOrEqual(255);
+      expect(pages).toBeLessThan(2000);
+    } while (token);
+
+    expect(seen.filter((id) => id.startsWith(stem)).sort()).toEqual([...ids].sort());
+    expect(new Set(seen).size).toBe(seen.length);
   });
 
   it('gives the face model version of each collection beside its id', async () => {

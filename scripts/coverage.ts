@@ -167,8 +167,34 @@ export function renderCoverage(): string {
       lines.push(`| \`${op}\` | ${state} | ${file} | ${cell(info?.notes ?? '')} |`);
     }
   }
+  lines.push('', ...GUESSED_MESSAGES);
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * ResourceNotFoundException messages no recorded AWS response shows (AWS-BEHAVIOUR §2 and §9):
+ * the type is AWS's, the wording the emulator's choice. Kept by hand beside the code that throws them.
+ */
+const GUESSED_MESSAGES = [
+  '## Error messages that are guesses',
+  '',
+  'Recorded AWS responses show the ResourceNotFoundException message for a missing collection in',
+  'SearchFacesByImage, ListFaces and DeleteCollection (`The collection id: <id> does not exist`) and in',
+  'DescribeCollection (`Collection:<id> not found!`). The messages below have the exception type AWS',
+  'documents, but no AWS response with their wording was found; they may differ on AWS.',
+  '',
+  '| resource not found | operations | message |',
+  '| --- | --- | --- |',
+  '| collection | every other operation that names a collection (IndexFaces, SearchFaces, DeleteFaces, the user operations, face search video and stream processors) | `The collection id: <id> does not exist` |',
+  '| user | DeleteUser, AssociateFaces, DisassociateFaces, SearchUsers | `The user id: <id> does not exist` |',
+  '| stored-video or media analysis job | the Get* of stored video, GetMediaAnalysisJob | `The job id: <id> does not exist` |',
+  '| stream processor | the stream processor operations | `The stream processor <name> does not exist.` |',
+  '| project, dataset, model version | Custom Labels operations | `The project <arn> does not exist.`, `The dataset <arn> does not exist.`, `The model version <arn> does not exist.` |',
+  '| project policy | DeleteProjectPolicy | `The project policy <name> does not exist.` |',
+  '| adapter version | DetectModerationLabels with ProjectVersion | `The project version <arn> does not exist.` |',
+  '| tagged resource | TagResource, UntagResource, ListTagsForResource | `The resource <arn> does not exist.` |',
+  '| celebrity | GetCelebrityInfo | `The celebrity id: <id> does not exist` |',
+];
 
 /** GitHub's heading anchor: lower case, spaces to dashes, punctuation dropped. */
 function anchor(heading: string): string {

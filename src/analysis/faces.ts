@@ -48,14 +48,19 @@ export const FACE_ATTRIBUTES = [
   'SUNGLASSES',
 ] as const;
 export type FaceAttribute = (typeof FACE_ATTRIBUTES)[number];
+/** Stored video's faces: FaceOccluded and EyeDirection are not supported for video (FaceDetail API reference, AWS-BEHAVIOUR §9). */
+export const VIDEO_FACE_ATTRIBUTES = FACE_ATTRIBUTES.filter((a) => a !== 'FACE_OCCLUDED' && a !== 'EYE_DIRECTION');
 
 /**
  * The attributes a request asks for: none (defaults only) for absent or DEFAULT, every one for ALL
  * (ALL wins when combined with DEFAULT), else the named ones on top of the defaults.
  */
-export function resolveAttributes(requested: readonly string[] | undefined): { attributes: Set<FaceAttribute>; allLandmarks: boolean } {
-  if (requested?.includes('ALL')) return { attributes: new Set(FACE_ATTRIBUTES), allLandmarks: true };
-  const attributes = new Set<FaceAttribute>(FACE_ATTRIBUTES.filter((a) => requested?.includes(a)));
+export function resolveAttributes(
+  requested: readonly string[] | undefined,
+  available: readonly FaceAttribute[] = FACE_ATTRIBUTES,
+): { attributes: Set<FaceAttribute>; allLandmarks: boolean } {
+  if (requested?.includes('ALL')) return { attributes: new Set(available), allLandmarks: true };
+  const attributes = new Set<FaceAttribute>(available.filter((a) => requested?.includes(a)));
   return { attributes, allLandmarks: false };
 }
 
@@ -464,6 +469,8 @@ interface Needs {
 
 export interface DetectOptions {
   attributes?: string[];
+  /** The attributes the operation supports, when not all of them. */
+  available?: readonly FaceAttribute[];
   embeddings?: boolean;
   maxFaces?: number;
 }
@@ -504,7 +511,7 @@ export class FaceAnalysis {
 
   /** Faces in the image, largest first, at most `maxFaces` (and 100), with the requested attributes. */
   async detect(image: LoadedImage, opts: DetectOptions): Promise<DetectedFace[]> {
-    const requested = resolveAttributes(opts.attributes);
+    const requested = resolveAttributes(opts.attributes, opts.available);
     return facesOf(await this.analyse(image, needsOf(requested, opts)), requested, opts);
   }
 
@@ -533,6 +540,6 @@ export class FaceAnalysis {
 
 /** Faces in an image analysed once (video frames, stream frames): the same analysis, without a cache. */
 export async function detectFaces(image: LoadedImage, services: { inference: FaceModels }, opts: DetectOptions): Promise<DetectedFace[]> {
-  const requested = resolveAttributes(opts.attributes);
+  const requested = resolveAttributes(opts.attributes, opts.available);
   return facesOf(await runTask(image, services.inference, needsOf(requested, opts)), requested, opts);
 }

@@ -10,11 +10,22 @@ import { shapes } from './generated/model';
 import { memberOrder } from './generated/wire-order';
 import { memberShapeName } from './model-types';
 
+/**
+ * A float as AWS writes it: the float32 value widened to double, in Java's Double.toString form —
+ * the shortest round-trip digits, decimal with at least one fraction digit from 1e-3 up to 1e7,
+ * computerized scientific notation (`5.066394805908203E-4`, `1.0E7`) outside (AWS-BEHAVIOUR §9).
+ */
 export function formatFloat(value: number): string {
   const widened = Math.fround(value);
   if (!Number.isFinite(widened)) return '0.0';
-  const text = String(widened);
-  return Number.isInteger(widened) && !text.includes('e') ? `${text}.0` : text;
+  if (widened === 0) return Object.is(widened, -0) ? '-0.0' : '0.0';
+  const magnitude = Math.abs(widened);
+  if (magnitude >= 1e-3 && magnitude < 1e7) {
+    const text = String(widened);
+    return text.includes('.') ? text : `${text}.0`;
+  }
+  const [mantissa, exponent] = widened.toExponential().split('e');
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${exponent.replace('+', '')}`;
 }
 
 function write(value: unknown, shapeName: string): string | undefined {

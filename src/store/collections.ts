@@ -54,6 +54,14 @@ export class ScopedCollections {
       .all(this.scope.account, this.scope.region, after, limit + 1) as CollectionRow[];
   }
 
+  /** The ids that start with `prefix`, to resolve a NextToken holding a long id in short. */
+  idsStartingWith(prefix: string): string[] {
+    const rows = this.db
+      .prepare('SELECT id FROM collections WHERE account = ? AND region = ? AND substr(id, 1, ?) = ?')
+      .all(this.scope.account, this.scope.region, prefix.length, prefix) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
   delete(id: string): void {
     this.db.prepare('DELETE FROM collections WHERE account = ? AND region = ? AND id = ?').run(this.scope.account, this.scope.region, id);
   }

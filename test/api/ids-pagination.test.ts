@@ -25,11 +25,38 @@ describe('IdGenerator', () => {
   });
 });
 
+const longKey = (last: string) => `${'k'.repeat(254)}${last}`;
+
 describe('page tokens', () => {
   it('round-trips a position for the issuing operation only', () => {
     const token = encodePageToken('abc', 'ListCollections');
     expect(decodePageToken(token, 'ListCollections')).toBe('abc');
     expect(() => decodePageToken(token, 'ListFaces')).toThrow(RekognitionError);
     expect(() => decodePageToken('garbage', 'ListCollections')).toThrow('Invalid Token');
+  });
+  it('stay within 255 characters for the longest keys and resolve a long key among those sharing its prefix', () => {
+    const keys = ['a', 'b', 'c'].map(longKey);
+    const token = encodePageToken(keys[1], 'ListCollections');
+    expect(token.length).toBeLessThanOrEqual(255);
+    expect(decodePageToken(token, 'ListCollections', { sharingPrefix: () => keys })).toBe(keys[1]);
+  });
+
+  it('write short keys whole', () => {
+    expect(decodePageToken(encodePageToken('face-1', 'ListFaces', 'c1'), 'ListFaces', { boundTo: 'c1' })).toBe('face-1');
+  });
+
+  it('restart a vanished long key at its prefix group, in either order', () => {
+    const token = encodePageToken(longKey('b'), 'DescribeProjectVersions');
+    const ascending = decodePageToken(token, 'DescribeProjectVersions', { sharingPrefix: () => [longKey('a')] });
+    expect(longKey('a') > ascending && longKey('c') > ascending).toBe(true);
+    const descending = decodePageToken(token, 'DescribeProjectVersions', { sharingPrefix: () => [], descending: true });
+    expect(longKey('a') < descending && longKey('c') < descending).toBe(true);
+  });
+
+  it('refuse a token of another operation, another resource, or no token of ours', () => {
+    const token = encodePageToken('face-1', 'ListFaces', 'c1');
+    expect(() => decodePageToken(token, 'ListUsers', { boundTo: 'c1' })).toThrow('Invalid Token');
+    expect(() => decodePageToken(token, 'ListFaces', { boundTo: 'c2' })).toThrow('Invalid Token');
+    expect(() => decodePageToken('bm90LWEtdG9rZW4=', 'ListFaces')).toThrow('Invalid Token');
   });
 });

@@ -128,6 +128,18 @@ describe('GetFaceDetection', () => {
     expect([...new Set(faces.map((f) => f.Timestamp))]).toEqual([0, 520, 1040, 1560]);
     expect(faces.every((f) => f.Face.Confidence > 90)).toBe(true);
   }, 240_000);
+
+  it('gives every attribute for ALL but FaceOccluded and EyeDirection, which AWS does not support for video', async () => {
+    const { out } = await analyse('StartFaceDetection', 'GetFaceDetection', { Video: PEOPLE, FaceAttributes: 'ALL' });
+    const faces = (out.Faces as { Face: Record<string, unknown> }[]).map((f) => f.Face);
+    expect(faces.length).toBeGreaterThan(0);
+    for (const face of faces) {
+      expect(face).toHaveProperty('Emotions');
+      expect(face).toHaveProperty('Mustache');
+      expect(face).not.toHaveProperty('FaceOccluded');
+      expect(face).not.toHaveProperty('EyeDirection');
+    }
+  }, 240_000);
 });
 
 describe('GetContentModeration', () => {

@@ -27,7 +27,9 @@ export function collectionHandlers({ runtime, stores }: ProviderDeps) {
   };
 
   const describeCollection: Handler<'DescribeCollection'> = (input, ctx) => {
-    const row = stores.collections.in(ctx).require(input.CollectionId);
+    const row = stores.collections.in(ctx).find(input.CollectionId);
+    // DescribeCollection words it unlike the other collection operations (a 2019 capture, AWS-BEHAVIOUR §9).
+    if (!row) throw errors.resourceNotFound(`Collection:${input.CollectionId} not found!`);
     return {
       FaceCount: stores.faces.in(ctx).count(row.id),
       FaceModelVersion: row.face_model_version,
@@ -38,9 +40,12 @@ export function collectionHandlers({ runtime, stores }: ProviderDeps) {
   };
 
   const listCollections: Handler<'ListCollections'> = (input, ctx) => {
-    const after = input.NextToken ? decodePageToken(input.NextToken, 'ListCollections') : '';
+    const collections = stores.collections.in(ctx);
+    const after = input.NextToken
+      ? decodePageToken(input.NextToken, 'ListCollections', { sharingPrefix: (prefix) => collections.idsStartingWith(prefix) })
+      : '';
     const limit = input.MaxResults ?? DEFAULT_PAGE_SIZE;
-    const rows = stores.collections.in(ctx).list(after, limit);
+    const rows = collections.list(after, limit);
     const page = rows.slice(0, limit);
     return {
       CollectionIds: page.map((r) => r.id),

@@ -102,21 +102,15 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
 
   const listFaces: Handler<'ListFaces'> = (input, ctx) => {
     const collection = stores.collections.in(ctx).require(input.CollectionId);
-    let after = '';
-    if (input.NextToken) {
-      // Tokens are bound to their collection: `<collection>/<last FaceId>`.
-      const position = decodePageToken(input.NextToken, 'ListFaces');
-      const slash = position.lastIndexOf('/');
-      if (position.slice(0, slash) !== collection.id) throw errors.invalidPaginationToken();
-      after = position.slice(slash + 1);
-    }
+    // Tokens hold the last FaceId and are bound to their collection.
+    const after = input.NextToken ? decodePageToken(input.NextToken, 'ListFaces', { boundTo: collection.id }) : '';
     const limit = input.MaxResults ?? DEFAULT_LIST_FACES_PAGE;
     const rows = stores.faces.in(ctx).list(collection.id, { after, limit, userId: input.UserId, faceIds: input.FaceIds });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       Faces: page.map(faceFromRow),
-      NextToken: rows.length > limit && last ? encodePageToken(`${collection.id}/${last.face_id}`, 'ListFaces') : undefined,
+      NextToken: rows.length > limit && last ? encodePageToken(last.face_id, 'ListFaces', collection.id) : undefined,
       FaceModelVersion: collection.face_model_version,
     };
   };

@@ -99,13 +99,8 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
   const listUsers: Handler<'ListUsers'> = (input, ctx) => {
     const id = input.CollectionId;
     stores.collections.in(ctx).require(id);
-    let after = '';
-    if (input.NextToken) {
-      const position = decodePageToken(input.NextToken, 'ListUsers');
-      const slash = position.lastIndexOf('/');
-      if (position.slice(0, slash) !== id) throw errors.invalidPaginationToken();
-      after = position.slice(slash + 1);
-    }
+    // Tokens hold the last internal id and are bound to their collection.
+    const after = input.NextToken ? decodePageToken(input.NextToken, 'ListUsers', { boundTo: id }) : '';
     const limit = input.MaxResults ?? DEFAULT_USER_PAGE;
     // Ordered by the system-generated id, not by UserId (API_ListUsers).
     const rows = stores.users.in(ctx).list(id, after, limit);
@@ -113,7 +108,7 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
     const last = page[page.length - 1];
     return {
       Users: page.map((u) => ({ UserId: u.user_id, UserStatus: u.user_status as UserStatus })),
-      NextToken: rows.length > limit && last ? encodePageToken(`${id}/${last.internal_id}`, 'ListUsers') : undefined,
+      NextToken: rows.length > limit && last ? encodePageToken(last.internal_id, 'ListUsers', id) : undefined,
     };
   };
 
@@ -137,8 +132,10 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
         const unsuccessful: UnsuccessfulFaceAssociation[] = [];
         for (const faceId of new Set(input.FaceIds)) {
           const row = faces.get(id, faceId);
+          // UserId names the user a refused face belongs to, so only ASSOCIATED_TO_A_DIFFERENT_USER has
+          // one (the API reference's AssociateFaces and DisassociateFaces examples, AWS-BEHAVIOUR §9).
           if (!row) {
-            unsuccessful.push({ FaceId: faceId, UserId: input.UserId, Reasons: ['FACE_NOT_FOUND'] });
+            unsuccessful.push({ FaceId: faceId, Reasons: ['FACE_NOT_FOUND'] });
           } else if (row.user_id === input.UserId) {
             // Already this user's: ignored, in neither list (API_AssociateFaces).
           } else if (row.user_id) {
@@ -147,10 +144,10 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
             // Checked against the faces the user had before this call; a user with none accepts any face.
             const confidence = userMatchConfidence(faces.vectorOf(id, row), userVectors, similarity);
             if (confidence !== undefined && confidence < threshold) {
-              unsuccessful.push({ FaceId: faceId, UserId: input.UserId, Confidence: confidence, Reasons: ['LOW_MATCH_CONFIDENCE'] });
+              unsuccessful.push({ FaceId: faceId, Confidence: confidence, Reasons: ['LOW_MATCH_CONFIDENCE'] });
             } else if (existing.length + accepted.length >= MAX_FACES_PER_USER) {
               // Over the per-user limit: refused, but the model has no reason for it, so none is given.
-              unsuccessful.push({ FaceId: faceId, UserId: input.UserId });
+              unsuccessful.push({ FaceId: faceId });
             } else {
               accepted.push(row);
             }
@@ -182,7 +179,7 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
         const unsuccessful: UnsuccessfulFaceDisassociation[] = [];
         for (const faceId of new Set(input.FaceIds)) {
           const row = faces.get(id, faceId);
-          if (!row) unsuccessful.push({ FaceId: faceId, UserId: input.UserId, Reasons: ['FACE_NOT_FOUND'] });
+          if (!row) unsuccessful.push({ FaceId: faceId, Reasons: ['FACE_NOT_FOUND'] });
           else if (row.user_id && row.user_id !== input.UserId) unsuccessful.push({ FaceId: faceId, UserId: row.user_id, Reasons: ['ASSOCIATED_TO_A_DIFFERENT_USER'] });
           else if (row.user_id === input.UserId) removed.push(row);
           // A face associated with nobody is ignored (API_DisassociateFaces).

@@ -62,11 +62,11 @@ export function describeProjects(cl: CustomLabels, input: In<'DescribeProjects'>
   // Features defaults to CUSTOM_LABELS (documented); projects asked for by name are shown whatever their feature unless Features is given too.
   const names = input.ProjectNames?.length ? input.ProjectNames : undefined;
   const features = input.Features?.length ? input.Features : names ? undefined : ['CUSTOM_LABELS'];
-  const after = input.NextToken ? decodePageToken(input.NextToken, 'DescribeProjects') : undefined;
   const limit = input.MaxResults ?? DEFAULT_PROJECT_PAGE;
   const store = storeOf(cl, ctx);
   let rows = store.projects().filter((r) => (!names || names.includes(r.name)) && (!features || features.includes(r.feature)));
   const key = (r: ProjectRow) => `${String(r.created_ms).padStart(16, '0')}/${r.name}`;
+  const after = input.NextToken ? decodePageToken(input.NextToken, 'DescribeProjects', { sharingPrefix: () => rows.map(key) }) : undefined;
   if (after !== undefined) rows = rows.filter((r) => key(r) > after);
   const page = rows.slice(0, limit);
   return {
@@ -176,7 +176,7 @@ export function putProjectPolicy(cl: CustomLabels, input: In<'PutProjectPolicy'>
 export function listProjectPolicies(cl: CustomLabels, input: In<'ListProjectPolicies'>, ctx: Ctx): Out<'ListProjectPolicies'> {
   const store = storeOf(cl, ctx);
   const project = requireProject(store, ctx, input.ProjectArn);
-  const after = input.NextToken ? decodePageToken(input.NextToken, 'ListProjectPolicies') : '';
+  const after = input.NextToken ? decodePageToken(input.NextToken, 'ListProjectPolicies', { boundTo: project.name }) : '';
   const limit = input.MaxResults ?? MAX_POLICIES;
   const rows = store.policies(project.name).filter((r) => r.name > after);
   const page = rows.slice(0, limit);
@@ -188,7 +188,7 @@ export function listProjectPolicies(cl: CustomLabels, input: In<'ListProjectPoli
     CreationTimestamp: new Date(r.created_ms),
     LastUpdatedTimestamp: new Date(r.updated_ms),
   }));
-  return { ProjectPolicies: policies, NextToken: rows.length > limit ? encodePageToken(page[page.length - 1].name, 'ListProjectPolicies') : undefined };
+  return { ProjectPolicies: policies, NextToken: rows.length > limit ? encodePageToken(page[page.length - 1].name, 'ListProjectPolicies', project.name) : undefined };
 }
 
 export function deleteProjectPolicy(cl: CustomLabels, input: In<'DeleteProjectPolicy'>, ctx: Ctx): Out<'DeleteProjectPolicy'> {

@@ -130,14 +130,19 @@ export function describeProjectVersions(cl: CustomLabels, input: In<'DescribePro
   if (input.VersionNames?.length) rows = rows.filter((r) => input.VersionNames!.includes(r.name));
   const key = (r: VersionRow) => `${String(r.created_ms).padStart(16, '0')}/${r.name}`;
   if (input.NextToken) {
-    const after = decodePageToken(input.NextToken, 'DescribeProjectVersions');
+    const all = rows;
+    const after = decodePageToken(input.NextToken, 'DescribeProjectVersions', {
+      boundTo: project.name,
+      sharingPrefix: () => all.map(key),
+      descending: true,
+    });
     rows = rows.filter((r) => key(r) < after);
   }
   const limit = input.MaxResults ?? DEFAULT_PROJECT_PAGE;
   const page = rows.slice(0, limit);
   return {
     ProjectVersionDescriptions: page.map((r) => describe(ctx, r)),
-    NextToken: rows.length > limit ? encodePageToken(key(page[page.length - 1]), 'DescribeProjectVersions') : undefined,
+    NextToken: rows.length > limit ? encodePageToken(key(page[page.length - 1]), 'DescribeProjectVersions', project.name) : undefined,
   };
 }
 

@@ -9,7 +9,7 @@
  */
 import type { CelebrityRecognition, ContentModerationDetection, FaceDetail, LabelDetection, ModerationLabel, PersonMatch } from '../../api/generated/types';
 import { boxContains, clampBox, type DetectedObject, type FaceEvidence } from '../../analysis/evidence';
-import { detectFaces, type DetectedFace } from '../../analysis/faces';
+import { detectFaces, VIDEO_FACE_ATTRIBUTES, type DetectedFace } from '../../analysis/faces';
 import { analyseLabels } from '../../analysis/detect-labels';
 import { dedupePersons, LABEL_MODEL_VERSION } from '../../analysis/labels';
 import { analyseModeration } from '../../analysis/moderate-image';
@@ -155,7 +155,7 @@ export function createVideoAnalyzers(deps: ProviderDeps, gallery: () => Gallery)
         const items = await analyzeSampledFrames(
           job,
           async (frame) =>
-            (await detectFaces(frameImage(frame), { inference: job.models }, { attributes })).map((face) => ({
+            (await detectFaces(frameImage(frame), { inference: job.models }, { attributes, available: VIDEO_FACE_ATTRIBUTES })).map((face) => ({
               item: { Timestamp: frame.timestampMs, Face: face.detail } as Record<string, unknown>,
               ts: frame.timestampMs,
               confidence: face.detail.Confidence,
@@ -164,7 +164,7 @@ export function createVideoAnalyzers(deps: ProviderDeps, gallery: () => Gallery)
         );
         return { items };
       },
-      notes: 'Every 500 ms: the DetectFaces analysis (FaceAttributes DEFAULT or ALL).',
+      notes: 'Every 500 ms: the DetectFaces analysis (FaceAttributes DEFAULT or ALL), without FaceOccluded and EyeDirection, which AWS does not support for video.',
     },
 
     StartTextDetection: {
