@@ -1,8 +1,9 @@
-/** The HTTP application: control plane under /_rekognition/, the Rekognition protocol on POST /. */
+/** The HTTP application: CORS, the control plane under /_rekognition/, the Rekognition protocol on POST /. */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { errors } from '../src/api/errors';
 import type { Emulator } from '../src/emulator';
 import { controlPlane } from './control-plane';
+import { corsHandlers } from './cors';
 import { protocolHandler, send } from './protocol';
 
 export function createApp(emulator: Emulator): express.Express {
@@ -11,6 +12,8 @@ export function createApp(emulator: Emulator): express.Express {
   app.disable('x-powered-by');
   app.disable('etag');
 
+  // First, so that every answer below (errors included) carries the CORS headers and preflights end here.
+  app.use(corsHandlers(emulator));
   app.use('/_rekognition', controlPlane(emulator));
 
   // Bodies are bounded before they are read; the emulator parses the JSON itself.

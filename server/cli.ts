@@ -25,6 +25,8 @@ Options (each also read from the environment variable shown):
   --log-level LEVEL     debug, info, warn or error (REKOGNITION_LOCAL_LOG_LEVEL, default info)
   --model-config FILE   use your own ONNX models, per docs/MODEL-PLUGINS.md (REKOGNITION_LOCAL_MODEL_CONFIG)
   --lazy-models         load each model on first use instead of at start (REKOGNITION_LOCAL_LAZY_MODELS=1)
+  --cors-origins LIST   origins whose browser pages may call the endpoint: * or ORIGIN[,ORIGIN...],
+                        e.g. http://localhost:3000 (REKOGNITION_LOCAL_CORS_ORIGINS, default *)
   --help                this text
 `;
 
@@ -43,6 +45,24 @@ function parseCredentials(list: string | undefined): Credential[] {
       if (i <= 0) throw new Error(`credentials entry '${pair}' is not AKID:SECRET`);
       return { accessKeyId: pair.slice(0, i), secretAccessKey: pair.slice(i + 1) };
     });
+}
+
+/** `*`, or a comma list of origins such as `http://localhost:3000` (scheme, host and port only). */
+function parseCorsOrigins(list: string | undefined): Config['corsOrigins'] {
+  if (list === undefined || list.trim() === '*') return defaultConfig.corsOrigins;
+  const origins = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const url = URL.canParse(entry) ? new URL(entry) : undefined;
+      // A browser's Origin header is only scheme://host[:port]: a path or query would never match.
+      const isOrigin = url && /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash && !url.username;
+      if (!isOrigin) throw new Error(`--cors-origins entry '${entry}' is not an origin such as http://localhost:3000 (or give * for any)`);
+      return url.origin;
+    });
+  if (origins.length === 0) throw new Error('--cors-origins needs * or at least one origin such as http://localhost:3000');
+  return origins;
 }
 
 export function parseConfig(argv: string[]): Config | 'help' {
@@ -64,6 +84,7 @@ export function parseConfig(argv: string[]): Config | 'help' {
       'log-level': { type: 'string' },
       'model-config': { type: 'string' },
       'lazy-models': { type: 'boolean' },
+      'cors-origins': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -89,5 +110,6 @@ export function parseConfig(argv: string[]): Config | 'help' {
     logLevel,
     modelConfig: values['model-config'] ?? env('MODEL_CONFIG'),
     lazyModels: values['lazy-models'] ?? flagEnv('LAZY_MODELS'),
+    corsOrigins: parseCorsOrigins(values['cors-origins'] ?? env('CORS_ORIGINS')),
   };
 }

@@ -33,6 +33,8 @@ export interface Config {
   modelConfig?: string;
   /** Load each model on first use instead of at start (less memory and start-up work when few operations are used). */
   lazyModels: boolean;
+  /** Origins whose browser pages may call the endpoint: `*` (any, as AWS answers) or exact origins. */
+  corsOrigins: '*' | string[];
 }
 
 export const defaultConfig: Config = {
@@ -46,4 +48,5 @@ export const defaultConfig: Config = {
   maxBodyBytes: 16 * 1024 * 1024,
   logLevel: 'info',
   lazyModels: false,
+  corsOrigins: '*',
 };
