@@ -1,10 +1,13 @@
 /**
  * The wire format, checked on raw signed requests on both targets — only where AWS's behaviour is
  * certain (AWS-BEHAVIOUR.md §1: compact JSON, the content type, x-amzn-RequestId, the two error
- * envelopes, HTTP 400 for client errors). The emulator-only details are in emulator-only/protocol.
+ * envelopes, HTTP 400 for client errors) — and CORS as browsers meet it (a captured Rekognition
+ * preflight answered 200 with `*`, the requested headers echoed, POST, a max age, and
+ * x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage and Date exposed). The emulator-only
+ * details are in emulator-only/protocol.
  */
 import { describe, expect, it } from 'vitest';
-import { isEmulator, rawRequest, uniqueName } from './support/client';
+import { isEmulator, preflight, rawRequest, uniqueName } from './support/client';
 import { checkWireResponse, isCompactJson, JSON_11 } from './support/wire-check';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -49,5 +52,28 @@ describe('wire format', () => {
     expect(Object.keys(created.json)).toEqual(['StatusCode', 'CollectionArn', 'FaceModelVersion']);
     const deleted = await rawRequest('DeleteCollection', { CollectionId: id });
     expect(deleted.body).toBe('{"StatusCode":200}');
+  });
+});
+
+/** The headers @aws-sdk/client-rekognition sends from a browser, as a preflight lists them. */
+const SDK_HEADERS = 'amz-sdk-invocation-id,amz-sdk-request,authorization,content-type,x-amz-content-sha256,x-amz-date,x-amz-security-token,x-amz-target,x-amz-user-agent';
+const ORIGIN = 'https://app.example.com';
+const list = (value: string | null | undefined) => (value ?? '').split(',').map((item) => item.trim().toLowerCase());
+
+describe('CORS', () => {
+  it('answers a browser preflight with 200, any origin, the SDK headers and POST allowed', async () => {
+    const res = await preflight(ORIGIN, SDK_HEADERS);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(list(res.headers.get('access-control-allow-headers'))).toEqual(expect.arrayContaining(SDK_HEADERS.split(',')));
+    expect(list(res.headers.get('access-control-allow-methods'))).toContain('post');
+    expect(Number(res.headers.get('access-control-max-age'))).toBeGreaterThan(0);
+  });
+
+  it('lets a page read the request id and error type of a signed call that fails', async () => {
+    const res = await rawRequest('DeleteCollection', { CollectionId: uniqueName('cors') }, { headers: { origin: ORIGIN } });
+    expect(res.status).toBe(400);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(list(res.headers['access-control-expose-headers'])).toEqual(expect.arrayContaining(['x-amzn-requestid', 'x-amzn-errortype', 'date']));
   });
 });

@@ -121,7 +121,7 @@ export async function rawRequest(operation: OperationName | string, body: string
   try {
     const region = client ? await client.config.region() : EMULATOR_REGION;
     const credentials = client ? await client.config.credentials() : EMULATOR_CREDENTIALS;
-    const url = new URL(isEmulator ? emulatorEndpoint() : `https://rekognition.${region}.amazonaws.com/`);
+    const url = targetUrl(region);
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     const target = options.target === undefined ? `${targetPrefix}.${operation}` : options.target;
     const headers: Record<string, string> = { host: url.host, 'content-type': JSON_11, ...(target === null ? {} : { 'x-amz-target': target }), ...options.headers };
@@ -137,6 +137,21 @@ export async function rawRequest(operation: OperationName | string, body: string
       // left empty: callers assert on `body` when it is not JSON
     }
     return { status: res.status, headers: Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v])), body: resBody, json };
+  } finally {
+    client?.destroy();
+  }
+}
+
+function targetUrl(region: string): URL {
+  return new URL(isEmulator ? emulatorEndpoint() : `https://rekognition.${region}.amazonaws.com/`);
+}
+
+/** A browser's CORS preflight (OPTIONS, unsigned, as browsers send it) to the target's endpoint. */
+export async function preflight(origin: string, requestHeaders: string, path = '/'): Promise<Response> {
+  const client = isEmulator ? undefined : new RekognitionClient({});
+  try {
+    const url = new URL(path, targetUrl(client ? await client.config.region() : EMULATOR_REGION));
+    return await fetch(url, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': requestHeaders } });
   } finally {
     client?.destroy();
   }
