@@ -7,6 +7,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * and runs in parallel.
  */
 const modelBacked = [
+  'test/browser/detect-faces.test.ts',
   'test/custom-labels/lifecycle.test.ts',
   'test/faces/face-groups.test.ts',
   'test/faces/real-photos.test.ts',
