@@ -5,6 +5,7 @@
  * the SDK can read them from a page. `--cors-origins` narrows `*` to a list of exact origins.
  */
 import cors from 'cors';
+import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Emulator } from '../src/emulator';
 
@@ -28,6 +29,11 @@ export function corsHandlers(emulator: Emulator): RequestHandler[] {
       next();
     });
   }
+  // AWS gives a preflight a request id too; a random one leaves the seeded ids (control plane) to API calls.
+  handlers.push((req, res, next) => {
+    if (req.method === 'OPTIONS') res.set('x-amzn-RequestId', randomUUID());
+    next();
+  });
   handlers.push(
     cors({
       origin: corsOrigins,

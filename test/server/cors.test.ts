@@ -42,6 +42,7 @@ describe('CORS with the default (any origin)', () => {
     expect(res.headers.get('access-control-allow-methods')?.split(',')).toContain('POST');
     expect(res.headers.get('access-control-allow-headers')?.toLowerCase().split(',').sort()).toEqual(SDK_HEADERS.split(','));
     expect(Number(res.headers.get('access-control-max-age'))).toBe(172_800);
+    expect(res.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('answers a preflight on any path, as the SDK may use an endpoint with a path', async () => {
