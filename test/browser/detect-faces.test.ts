@@ -70,7 +70,9 @@ describe.skipIf(skip)('a browser app calling the emulator through the JS SDK (he
   const profile = mkdtempSync(join(tmpdir(), 'rekognition-browser-'));
 
   beforeAll(async () => {
-    emulator = await serve(testEmulator({ lazyModels: true }, { inference: sharedModels() }).emulator, { port: 0 });
+    // Strict auth: the signatures Chromium's requests carry (the SDK signs in the page) must verify.
+    const config = { lazyModels: true, strictAuth: true, credentials: [{ accessKeyId: 'local', secretAccessKey: 'local' }] };
+    emulator = await serve(testEmulator(config, { inference: sharedModels() }).emulator, { port: 0 });
   });
   afterAll(async () => {
     if (chromium && chromium.exitCode === null && chromium.signalCode === null) {
