@@ -26,6 +26,7 @@ Options (each also read from the environment variable shown):
   --model-config FILE   use your own ONNX models, per docs/MODEL-PLUGINS.md (REKOGNITION_LOCAL_MODEL_CONFIG)
   --lazy-models         load each model on first use instead of at start (REKOGNITION_LOCAL_LAZY_MODELS=1)
   --help                this text
+  --version             the version
 `;
 
 const env = (name: string) => process.env[`REKOGNITION_LOCAL_${name}`];
@@ -45,7 +46,7 @@ function parseCredentials(list: string | undefined): Credential[] {
     });
 }
 
-export function parseConfig(argv: string[]): Config | 'help' {
+export function parseConfig(argv: string[]): Config | 'help' | 'version' {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -65,9 +66,11 @@ export function parseConfig(argv: string[]): Config | 'help' {
       'model-config': { type: 'string' },
       'lazy-models': { type: 'boolean' },
       help: { type: 'boolean' },
+      version: { type: 'boolean' },
     },
   });
   if (values.help) return 'help';
+  if (values.version) return 'version';
   const port = Number(values.port ?? env('PORT') ?? defaultConfig.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${values.port ?? env('PORT')}`);
   const logLevel = (values['log-level'] ?? env('LOG_LEVEL') ?? defaultConfig.logLevel) as Config['logLevel'];
