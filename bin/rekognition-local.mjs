@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global URL, process */
 // The `rekognition-local` command: the compiled server in dist/ when the package was built (a packed
 // or installed package), else the TypeScript sources through tsx (a git clone after `npm ci`).
 import { existsSync } from 'node:fs';

@@ -1,3 +1,4 @@
+/* global URL, console */
 // `npm run build` (and `npm pack`, through prepack): compiles the server, the package entry and the
 // inference worker to dist/ as bundled JavaScript with source maps, so `rekognition-local` starts
 // without compiling TypeScript. Dependencies stay external (native modules, model weights).
