@@ -23,6 +23,7 @@ Options (each also read from the environment variable shown):
   --credentials LIST    accepted keys as AKID:SECRET[,AKID:SECRET...] (REKOGNITION_LOCAL_CREDENTIALS)
   --default-region R    region when a request is unsigned (REKOGNITION_LOCAL_DEFAULT_REGION, default us-east-1)
   --log-level LEVEL     debug, info, warn or error (REKOGNITION_LOCAL_LOG_LEVEL, default info)
+  --log-format FORMAT   text or json (one JSON object per line) (REKOGNITION_LOCAL_LOG_FORMAT, default text)
   --model-config FILE   use your own ONNX models, per docs/MODEL-PLUGINS.md (REKOGNITION_LOCAL_MODEL_CONFIG)
   --lazy-models         load each model on first use instead of at start (REKOGNITION_LOCAL_LAZY_MODELS=1)
   --help                this text
@@ -63,6 +64,7 @@ export function parseConfig(argv: string[]): Config | 'help' | 'version' {
       credentials: { type: 'string' },
       'default-region': { type: 'string' },
       'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       'model-config': { type: 'string' },
       'lazy-models': { type: 'boolean' },
       help: { type: 'boolean' },
@@ -75,6 +77,8 @@ export function parseConfig(argv: string[]): Config | 'help' | 'version' {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${values.port ?? env('PORT')}`);
   const logLevel = (values['log-level'] ?? env('LOG_LEVEL') ?? defaultConfig.logLevel) as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new Error(`invalid log level ${logLevel}`);
+  const logFormat = (values['log-format'] ?? env('LOG_FORMAT') ?? defaultConfig.logFormat) as Config['logFormat'];
+  if (!['text', 'json'].includes(logFormat)) throw new Error(`invalid log format ${logFormat} (text or json)`);
   return {
     ...defaultConfig,
     port,
@@ -90,6 +94,7 @@ export function parseConfig(argv: string[]): Config | 'help' | 'version' {
     credentials: parseCredentials(values.credentials ?? env('CREDENTIALS')),
     defaultRegion: values['default-region'] ?? env('DEFAULT_REGION') ?? defaultConfig.defaultRegion,
     logLevel,
+    logFormat,
     modelConfig: values['model-config'] ?? env('MODEL_CONFIG'),
     lazyModels: values['lazy-models'] ?? flagEnv('LAZY_MODELS'),
   };

@@ -25,7 +25,7 @@ export interface RequestContext extends Scope {
 
 /** A runtime for `config`, with system time, random ids and fresh clients unless overridden. */
 export function createRuntime(config: Config, overrides: Partial<Runtime> = {}): Runtime {
-  const log = overrides.log ?? new Logger(config.logLevel);
+  const log = overrides.log ?? new Logger(config.logLevel, undefined, config.logFormat);
   return {
     config,
     ids: new IdGenerator(),
