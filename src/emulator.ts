@@ -14,9 +14,10 @@ import { ControlError } from './control/errors';
 import { PinStore, type Pin, type PinSelector } from './control/pins';
 import { createRuntime, type Runtime } from './runtime/context';
 import { defaultConfig, type Config } from './runtime/config';
-import { describeError, type Logger } from './runtime/logger';
+import { describeError } from './runtime/logger';
 import type { Scope } from './runtime/scope';
-import { ModelsClient, PoolClosedError, type ModelInfo } from '../models/client';
+import { ModelsClient, type ModelInfo } from '../models/client';
+import { trackLoading, type ModelsLoad } from './model-loading';
 import { loadModelConfig } from './analysis/model-config';
 import { createStores, type StoreOptions, type Stores } from './store';
 import { JobRunner } from './jobs/runner';
@@ -38,11 +39,7 @@ export interface WireResponse {
   requestId: string;
 }
 
-/**
- * Where loading the models stands: `lazy` (each loads on first use, nothing to wait for),
- * `pending` (not started yet), `loading`, `ready` (every model loaded in every worker) or `failed`.
- */
-export type ModelsLoad = 'lazy' | 'pending' | 'loading' | 'ready' | 'failed';
+export type { ModelsLoad } from './model-loading';
 
 export interface HealthReport {
   status: 'ok';
@@ -132,46 +129,7 @@ function parseBody(body: Buffer | string): Record<string, unknown> {
 /** How long stop() waits for aborted jobs to wind down. */
 const STOP_GRACE_MS = 3000;
 
-/** setTimeout's longest delay (a longer one fires at once). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
-/** The state of loading the models, and a way to wait for it to end. */
-function trackLoading(initial: ModelsLoad, elapsedMs: () => number) {
-  let state = initial;
-  let seconds: number | undefined;
-  let error: string | undefined;
-  let done: Promise<void> = new Promise<void>(() => {});
-  return {
-    state: () => state,
-    ready: () => state === 'ready' || state === 'lazy',
-    seconds: () => seconds,
-    error: () => error,
-    load(warmup: Promise<void>, log: Logger) {
-      state = 'loading';
-      done = warmup.then(
-        () => {
-          state = 'ready';
-          seconds = Math.round(elapsedMs() / 100) / 10;
-          log.debug('models loaded', { seconds });
-        },
-        (err: Error) => {
-          // Shutting down before the models loaded is not a failure to report.
-          if (err instanceof PoolClosedError) return;
-          state = 'failed';
-          error = err.message;
-          log.warn('models failed to load', { error: err.message });
-        },
-      );
-    },
-    /** Resolves once loading ended, or after `timeoutMs`. */
-    async settled(timeoutMs: number): Promise<void> {
-      if (state === 'lazy' || state === 'ready' || state === 'failed') return;
-      await Promise.race([done, delay(Math.min(timeoutMs, MAX_TIMER_MS))]);
-    },
-  };
-}
 
 const isOperation = (name: string): name is OperationName => Object.prototype.hasOwnProperty.call(operations, name);
 
