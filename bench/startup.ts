@@ -4,7 +4,7 @@
  * another checkout to measure it the same way (one without the ready endpoint is polled on its
  * health list instead: every model the warm-up loads shows `ready`).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,36 @@ async function modelsReady(endpoint: string): Promise<void> {
   }
 }
 
+/** Spawn to the ready line with lazy models: what the entry point itself costs. */
+async function toReadyLine(args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [...args, '--port', '0', '--host', '127.0.0.1', '--lazy-models', '--log-level', 'warn'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready on') && resolve());
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    return performance.now() - t0;
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+/** The compiled dist/ (npm run build) against the TypeScript sources through tsx, alternating, median of 3. */
+async function benchEntryPoints(): Promise<void> {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'ignore' });
+  const compiled: number[] = [];
+  const sources: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    compiled.push(await toReadyLine(['--enable-source-maps', 'dist/main.js']));
+    sources.push(await toReadyLine(['--import', 'tsx', 'server/main.ts']));
+  }
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[1];
+  console.log(`spawn to ready line (lazy models), median of 3: compiled dist/ ${(median(compiled) / 1000).toFixed(2)} s, sources through tsx ${(median(sources) / 1000).toFixed(2)} s`);
+}
+
 export async function benchStartup(): Promise<void> {
+  if (!process.env.STARTUP_ROOT) await benchEntryPoints();
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--host', '127.0.0.1'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
