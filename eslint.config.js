@@ -40,7 +40,7 @@ const boundaries = [
 ].map(({ files, patterns }) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/api/generated/', '.cache/', 'data/'] },
+  { ignores: ['node_modules/', 'src/api/generated/', '.cache/', 'data/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

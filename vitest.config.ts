@@ -14,6 +14,7 @@ const modelBacked = [
   'test/liveness/liveness.test.ts',
   'test/media-analysis/jobs.test.ts',
   'test/models/pool.test.ts',
+  'test/server/startup-errors.test.ts',
   'test/store/crash.test.ts',
   'test/streams/processing.test.ts',
   'test/text/detect-text.test.ts',

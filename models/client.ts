@@ -140,17 +140,30 @@ export class ModelsClient {
   }
 
   /**
-   * Loads the face and image models in every worker (and runs each once), so the first request
-   * does not pay for it. Rejects (after both groups finished) naming the group(s) that failed.
+   * Loads every model in every worker (and runs each once), so the first request does not pay
+   * for it: the groups go to all workers at once, so workers load in parallel, one per core.
+   * Rejects (after every group finished) naming the group(s) that failed.
    */
   async warmup(): Promise<void> {
-    const groups = ['face models', 'image models'] as const;
-    const settled = await Promise.allSettled([this.broadcast('faces.warmup'), this.broadcast('vision.warmup')]);
+    const groups: [WarmupTask, string][] = [
+      ['faces.warmup', 'face models'],
+      ['vision.warmup', 'image models'],
+      ['text.warmup', 'text models'],
+      ['liveness.warmup', 'liveness models'],
+      ['customLabels.warmup', 'custom labels model'],
+    ];
+    // A plugin loads on its first image: a small grey one.
+    const plugins = this.shared.plugins.map((plugin) => {
+      const payload: WorkerPayload<'vision.plugin'> = { pixels: new Uint8Array(32 * 32 * 3).fill(128).buffer, width: 32, height: 32, plugin };
+      return [this.shared.scheduler.broadcast('vision.plugin', payload), `model plugin ${plugin.name}`] as const;
+    });
+    const work = [...groups.map(([task, name]) => [this.broadcast(task), name] as const), ...plugins];
+    const settled = await Promise.allSettled(work.map(([promise]) => promise));
     const failed: string[] = [];
     settled.forEach((outcome, i) => {
       if (outcome.status === 'fulfilled') return;
       if (outcome.reason instanceof PoolClosedError) throw outcome.reason;
-      failed.push(`${groups[i]} failed to load: ${(outcome.reason as Error).message}`);
+      failed.push(`${work[i][1]} failed to load: ${(outcome.reason as Error).message}`);
     });
     if (failed.length) throw new Error(failed.join('; '));
   }

@@ -52,7 +52,10 @@ export class TaskError extends Error {
   }
 }
 
-const entryUrl = new URL('./worker-entry.mjs', import.meta.url);
+// From the sources, a worker starts from a plain .mjs that installs tsx and then loads worker.ts;
+// from the build (dist/, scripts/build.mjs), from the compiled worker beside the bundle.
+const fromSources = import.meta.url.endsWith('.ts');
+const entryUrl = fromSources ? new URL('./worker-entry.mjs', import.meta.url) : new URL('./worker.js', import.meta.url);
 const workerUrl = new URL('./worker.ts', import.meta.url).href;
 
 export type ModelStateListener = (name: string, state: ModelState, error?: string) => void;

@@ -23,11 +23,13 @@ Options (each also read from the environment variable shown):
   --credentials LIST    accepted keys as AKID:SECRET[,AKID:SECRET...] (REKOGNITION_LOCAL_CREDENTIALS)
   --default-region R    region when a request is unsigned (REKOGNITION_LOCAL_DEFAULT_REGION, default us-east-1)
   --log-level LEVEL     debug, info, warn or error (REKOGNITION_LOCAL_LOG_LEVEL, default info)
+  --log-format FORMAT   text or json (one JSON object per line) (REKOGNITION_LOCAL_LOG_FORMAT, default text)
   --model-config FILE   use your own ONNX models, per docs/MODEL-PLUGINS.md (REKOGNITION_LOCAL_MODEL_CONFIG)
   --lazy-models         load each model on first use instead of at start (REKOGNITION_LOCAL_LAZY_MODELS=1)
   --cors-origins LIST   origins whose browser pages may call the endpoint: * or ORIGIN[,ORIGIN...],
                         e.g. http://localhost:3000 (REKOGNITION_LOCAL_CORS_ORIGINS, default *)
   --help                this text
+  --version             the version
 `;
 
 const env = (name: string) => process.env[`REKOGNITION_LOCAL_${name}`];
@@ -65,7 +67,7 @@ function parseCorsOrigins(list: string | undefined): Config['corsOrigins'] {
   return origins;
 }
 
-export function parseConfig(argv: string[]): Config | 'help' {
+export function parseConfig(argv: string[]): Config | 'help' | 'version' {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -82,17 +84,22 @@ export function parseConfig(argv: string[]): Config | 'help' {
       credentials: { type: 'string' },
       'default-region': { type: 'string' },
       'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       'model-config': { type: 'string' },
       'lazy-models': { type: 'boolean' },
       'cors-origins': { type: 'string' },
       help: { type: 'boolean' },
+      version: { type: 'boolean' },
     },
   });
   if (values.help) return 'help';
+  if (values.version) return 'version';
   const port = Number(values.port ?? env('PORT') ?? defaultConfig.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${values.port ?? env('PORT')}`);
   const logLevel = (values['log-level'] ?? env('LOG_LEVEL') ?? defaultConfig.logLevel) as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new Error(`invalid log level ${logLevel}`);
+  const logFormat = (values['log-format'] ?? env('LOG_FORMAT') ?? defaultConfig.logFormat) as Config['logFormat'];
+  if (!['text', 'json'].includes(logFormat)) throw new Error(`invalid log format ${logFormat} (text or json)`);
   return {
     ...defaultConfig,
     port,
@@ -108,6 +115,7 @@ export function parseConfig(argv: string[]): Config | 'help' {
     credentials: parseCredentials(values.credentials ?? env('CREDENTIALS')),
     defaultRegion: values['default-region'] ?? env('DEFAULT_REGION') ?? defaultConfig.defaultRegion,
     logLevel,
+    logFormat,
     modelConfig: values['model-config'] ?? env('MODEL_CONFIG'),
     lazyModels: values['lazy-models'] ?? flagEnv('LAZY_MODELS'),
     corsOrigins: parseCorsOrigins(values['cors-origins'] ?? env('CORS_ORIGINS')),

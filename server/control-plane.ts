@@ -7,6 +7,9 @@ import { operations } from '../src/api/generated/model';
 import { ControlError, type Emulator, type LivenessMedia, type PinSelector } from '../src/emulator';
 import { version } from './version';
 
+/** The longest a readiness request waits for the models. */
+const MAX_READY_WAIT_S = 300;
+
 function badRequest(res: express.Response, message: string): void {
   res.status(400).json({ error: message });
 }
@@ -38,6 +41,12 @@ export function controlPlane(emulator: Emulator): Router {
 
   router.get('/health', (_req, res) => {
     res.json(control.health(version));
+  });
+
+  // 200 once every model is loaded; else waits up to ?wait=SECONDS (at most 300) and answers 503.
+  router.get('/ready', (req, res) => {
+    const wait = Math.min(MAX_READY_WAIT_S, Math.max(0, Number(req.query.wait ?? 0) || 0));
+    void control.ready(wait * 1000).then((report) => res.status(report.ready ? 200 : 503).json(report));
   });
 
   router.post('/reset', (_req, res) => {

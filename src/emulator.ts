@@ -17,6 +17,7 @@ import { defaultConfig, type Config } from './runtime/config';
 import { describeError } from './runtime/logger';
 import type { Scope } from './runtime/scope';
 import { ModelsClient, type ModelInfo } from '../models/client';
+import { trackLoading, type ModelsLoad } from './model-loading';
 import { loadModelConfig } from './analysis/model-config';
 import { createStores, type StoreOptions, type Stores } from './store';
 import { JobRunner } from './jobs/runner';
@@ -28,6 +29,7 @@ export { ControlError } from './control/errors';
 export type { Pin, PinSelector } from './control/pins';
 export type { LivenessMedia } from './providers/liveness';
 export { defaultConfig, type Config, type Credential } from './runtime/config';
+export { checkConfig, ConfigError } from './runtime/preflight';
 
 /** An answer on the wire: HTTP status, JSON text, and for errors the x-amzn-ErrorType. */
 export interface WireResponse {
@@ -37,16 +39,34 @@ export interface WireResponse {
   requestId: string;
 }
 
+export type { ModelsLoad } from './model-loading';
+
 export interface HealthReport {
   status: 'ok';
   version: string;
   uptimeSeconds: number;
   persistence: 'sqlite' | 'memory';
+  /** True once every model is loaded (or models load lazily): the first call of each operation will not wait for one. */
+  modelsReady: boolean;
+  modelsLoad: ModelsLoad;
   models: ModelInfo[];
+}
+
+/** What the readiness endpoint answers. */
+export interface ReadyReport {
+  ready: boolean;
+  modelsLoad: ModelsLoad;
+  /** Seconds from the emulator's creation to every model loaded. */
+  seconds?: number;
+  /** Models not loaded yet, or the reason loading failed. */
+  waitingFor?: string[];
+  error?: string;
 }
 
 export interface ControlPlane {
   health(version: string): HealthReport;
+  /** Resolves once every model is loaded, loading failed, or `timeoutMs` passed, with where loading stands. */
+  ready(timeoutMs: number): Promise<ReadyReport>;
   /** Deletes all state of every account and region, and every pin. */
   reset(): { reset: true; pinsCleared: number };
   /** Deterministic ids from now on (undefined: random again). */
@@ -106,6 +126,11 @@ function parseBody(body: Buffer | string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** How long stop() waits for aborted jobs to wind down. */
+const STOP_GRACE_MS = 3000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 const isOperation = (name: string): name is OperationName => Object.prototype.hasOwnProperty.call(operations, name);
 
 export function createEmulator(config: Partial<Config> = {}, overrides: EmulatorOverrides = {}): Emulator {
@@ -118,6 +143,9 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   const jobs = new JobRunner(log);
   const pins = new PinStore();
   const { all: providers, liveness, streams } = createProviders({ runtime, stores, models: inference, jobs });
+  // An injected client is its owner's to load; --lazy-models loads each model on first use.
+  const loadsModels = !overrides.inference && !runtime.config.lazyModels;
+  const models = trackLoading(loadsModels ? 'pending' : 'lazy', () => runtime.clock.now() - runtime.startedAt.getTime());
 
   const table = new Map<OperationName, Operation<OperationName>>();
   for (const provider of providers) {
@@ -173,8 +201,17 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       version,
       uptimeSeconds: Math.round((runtime.clock.now() - runtime.startedAt.getTime()) / 1000),
       persistence: runtime.config.dataDir ? 'sqlite' : 'memory',
+      modelsReady: models.ready(),
+      modelsLoad: models.state(),
       models: inference.states(),
     }),
+    async ready(timeoutMs) {
+      await models.settled(timeoutMs);
+      const state = models.state();
+      if (state === 'ready' || state === 'lazy') return { ready: true, modelsLoad: state, seconds: models.seconds() };
+      if (state === 'failed') return { ready: false, modelsLoad: state, error: models.error() };
+      return { ready: false, modelsLoad: state, waitingFor: inference.states().filter((m) => m.state !== 'ready').map((m) => m.name) };
+    },
     reset() {
       jobs.abortAll();
       stores.reset();
@@ -220,9 +257,8 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       for (const provider of providers) await provider.start?.();
       // Jobs a previous run left unfinished run again (or fail) once requests are served.
       jobs.resume();
-      // Models load in every worker in the background, so the first request does not wait
-      // (unless --lazy-models says to load each on first use; an injected client is its owner's).
-      if (!overrides.inference && !runtime.config.lazyModels) inference.warmup().catch((err: Error) => log.warn('models failed to load', { error: err.message }));
+      // Models load in every worker in the background while requests are already served.
+      if (loadsModels) models.load(inference.warmup(), log);
     },
     idle: () => jobs.idle(),
     async stop() {
@@ -230,6 +266,8 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       for (const provider of [...providers].reverse()) await provider.stop?.();
       // An injected client belongs to whoever injected it (e.g. one warmed client shared by test files).
       if (!overrides.inference) await inference.close();
+      // Aborted runs end on their next turn: let them (bounded) before the database closes under them.
+      await Promise.race([jobs.idle(), delay(STOP_GRACE_MS)]);
       stores.close();
     },
   };

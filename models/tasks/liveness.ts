@@ -129,4 +129,8 @@ export async function livenessTask(payload: LivenessTaskPayload, ctx: TaskContex
 
 export const livenessTasks = {
   'liveness.analyze': livenessTask,
+  'liveness.warmup': async (_payload: unknown, ctx) => {
+    await loadModels(ctx);
+    return true;
+  },
 } satisfies Record<string, Task>;

@@ -1,5 +1,5 @@
 /**
- * Decoded video frames, piped raw out of ffmpeg (fluent-ffmpeg) and cut into one buffer per frame.
+ * Decoded video frames, piped raw out of an ffmpeg child process and cut into one buffer per frame.
  *
  * Two modes: `sample` keeps every k-th frame so that about `fps` (default 5) frames per second come
  * out, the rate the per-frame analyzers work at; `all` keeps every frame (or only given frame
@@ -7,8 +7,7 @@
  * inside ffmpeg, so each one's number, and its time, is exact. Large videos are scaled down to an
  * analysis width; the event loop gets a turn between frames, so jobs never starve requests.
  */
-import ffmpeg from 'fluent-ffmpeg';
-import type { Readable } from 'node:stream';
+import { spawn } from 'node:child_process';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ffmpegPath, frameToMillis, UnsupportedVideoError, type VideoInfo } from './probe';
 
@@ -122,24 +121,31 @@ export async function* readFrames(file: string, info: VideoInfo, options: FrameO
   // Area averaging: the right filter for shrinking, and cheaper than the default bicubic.
   if (width !== info.width || height !== info.height) filters.push(`scale=${width}:${height}:flags=area`);
 
-  const command = ffmpeg(file)
-    .setFfmpegPath(ffmpegPath())
-    .inputOptions(['-threads', '2', ...(options.fast ? ['-skip_loop_filter', 'all'] : [])])
-    .outputOptions(['-an', '-sn', '-dn', ...(filters.length ? ['-vf', filters.join(',')] : []), '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', format]);
+  const args = [
+    ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-threads', '2', ...(options.fast ? ['-skip_loop_filter', 'all'] : [])],
+    ...['-i', file, '-an', '-sn', '-dn', ...(filters.length ? ['-vf', filters.join(',')] : []), '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', format, 'pipe:1'],
+  ];
+  const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let failure: Error | undefined;
   let finished = false;
   let killed = false;
-  command.on('error', (err: Error) => {
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    // The end says why decoding failed.
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
+  child.on('error', (err) => {
     if (!killed) failure = err;
   });
-  command.on('end', () => {
+  child.on('close', (code) => {
     finished = true;
+    if (code !== 0 && !killed) failure ??= new Error(`ffmpeg exited with code ${code}: ${stderr.trim()}`);
   });
-  const stream = command.pipe() as Readable;
+  const stream = child.stdout;
   const kill = () => {
     if (finished || killed) return;
     killed = true;
-    command.kill('SIGKILL');
+    child.kill('SIGKILL');
   };
   options.signal?.addEventListener('abort', kill, { once: true });
 
@@ -170,8 +176,8 @@ export async function* readFrames(file: string, info: VideoInfo, options: FrameO
         }
       }
     }
-    // The 'error' event may come just after stdout closes.
-    if (!finished && !failure) await new Promise((resolve) => setTimeout(resolve, 50));
+    // The exit status comes just after stdout closes (bounded, in case ffmpeg lingers).
+    if (!finished && !failure) await Promise.race([new Promise((resolve) => child.once('close', resolve)), new Promise((resolve) => setTimeout(resolve, 1000))]);
     if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
     if (produced === 0 && failure) throw new UnsupportedVideoError(`decoding failed: ${failure.message.slice(0, 300)}`);
   } finally {

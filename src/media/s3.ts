@@ -60,7 +60,7 @@ function locate(object: S3Object | undefined): Location {
 export async function readS3Object(object: S3Object | undefined, ctx: MediaContext, limit: SizeLimit): Promise<Buffer> {
   const where = locate(object);
   if (ctx.config.s3Dir) {
-    const file = await openInDir(ctx.config.s3Dir, where);
+    const file = await openInDir(ctx, ctx.config.s3Dir, where);
     try {
       if (file.size > limit.maxBytes) throw limit.tooLarge(file.size);
       return await collect(file.handle.createReadStream({ autoClose: false }), limit);
@@ -88,7 +88,7 @@ export async function readS3Object(object: S3Object | undefined, ctx: MediaConte
 export async function s3ObjectToFile(object: S3Object | undefined, ctx: MediaContext, limit: SizeLimit): Promise<LocalObject> {
   const where = locate(object);
   if (ctx.config.s3Dir) {
-    const file = await openInDir(ctx.config.s3Dir, where);
+    const file = await openInDir(ctx, ctx.config.s3Dir, where);
     await file.handle.close();
     if (file.size > limit.maxBytes) throw limit.tooLarge(file.size);
     return { path: file.path, size: file.size, cleanup: async () => {} };
@@ -176,8 +176,12 @@ function isInside(root: string, target: string): boolean {
  * between makes the open fail rather than read elsewhere. Versions are not modelled here: the
  * current file is read whatever Version asks for.
  */
-async function openInDir(dir: string, where: Location): Promise<{ handle: FileHandle; path: string; size: number }> {
-  if (escapes(where.bucket, where.key)) throw errors.invalidS3Object();
+async function openInDir(ctx: MediaContext, dir: string, where: Location): Promise<{ handle: FileHandle; path: string; size: number }> {
+  const file = path.join(dir, where.bucket, where.key);
+  if (escapes(where.bucket, where.key)) {
+    ctx.clients.log.debug('S3 object refused: its name leaves the --s3-dir folder', { bucket: where.bucket, key: where.key, dir });
+    throw errors.invalidS3Object();
+  }
   let handle: FileHandle | undefined;
   try {
     const root = await realpath(dir);
@@ -190,6 +194,7 @@ async function openInDir(dir: string, where: Location): Promise<{ handle: FileHa
     return { handle, path: real, size: stat.size };
   } catch (err) {
     await handle?.close();
+    ctx.clients.log.debug('S3 object not read from the --s3-dir folder', { path: file, error: describe(err) });
     throw asS3Error(err);
   }
 }
@@ -278,7 +283,8 @@ async function getFromEndpoint(ctx: MediaContext, endpoint: string, where: Locat
   let size: number | undefined;
   try {
     size = (await client.send(new HeadObjectCommand(params))).ContentLength;
-  } catch {
+  } catch (err) {
+    reportEndpointFailure(ctx, endpoint, where, err);
     throw errors.invalidS3Object();
   }
   if (size !== undefined && size > limit.maxBytes) throw limit.tooLarge(size);
@@ -292,13 +298,35 @@ async function getFromEndpoint(ctx: MediaContext, endpoint: string, where: Locat
       throw limit.tooLarge(got.ContentLength);
     }
   } catch (err) {
+    if (!(err instanceof RekognitionError)) reportEndpointFailure(ctx, endpoint, where, err);
     throw asS3Error(err);
   }
   if (!isAsyncIterable(body)) throw errors.invalidS3Object();
   return body;
 }
 
+/** Network failures that mean nothing answered at the endpoint (as opposed to an S3 error answer). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError']);
+
+/**
+ * The caller gets AWS's InvalidS3ObjectException either way; the log says what happened: an
+ * endpoint that does not answer at all is a warning, an S3 error answer a debug line.
+ */
+function reportEndpointFailure(ctx: MediaContext, endpoint: string, where: Location, err: unknown): void {
+  const e = err as { code?: string; name?: string; cause?: { code?: string }; $metadata?: { httpStatusCode?: number } };
+  const code = e.code ?? e.cause?.code ?? e.name ?? '';
+  const fields = { endpoint, bucket: where.bucket, key: where.key, error: describe(err) };
+  if (UNREACHABLE.has(code) && !e.$metadata?.httpStatusCode) ctx.clients.log.warn('S3 endpoint unreachable', fields);
+  else ctx.clients.log.debug('S3 object not read from the endpoint', { ...fields, status: e.$metadata?.httpStatusCode });
+}
+
 // ---- shared ----
+
+/** An error's name, code and message, for a log line. */
+function describe(err: unknown): string {
+  const e = err as { name?: string; code?: string; message?: string };
+  return [e.name, e.code, e.message ?? String(err)].filter(Boolean).join(': ');
+}
 
 /** Reads a stream into memory, stopping as soon as it grows past the limit. */
 async function collect(stream: AsyncIterable<Uint8Array>, limit: SizeLimit): Promise<Buffer> {

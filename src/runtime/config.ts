@@ -29,6 +29,8 @@ export interface Config {
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** `text` lines, or `json` (one pino object per line) for log collectors. */
+  logFormat: 'text' | 'json';
   /** JSON file pointing capabilities at the user's own ONNX models (docs/MODEL-PLUGINS.md). */
   modelConfig?: string;
   /** Load each model on first use instead of at start (less memory and start-up work when few operations are used). */
@@ -47,6 +49,7 @@ export const defaultConfig: Config = {
   // Two 5 MB images base64-encoded (CompareFaces) plus the JSON around them.
   maxBodyBytes: 16 * 1024 * 1024,
   logLevel: 'info',
+  logFormat: 'text',
   lazyModels: false,
   corsOrigins: '*',
 };

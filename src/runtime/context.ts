@@ -25,12 +25,13 @@ export interface RequestContext extends Scope {
 
 /** A runtime for `config`, with system time, random ids and fresh clients unless overridden. */
 export function createRuntime(config: Config, overrides: Partial<Runtime> = {}): Runtime {
+  const log = overrides.log ?? new Logger(config.logLevel, undefined, config.logFormat);
   return {
     config,
     ids: new IdGenerator(),
     clock: systemClock,
-    log: new Logger(config.logLevel),
-    clients: new SdkClients(),
+    log,
+    clients: new SdkClients(log),
     startedAt: new Date(),
     ...overrides,
   };

@@ -2,8 +2,18 @@
  * Identifier generation in AWS's formats. Random by default; the control plane can seed it so a
  * test run gets the same ids every time.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { v3 as uuidV3 } from 'uuid';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+
+/** RFC 4122's URL namespace, the one name-based ids are made in. */
+const URL_NAMESPACE = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex');
+
+/** 16 bytes as a UUID string, with its version and the RFC 4122 variant set. */
+function formatUuid(b: Buffer, version: number): string {
+  b[6] = (b[6] & 0x0f) | (version << 4);
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -34,16 +44,14 @@ export class IdGenerator {
 
   /** A version 4 UUID (FaceId, request ids). */
   uuid(): string {
-    const b = this.bytes(16);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = b.toString('hex');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    if (this.seed === undefined) return randomUUID();
+    return formatUuid(this.bytes(16), 4);
   }
 
   /** A name-based version 3 UUID, as AWS uses for ImageId; salted so re-indexing gives a new id. */
   nameBased(name: string): string {
-    return uuidV3(`${name}:${this.bytes(8).toString('hex')}`, uuidV3.URL);
+    const salted = `${name}:${this.bytes(8).toString('hex')}`;
+    return formatUuid(createHash('md5').update(URL_NAMESPACE).update(salted, 'utf8').digest().subarray(0, 16), 3);
   }
 
   /** Lowercase hex, e.g. 64 characters for a video JobId. */

@@ -3,6 +3,8 @@
  * stand-ins: one per service, endpoint, region and credentials. Credentials come from the
  * environment, else dummy ones, which local servers accept.
  */
+import { Logger } from './logger';
+
 export interface ClientBase {
   endpoint: string;
   region: string;
@@ -20,6 +22,9 @@ function environmentCredentials(): ClientBase['credentials'] {
 /** One emulator's clients, made on first use and kept. */
 export class SdkClients {
   private readonly clients = new Map<string, unknown>();
+
+  /** `log`: where reads through these clients (and from the S3 folder) report why they failed. */
+  constructor(readonly log: Logger = new Logger('warn')) {}
 
   /** The client of `service` for this endpoint and region, made by `create` the first time. */
   get<T>(service: string, endpoint: string, region: string, create: (base: ClientBase) => T): T {

@@ -14,7 +14,7 @@ let server: RunningServer;
 beforeAll(async () => {
   // The command line as a user gives it, served in this process.
   const config = parseConfig(['--strict-auth', '--credentials', 'AKIDLOCAL:secret-one,123456789012:secret-two', '--lazy-models', '--log-level', 'error']);
-  if (config === 'help') throw new Error('unexpected --help');
+  if (typeof config === 'string') throw new Error(`unexpected --${config}`);
   server = await serve(createEmulator(config), { port: 0 });
 });
 afterAll(() => server?.close());
