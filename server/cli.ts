@@ -25,6 +25,10 @@ Options (each also read from the environment variable shown):
   --log-level LEVEL     debug, info, warn or error (REKOGNITION_LOCAL_LOG_LEVEL, default info)
   --model-config FILE   use your own ONNX models, per docs/MODEL-PLUGINS.md (REKOGNITION_LOCAL_MODEL_CONFIG)
   --lazy-models         load each model on first use instead of at start (REKOGNITION_LOCAL_LAZY_MODELS=1)
+  --decode-budget-mb N  memory concurrent image decodes may hold, in MiB; excess waits
+                        (REKOGNITION_LOCAL_DECODE_BUDGET_MB, default 2048)
+  --video-job-timeout S a stored-video job running longer fails, in seconds
+                        (REKOGNITION_LOCAL_VIDEO_JOB_TIMEOUT, default 21600: AWS's longest video)
   --help                this text
 `;
 
@@ -43,6 +47,14 @@ function parseCredentials(list: string | undefined): Credential[] {
       if (i <= 0) throw new Error(`credentials entry '${pair}' is not AKID:SECRET`);
       return { accessKeyId: pair.slice(0, i), secretAccessKey: pair.slice(i + 1) };
     });
+}
+
+/** A number above 0 given as a flag or its environment twin; `fallback` when absent. */
+function positive(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`invalid --${flag} ${text}`);
+  return value;
 }
 
 export function parseConfig(argv: string[]): Config | 'help' {
@@ -64,6 +76,8 @@ export function parseConfig(argv: string[]): Config | 'help' {
       'log-level': { type: 'string' },
       'model-config': { type: 'string' },
       'lazy-models': { type: 'boolean' },
+      'decode-budget-mb': { type: 'string' },
+      'video-job-timeout': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -89,5 +103,7 @@ export function parseConfig(argv: string[]): Config | 'help' {
     logLevel,
     modelConfig: values['model-config'] ?? env('MODEL_CONFIG'),
     lazyModels: values['lazy-models'] ?? flagEnv('LAZY_MODELS'),
+    decodeBudgetMb: positive('decode-budget-mb', values['decode-budget-mb'] ?? env('DECODE_BUDGET_MB'), defaultConfig.decodeBudgetMb),
+    videoJobTimeoutSeconds: positive('video-job-timeout', values['video-job-timeout'] ?? env('VIDEO_JOB_TIMEOUT'), defaultConfig.videoJobTimeoutSeconds),
   };
 }

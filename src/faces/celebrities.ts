@@ -9,8 +9,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { similarity, type FaceAnalysis } from '../analysis/faces';
 import type { KnownGenderType } from '../api/generated/types';
-import { DEFAULT_MAX_BYTES, loadImage } from '../media/image';
-import { readFileInside, type MediaContext } from '../media/s3';
+import { DEFAULT_MAX_BYTES, loadImage, type ImageContext } from '../media/image';
+import { readFileInside } from '../media/s3';
 import type { Logger } from '../runtime/logger';
 import { VectorIndex } from '../store/vector-index';
 import { largestFirst } from './quality';
@@ -110,7 +110,7 @@ export interface GalleryIndex {
 export interface GalleryDeps {
   analysis: Pick<FaceAnalysis, 'detect'>;
   /** Where the photos are read: the server's S3 settings and default region. */
-  media: MediaContext;
+  media: ImageContext;
   log: Logger;
 }
 

@@ -33,6 +33,10 @@ export interface Config {
   modelConfig?: string;
   /** Load each model on first use instead of at start (less memory and start-up work when few operations are used). */
   lazyModels: boolean;
+  /** Memory that concurrent image decodes may hold at once, in MiB; excess waits (docs/SECURITY.md). */
+  decodeBudgetMb: number;
+  /** Longest a stored-video job may run before it fails, in seconds. */
+  videoJobTimeoutSeconds: number;
 }
 
 export const defaultConfig: Config = {
@@ -46,4 +50,9 @@ export const defaultConfig: Config = {
   maxBodyBytes: 16 * 1024 * 1024,
   logLevel: 'info',
   lazyModels: false,
+  // Room for two decodes of the largest image accepted (100 megapixels) on a 24 GB machine that
+  // also holds the models.
+  decodeBudgetMb: 2048,
+  // AWS's longest stored video is 6 hours; no job should take longer than that to analyse.
+  videoJobTimeoutSeconds: 6 * 3600,
 };
