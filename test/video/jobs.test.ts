@@ -231,6 +231,18 @@ describe('containment', () => {
   });
 });
 
+describe('the time budget (--video-job-timeout)', () => {
+  it('fails a job that runs past it, cleanly and with a message naming the flag', async () => {
+    const t = makeEmulator({ videoJobTimeoutSeconds: 0.001 });
+    const { JobId } = await start(t);
+    await t.emulator.idle();
+    const done = await get(t, { JobId });
+    expect(done.JobStatus).toBe('FAILED');
+    expect(done.StatusMessage).toBe('The job exceeded the 0.001-second time budget of rekognition-local (--video-job-timeout).');
+    expect(ffmpegChildren()).toEqual([]);
+  });
+});
+
 describe('failures', () => {
   const dataDir = path.join(tmp, 'failures');
   const t = makeEmulator({ notifyUrl: undefined, dataDir });
