@@ -42,7 +42,7 @@ function wrongStart(value: unknown): never {
 const javaTypeName: Record<string, string> = { integer: 'Integer', long: 'Long', float: 'Float', double: 'Double', string: 'String', boolean: 'Boolean' };
 
 /** Java's range for each integer type (a long's ends are as near as a double gets). */
-const INTEGER_RANGE = { integer: [-2147483648, 2147483647], long: [-9223372036854775808, 9223372036854775807] } as const;
+const INTEGER_RANGE = { integer: [-2147483648, 2147483647], long: [-(2 ** 63), 2 ** 63] } as const;
 
 /**
  * A JSON number read into an integer member as Coral reads it (its TruncatingBigNumber, which the
