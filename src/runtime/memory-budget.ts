@@ -3,7 +3,12 @@
  * will hold at its peak and runs once that fits, first come first served; what does not fit waits,
  * and past `maxWaitMs` is refused (MemoryBudgetTimeout) rather than queued without end. A piece
  * larger than the whole budget runs alone, so nothing waits forever.
+ *
+ * Inside `request(fn)` (one API request), bytes are given back when the request ends rather than
+ * when the decode does: the decoded pixels live that long, so that is what the budget must count.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 export class MemoryBudgetTimeout extends Error {
   override name = 'MemoryBudgetTimeout';
 }
@@ -16,6 +21,8 @@ interface Waiter {
 export class MemoryBudget {
   private used = 0;
   private readonly waiting: Waiter[] = [];
+  /** Bytes to give back when the current request ends. */
+  private readonly requests = new AsyncLocalStorage<number[]>();
 
   constructor(
     readonly limitBytes: number,
@@ -27,13 +34,25 @@ export class MemoryBudget {
     return this.used;
   }
 
-  /** Runs `work` once `bytes` fit in the budget, and gives them back when it ends. */
+  /** Runs `work` once `bytes` fit in the budget; gives them back when it ends, or when the request around it does. */
   async use<T>(bytes: number, work: () => Promise<T>): Promise<T> {
     await this.acquire(bytes);
+    const held = this.requests.getStore();
+    if (held) held.push(bytes);
     try {
       return await work();
     } finally {
-      this.release(bytes);
+      if (!held) this.release(bytes);
+    }
+  }
+
+  /** Runs one request: what its work took from the budget is given back when it ends. */
+  async request<T>(fn: () => Promise<T>): Promise<T> {
+    const held: number[] = [];
+    try {
+      return await this.requests.run(held, fn);
+    } finally {
+      for (const bytes of held.splice(0)) this.release(bytes);
     }
   }
 

@@ -32,4 +32,15 @@ describe('memory budget', () => {
     await hold;
     await expect(budget.use(5, async () => 'ran')).resolves.toBe('ran');
   });
+
+  it('inside a request, keeps the bytes until the request ends', async () => {
+    const budget = new MemoryBudget(100);
+    let during = -1;
+    await budget.request(async () => {
+      await budget.use(60, async () => undefined);
+      during = budget.inUse;
+    });
+    expect(during).toBe(60);
+    expect(budget.inUse).toBe(0);
+  });
 });
