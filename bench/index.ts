@@ -17,6 +17,7 @@ const benches: Bench[] = [
   { name: 'vision', file: './vision.ts', fn: 'benchVision' },
   { name: 'text', file: './text.ts', fn: 'benchText' },
   { name: 'video', file: './video.ts', fn: 'benchVideo' },
+  { name: 'image-bombs', file: './image-bombs.ts', fn: 'benchImageBombs' },
   { name: 'labels-accuracy', file: './labels-accuracy.ts', fn: 'benchLabelsAccuracy' },
 ];
 

@@ -28,6 +28,10 @@ Options (each also read from the environment variable shown):
   --lazy-models         load each model on first use instead of at start (REKOGNITION_LOCAL_LAZY_MODELS=1)
   --cors-origins LIST   origins whose browser pages may call the endpoint: * or ORIGIN[,ORIGIN...],
                         e.g. http://localhost:3000 (REKOGNITION_LOCAL_CORS_ORIGINS, default *)
+  --decode-budget-mb N  memory concurrent image decodes may hold, in MiB; excess waits
+                        (REKOGNITION_LOCAL_DECODE_BUDGET_MB, default 2048)
+  --video-job-timeout S a stored-video job running longer fails, in seconds
+                        (REKOGNITION_LOCAL_VIDEO_JOB_TIMEOUT, default 21600: AWS's longest video)
   --help                this text
   --version             the version
 `;
@@ -67,6 +71,14 @@ function parseCorsOrigins(list: string | undefined): Config['corsOrigins'] {
   return origins;
 }
 
+/** A number above 0 given as a flag or its environment twin; `fallback` when absent. */
+function positive(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`invalid --${flag} ${text}`);
+  return value;
+}
+
 export function parseConfig(argv: string[]): Config | 'help' | 'version' {
   const { values } = parseArgs({
     args: argv,
@@ -88,6 +100,8 @@ export function parseConfig(argv: string[]): Config | 'help' | 'version' {
       'model-config': { type: 'string' },
       'lazy-models': { type: 'boolean' },
       'cors-origins': { type: 'string' },
+      'decode-budget-mb': { type: 'string' },
+      'video-job-timeout': { type: 'string' },
       help: { type: 'boolean' },
       version: { type: 'boolean' },
     },
@@ -119,5 +133,7 @@ export function parseConfig(argv: string[]): Config | 'help' | 'version' {
     modelConfig: values['model-config'] ?? env('MODEL_CONFIG'),
     lazyModels: values['lazy-models'] ?? flagEnv('LAZY_MODELS'),
     corsOrigins: parseCorsOrigins(values['cors-origins'] ?? env('CORS_ORIGINS')),
+    decodeBudgetMb: positive('decode-budget-mb', values['decode-budget-mb'] ?? env('DECODE_BUDGET_MB'), defaultConfig.decodeBudgetMb),
+    videoJobTimeoutSeconds: positive('video-job-timeout', values['video-job-timeout'] ?? env('VIDEO_JOB_TIMEOUT'), defaultConfig.videoJobTimeoutSeconds),
   };
 }

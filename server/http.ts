@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Emulator } from '../src/emulator';
 import { createApp } from './app';
+import { clientErrorHandler } from './client-errors';
 
 export interface ServeOptions {
   /** 0 (the default) picks a free port. */
@@ -24,6 +25,7 @@ export async function serve(emulator: Emulator, { port = 0, host = '127.0.0.1' }
     server.once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', clientErrorHandler(emulator));
   const bound = (server.address() as AddressInfo).port;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   await emulator.start();

@@ -180,7 +180,8 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       const entry = table.get(operation);
       if (!entry) throw errors.notImplemented(operation);
       const ctx = { account: caller.account, region: caller.region, requestId, operation };
-      const wire = serializeOutput(await entry.handle(input as never, ctx), model.output);
+      // Decoded images count against the decode budget until the request ends.
+      const wire = serializeOutput(await runtime.decodes.request(async () => entry.handle(input as never, ctx)), model.output);
       log.debug('request', { operation, requestId });
       return { status: 200, body: wire, requestId };
     } catch (err) {

@@ -7,8 +7,7 @@ import { errors } from '../api/errors';
 import type { ContentType, DetectModerationLabelsRequest, DetectModerationLabelsResponse, ModerationLabel } from '../api/generated/types';
 import type { ModelsClient } from '../../models/client';
 import type { RgbPixels } from '../../models/evidence';
-import { loadImage } from '../media/image';
-import type { MediaContext } from '../media/s3';
+import { loadImage, type ImageContext } from '../media/image';
 import { contentTypes, DEFAULT_MIN_CONFIDENCE, MODERATION_MODEL_VERSION, moderationLabels } from './moderation';
 
 /** DetectModerationLabels (and DetectLabels) refuse larger sides [SEEN 2023]. */
@@ -32,7 +31,7 @@ export async function analyseModeration(models: ModelsClient, rgb: RgbPixels, mi
  */
 export async function moderateImage(
   models: ModelsClient,
-  media: MediaContext,
+  media: ImageContext,
   request: Pick<DetectModerationLabelsRequest, 'Image' | 'MinConfidence' | 'ProjectVersion'>,
 ): Promise<DetectModerationLabelsResponse> {
   // No moderation adapters exist here, so any ProjectVersion is unknown (message wording is our guess).

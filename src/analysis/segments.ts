@@ -261,7 +261,7 @@ function grow<T extends Float32Array | Uint8Array>(a: T, size: number): T {
 }
 
 /** Decodes every frame once and measures it (see the module comment). */
-export async function scanVideo(file: string, info: VideoInfo, black: BlackFilter, signal?: AbortSignal): Promise<Scan> {
+export async function scanVideo(file: string, info: VideoInfo, black: BlackFilter, signal?: AbortSignal, checkpoint?: () => Promise<void>): Promise<Scan> {
   const full = info.metadata.ColorRange === 'FULL';
   const minLum = full ? 0 : 16;
   const range = full ? 255 : 219;
@@ -276,6 +276,8 @@ export async function scanVideo(file: string, info: VideoInfo, black: BlackFilte
   let frames = 0;
 
   for await (const frame of readFrames(file, info, { mode: 'all', maxWidth: SCAN_WIDTH, pixelFormat: 'yuv420p', fast: true, signal })) {
+    // Every 25th frame: often enough for time slicing, cheap for the scan.
+    if (checkpoint && frame.frameNumber % 25 === 0) await checkpoint();
     const { width: w, height: h, data } = frame;
     const ySize = w * h;
     const planes: Planes = { y: data.subarray(0, ySize), u: data.subarray(ySize, ySize + ySize / 4), v: data.subarray(ySize + ySize / 4), w, h, full };
@@ -514,6 +516,8 @@ export interface SegmentOptions {
   types: SegmentType[];
   filters?: StartSegmentDetectionFilters;
   signal?: AbortSignal;
+  /** Where a job may give its turn to another (src/jobs/runner.ts). */
+  checkpoint?: () => Promise<void>;
 }
 
 export interface SegmentResult {
@@ -577,6 +581,6 @@ export function buildSegments(scan: Scan, info: VideoInfo, types: SegmentType[],
 
 /** Scans the video and builds the segments. */
 export async function detectSegments(file: string, info: VideoInfo, options: SegmentOptions): Promise<SegmentResult> {
-  const scan = await scanVideo(file, info, blackFilter(options.filters), options.signal);
+  const scan = await scanVideo(file, info, blackFilter(options.filters), options.signal, options.checkpoint);
   return buildSegments(scan, info, options.types, options.filters);
 }

@@ -20,6 +20,8 @@ export interface SampledVideo {
   file: string;
   info: VideoInfo;
   signal: AbortSignal;
+  /** Awaited between frames: where a job may give its turn to another (src/jobs/runner.ts). */
+  checkpoint?: () => Promise<void>;
 }
 
 export interface SampledOptions {
@@ -35,6 +37,7 @@ export async function analyzeSampledFrames(video: SampledVideo, analyze: (frame:
   const window = Math.max(1, options.parallel ?? 1);
   const pending: Promise<StoredItem[]>[] = [];
   for await (const frame of readFrames(video.file, video.info, { mode: 'sample', fps: options.fps, maxWidth: options.maxWidth, pixelFormat: 'rgb24', signal: video.signal })) {
+    await video.checkpoint?.();
     const result = analyze(frame);
     // Handled now, awaited in order below: a later frame failing first must not go unhandled.
     result.catch(() => undefined);

@@ -41,6 +41,21 @@ function wrongStart(value: unknown): never {
 
 const javaTypeName: Record<string, string> = { integer: 'Integer', long: 'Long', float: 'Float', double: 'Double', string: 'String', boolean: 'Boolean' };
 
+/** Java's range for each integer type (a long's ends are as near as a double gets). */
+const INTEGER_RANGE = { integer: [-2147483648, 2147483647], long: [-(2 ** 63), 2 ** 63] } as const;
+
+/**
+ * A JSON number read into an integer member as Coral reads it (its TruncatingBigNumber, which the
+ * dynalite reference emulator follows too): the fraction is dropped and values beyond the Java type,
+ * 1e308 or a 1e400 that parses to Infinity included, stop at its end. So 1.5 is 1, and a huge
+ * number is refused by the member's range constraint with the Java value in the message, never
+ * passed on as a huge or infinite number.
+ */
+function javaInteger(value: number, type: 'integer' | 'long'): number {
+  const [min, max] = INTEGER_RANGE[type];
+  return Math.min(max, Math.max(min, Math.trunc(value)));
+}
+
 /** Converts JSON into handler values, throwing SerializationException on a type mismatch. */
 function coerce(value: unknown, shapeName: string): unknown {
   if (value === null || value === undefined) return undefined;
@@ -84,7 +99,7 @@ function coerce(value: unknown, shapeName: string): unknown {
     case 'long':
     case 'float':
     case 'double':
-      if (kind === 'number') return shape.type === 'integer' || shape.type === 'long' ? Math.trunc(value as number) : value;
+      if (kind === 'number') return shape.type === 'integer' || shape.type === 'long' ? javaInteger(value as number, shape.type) : value;
       if (kind === 'object' || kind === 'list') wrongStart(value);
       throw errors.serialization(`class java.lang.${kind === 'string' ? 'String' : 'Boolean'} can not be converted to an ${javaTypeName[shape.type]}`);
     case 'boolean':

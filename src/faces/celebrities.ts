@@ -6,11 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { similarity, type FaceAnalysis } from '../analysis/faces';
 import type { KnownGenderType } from '../api/generated/types';
-import { loadImage } from '../media/image';
-import type { MediaContext } from '../media/s3';
+import { DEFAULT_MAX_BYTES, loadImage, type ImageContext } from '../media/image';
+import { readFileInside } from '../media/s3';
 import type { Logger } from '../runtime/logger';
 import { VectorIndex } from '../store/vector-index';
 import { largestFirst } from './quality';
@@ -110,17 +110,19 @@ export interface GalleryIndex {
 export interface GalleryDeps {
   analysis: Pick<FaceAnalysis, 'detect'>;
   /** Where the photos are read: the server's S3 settings and default region. */
-  media: MediaContext;
+  media: ImageContext;
   log: Logger;
 }
 
-async function embedGallery(entries: CelebrityEntry[], deps: GalleryDeps): Promise<GalleryIndex> {
+async function embedGallery(dir: string, entries: CelebrityEntry[], deps: GalleryDeps): Promise<GalleryIndex> {
   const index = new VectorIndex();
   const owner = new Map<number, CelebrityEntry>();
   for (const entry of entries) {
     for (const file of entry.images) {
       try {
-        const image = await loadImage({ Bytes: readFileSync(file) }, deps.media);
+        // Read so that a link swapped in cannot lead the read outside the gallery folder.
+        const bytes = await readFileInside(dir, relative(dir, file), DEFAULT_MAX_BYTES);
+        const image = await loadImage({ Bytes: bytes }, deps.media);
         const [face] = largestFirst(await deps.analysis.detect(image, { embeddings: true, maxFaces: 1 }));
         if (!face?.embedding?.length) {
           deps.log.warn('no face found in celebrity photo', { file });
@@ -148,7 +150,7 @@ export function openGallery(dir: string | undefined, deps: GalleryDeps): Gallery
       deps.log.error('celebrities directory unreadable', { dir, error: (err as Error).message });
     }
   }
-  return { byId: new Map(entries.map((e) => [e.id, e])), ready: embedGallery(entries, deps) };
+  return { byId: new Map(entries.map((e) => [e.id, e])), ready: embedGallery(dir ?? '.', entries, deps) };
 }
 
 /** The gallery of `dir`, opened (and its embedding started) on first use, then kept. */

@@ -8,6 +8,7 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { errors } from '../api/errors';
 import type { Image } from '../api/generated/types';
 import { readS3Object, type MediaContext } from './s3';
+import { MemoryBudgetTimeout, type MemoryBudget } from '../runtime/memory-budget';
 import type { RgbPixels } from '../../models/evidence';
 
 export type { RgbPixels };
@@ -16,10 +17,16 @@ export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_MAX_S3_BYTES = 15 * 1024 * 1024;
 export const DEFAULT_MIN_SIDE = 80;
 /**
- * sharp's default limitInputPixels (0x3FFF squared). Larger images would fail to decode, so they
- * are refused up front with the message AWS uses for dimensions it will not take.
+ * The most pixels any operation decodes: 10000 x 10000. AWS documents a side limit only for
+ * DetectLabels and DetectModerationLabels (10000) and PPE (4096); for the other operations it
+ * documents none, so this bound is ours: the area of AWS's largest documented image, which keeps
+ * one decode under about 1 GB, while a long panorama (say 20000 x 4000) still passes. It is checked
+ * on the header's declared size before anything is decoded, and given to sharp as its pixel limit.
  */
-const MAX_PIXELS = 0x3fff * 0x3fff;
+export const MAX_PIXELS = 10_000 * 10_000;
+
+/** Where images come from, and the budget their decodes share. */
+export type ImageContext = MediaContext & { decodes: MemoryBudget };
 
 export interface ImageLimits {
   /** Largest `Bytes`: 5 MB by default; PPE and custom labels take 4 MB. */
@@ -91,14 +98,14 @@ async function readBytes(image: Image | undefined, ctx: MediaContext, options: L
 }
 
 /** Loads and checks an image input; throws the Rekognition error AWS gives for each violation. */
-export async function loadImage(image: Image | undefined, ctx: MediaContext, options: LoadImageOptions = {}): Promise<LoadedImage> {
+export async function loadImage(image: Image | undefined, ctx: ImageContext, options: LoadImageOptions = {}): Promise<LoadedImage> {
   const bytes = await readBytes(image, ctx, options);
   const format = sniffFormat(bytes);
   if (!format) throw errors.invalidImageFormat();
 
   let metadata: Metadata;
   try {
-    // Header only; without sharp's pixel limit, so that huge images get the size error below.
+    // Header only (nothing is decoded); without sharp's pixel limit, so that huge images get the size error below.
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
     throw errors.invalidImageFormat();
@@ -122,16 +129,33 @@ export async function loadImage(image: Image | undefined, ctx: MediaContext, opt
     height,
     orientation: metadata.orientation ?? 1,
     sha256: createHash('sha256').update(bytes).digest('hex'),
-    rgb: () => (pixels ??= decodeRgb(bytes)),
+    rgb: () => (pixels ??= ctx.decodes.use(decodePeakBytes(width, height, metadata), () => decodeRgb(bytes, format)).catch((err: unknown) => {
+      // The decode budget stayed full too long: the server is busy, as a throttled AWS would say.
+      throw err instanceof MemoryBudgetTimeout ? errors.throttling() : err;
+    })),
   };
 }
 
-async function decodeRgb(bytes: Buffer): Promise<RgbImage> {
+/**
+ * What a decode holds at its peak: the decoded image at its own depth and channels, plus the RGB
+ * output (twice when EXIF orientation makes sharp rotate a copy). Bytes, as the decode budget counts them.
+ */
+export function decodePeakBytes(width: number, height: number, metadata: Pick<Metadata, 'channels' | 'depth' | 'orientation'>): number {
+  const sample = metadata.depth === 'ushort' || metadata.depth === 'short' ? 2 : metadata.depth === 'float' || metadata.depth === 'uint' || metadata.depth === 'int' ? 4 : 1;
+  const rotated = (metadata.orientation ?? 1) > 1 ? 2 : 1;
+  return width * height * ((metadata.channels ?? 4) * sample + 3 * rotated);
+}
+
+async function decodeRgb(bytes: Buffer, format: 'jpeg' | 'png'): Promise<RgbImage> {
   let result: { data: Buffer; info: OutputInfo };
   try {
-    // failOn 'error' tolerates warnings (as lenient decoders do) but not truncated or corrupt data.
-    // sRGB makes greyscale 3 channels and 16-bit images 8-bit.
-    result = await sharp(bytes, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    // A JPEG whose data ends before its header's size (a lying header) only makes libjpeg warn
+    // ("premature end") and fill the rest with grey, so JPEG warnings fail the decode (277 real
+    // photos of the development set decode without one). PNG warnings are common and harmless
+    // (sRGB profile notes) while missing PNG data is an error, so PNG fails on errors only. The
+    // pixel limit repeats the header check, so sharp itself refuses anything larger. sRGB makes
+    // greyscale 3 channels and 16-bit images 8-bit.
+    result = await sharp(bytes, { failOn: format === 'jpeg' ? 'warning' : 'error', limitInputPixels: MAX_PIXELS }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   } catch {
     throw errors.invalidImageFormat();
   }

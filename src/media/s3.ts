@@ -8,8 +8,8 @@
  * key, a missing bucket and a denied access all give the same message.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { constants as fsConstants, createWriteStream, type Stats } from 'node:fs';
+import { mkdir, mkdtemp, open, readlink, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -82,48 +82,55 @@ export async function readS3Object(object: S3Object | undefined, ctx: MediaConte
 }
 
 /**
- * The object as a local file: the real file itself for the folder source (nothing to clean up),
- * a temporary copy under os.tmpdir() for the endpoint source.
+ * The object as a private local copy under os.tmpdir(), for tools that open files by name
+ * (ffprobe, ffmpeg). The folder source is copied too, from the verified descriptor: a job that runs
+ * later analyses exactly what was accepted now, whatever happens to the folder meanwhile.
  */
 export async function s3ObjectToFile(object: S3Object | undefined, ctx: MediaContext, limit: SizeLimit): Promise<LocalObject> {
   const where = locate(object);
   if (ctx.config.s3Dir) {
     const file = await openInDir(ctx, ctx.config.s3Dir, where);
-    await file.handle.close();
-    if (file.size > limit.maxBytes) throw limit.tooLarge(file.size);
-    return { path: file.path, size: file.size, cleanup: async () => {} };
+    try {
+      if (file.size > limit.maxBytes) throw limit.tooLarge(file.size);
+      return await copyToTemp(file.handle.createReadStream({ autoClose: false, start: 0 }), where, limit);
+    } finally {
+      await file.handle.close();
+    }
   }
   if (ctx.config.s3Endpoint) {
-    const body = await getFromEndpoint(ctx, ctx.config.s3Endpoint, where, limit);
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'rekognition-local-s3-'));
-    const cleanup = () => rm(dir, { recursive: true, force: true });
-    // Keep the extension (a hint for ffprobe) but never use the key itself as a file name.
-    const file = path.join(dir, `object${path.extname(where.key).replace(/[^A-Za-z0-9.]/g, '')}`);
-    let size = 0;
-    try {
-      await pipeline(
-        body,
-        async function* (source: AsyncIterable<Uint8Array>) {
-          try {
-            for await (const chunk of source) {
-              size += chunk.length;
-              if (size > limit.maxBytes) throw limit.tooLarge(size);
-              yield chunk;
-            }
-          } catch (err) {
-            throw asS3Error(err);
-          }
-        },
-        createWriteStream(file),
-      );
-    } catch (err) {
-      // Download failures are S3 errors (mapped above); a local write failure stays an internal error.
-      await cleanup();
-      throw err;
-    }
-    return { path: file, size, cleanup };
+    return copyToTemp(await getFromEndpoint(ctx, ctx.config.s3Endpoint, where, limit), where, limit);
   }
   throw noSource();
+}
+
+async function copyToTemp(body: AsyncIterable<Uint8Array>, where: Location, limit: SizeLimit): Promise<LocalObject> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rekognition-local-s3-'));
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  // Keep the extension (a hint for ffprobe) but never use the key itself as a file name.
+  const file = path.join(dir, `object${path.extname(where.key).replace(/[^A-Za-z0-9.]/g, '')}`);
+  let size = 0;
+  try {
+    await pipeline(
+      body,
+      async function* (source: AsyncIterable<Uint8Array>) {
+        try {
+          for await (const chunk of source) {
+            size += chunk.length;
+            if (size > limit.maxBytes) throw limit.tooLarge(size);
+            yield chunk;
+          }
+        } catch (err) {
+          throw asS3Error(err);
+        }
+      },
+      createWriteStream(file, { flags: 'wx', mode: 0o600 }),
+    );
+  } catch (err) {
+    // Read failures are S3 errors (mapped above); a local write failure stays an internal error.
+    await cleanup();
+    throw err;
+  }
+  return { path: file, size, cleanup };
 }
 
 /**
@@ -170,32 +177,77 @@ function isInside(root: string, target: string): boolean {
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
-/**
- * Opens DIR/<Bucket>/<Name> for reading. Symlinks are followed only when they end inside DIR:
- * the real path is checked for containment and then opened with O_NOFOLLOW, so a link swapped in
- * between makes the open fail rather than read elsewhere. Versions are not modelled here: the
- * current file is read whatever Version asks for.
- */
-async function openInDir(ctx: MediaContext, dir: string, where: Location): Promise<{ handle: FileHandle; path: string; size: number }> {
+/** Opens DIR/<Bucket>/<Name> for reading (see openInside). Versions are not modelled here: the current file is read whatever Version asks for. */
+async function openInDir(ctx: MediaContext, dir: string, where: Location): Promise<OpenedFile> {
   const file = path.join(dir, where.bucket, where.key);
   if (escapes(where.bucket, where.key)) {
     ctx.clients.log.debug('S3 object refused: its name leaves the --s3-dir folder', { bucket: where.bucket, key: where.key, dir });
     throw errors.invalidS3Object();
   }
-  let handle: FileHandle | undefined;
   try {
-    const root = await realpath(dir);
-    const real = await realpath(path.join(root, where.bucket, where.key));
-    if (!isInside(root, real)) throw errors.invalidS3Object();
-    // O_NONBLOCK: a FIFO in the folder must not hang the request (it is refused as not a file).
-    handle = await open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw errors.invalidS3Object();
-    return { handle, path: real, size: stat.size };
+    return await openInside(await realpath(dir), path.join(where.bucket, where.key));
   } catch (err) {
-    await handle?.close();
     ctx.clients.log.debug('S3 object not read from the --s3-dir folder', { path: file, error: describe(err) });
     throw asS3Error(err);
+  }
+}
+
+/** A regular file opened for reading, proven to lie inside its folder; read it only through `handle`. */
+export interface OpenedFile {
+  handle: FileHandle;
+  /** Where the opened file lies, for messages (never open it again by this path). */
+  path: string;
+  size: number;
+}
+
+/**
+ * Opens ROOT/<relative> so that what is read lies inside ROOT, whatever symlinks sit on the path or
+ * are swapped in meanwhile. Checking a path and then opening it races (a folder on the way can
+ * become a symlink in between), so the order is reversed: open first (links are followed, so links
+ * that stay inside ROOT keep working), then prove that the opened descriptor is a file inside ROOT,
+ * and read only from that descriptor. The proof is the descriptor's own path (/proc/self/fd on
+ * Linux) or, where there is no procfs, the real path of the name resolving to the same inode as the
+ * descriptor. Opening does not read: an outside file opened through a link is closed unread.
+ * `root` must be a real path. Anything refused is InvalidS3ObjectException.
+ */
+export async function openInside(root: string, relative: string): Promise<OpenedFile> {
+  let handle: FileHandle | undefined;
+  try {
+    // O_NONBLOCK: a FIFO must not hang the request (it is refused below as not a file).
+    handle = await open(path.join(root, relative), fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    const opened = await handle.stat();
+    const real = await descriptorPath(handle, path.join(root, relative), opened);
+    if (!real || !isInside(root, real) || !opened.isFile()) throw errors.invalidS3Object();
+    return { handle, path: real, size: opened.size };
+  } catch (err) {
+    await handle?.close();
+    throw asS3Error(err);
+  }
+}
+
+/** The whole of ROOT/<relative>, read through openInside (refused past `maxBytes`). */
+export async function readFileInside(root: string, relative: string, maxBytes: number): Promise<Buffer> {
+  const file = await openInside(await realpath(root), relative);
+  try {
+    const limit = { maxBytes, tooLarge: () => errors.invalidS3Object() };
+    if (file.size > maxBytes) throw limit.tooLarge();
+    return await collect(file.handle.createReadStream({ autoClose: false, start: 0 }), limit);
+  } finally {
+    await file.handle.close();
+  }
+}
+
+/** The real path of the file a descriptor has open, or undefined when it cannot be proven. */
+async function descriptorPath(handle: FileHandle, name: string, opened: Stats): Promise<string | undefined> {
+  try {
+    const real = await readlink(`/proc/self/fd/${handle.fd}`);
+    // A file deleted since it was opened reads `PATH (deleted)`: nothing to prove then.
+    return path.isAbsolute(real) && !real.endsWith(' (deleted)') ? real : undefined;
+  } catch {
+    // No procfs (macOS, BSD): the name's real path must reach the very inode that was opened.
+    const real = await realpath(name);
+    const now = await stat(real);
+    return now.dev === opened.dev && now.ino === opened.ino ? real : undefined;
   }
 }
 

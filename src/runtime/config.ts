@@ -37,6 +37,10 @@ export interface Config {
   lazyModels: boolean;
   /** Origins whose browser pages may call the endpoint: `*` (any, as AWS answers) or exact origins. */
   corsOrigins: '*' | string[];
+  /** Memory that concurrent image decodes may hold at once, in MiB; excess waits (docs/SECURITY.md). */
+  decodeBudgetMb: number;
+  /** Longest a stored-video job may run before it fails, in seconds. */
+  videoJobTimeoutSeconds: number;
 }
 
 export const defaultConfig: Config = {
@@ -52,4 +56,9 @@ export const defaultConfig: Config = {
   logFormat: 'text',
   lazyModels: false,
   corsOrigins: '*',
+  // Room for two decodes of the largest image accepted (100 megapixels) on a 24 GB machine that
+  // also holds the models.
+  decodeBudgetMb: 2048,
+  // AWS's longest stored video is 6 hours; no job should take longer than that to analyse.
+  videoJobTimeoutSeconds: 6 * 3600,
 };

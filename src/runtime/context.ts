@@ -3,6 +3,7 @@ import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { IdGenerator } from './ids';
 import { Logger } from './logger';
+import { MemoryBudget } from './memory-budget';
 import type { Scope } from './scope';
 import { SdkClients } from './sdk-clients';
 
@@ -15,6 +16,8 @@ export interface Runtime {
   /** Clients of the S3, SNS and Kinesis endpoints the emulator reads from or writes to. */
   clients: SdkClients;
   startedAt: Date;
+  /** Bounds the memory of concurrent image decodes (config.decodeBudgetMb). */
+  decodes: MemoryBudget;
 }
 
 /** One API call: its caller's scope, its request id and the operation's name. */
@@ -33,6 +36,7 @@ export function createRuntime(config: Config, overrides: Partial<Runtime> = {}):
     log,
     clients: new SdkClients(log),
     startedAt: new Date(),
+    decodes: new MemoryBudget(config.decodeBudgetMb * 1024 * 1024),
     ...overrides,
   };
 }

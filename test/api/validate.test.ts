@@ -50,6 +50,19 @@ describe('validateInput', () => {
     expect(err.message.startsWith('10 validation errors detected: ')).toBe(true);
   });
 
+  it('reads numbers into integer members as Coral does: fractions dropped, out-of-range values stopped at the Java type’s end', () => {
+    expect(validateInput({ CollectionId: 'ok', FaceId: '11111111-2222-3333-4444-555555555555', MaxFaces: 1.9 }, 'SearchFacesRequest').MaxFaces).toBe(1);
+    // JSON.parse reads 1e400 as Infinity.
+    for (const huge of [1e308, Infinity]) {
+      expect(failure({ CollectionId: 'ok', FaceId: '11111111-2222-3333-4444-555555555555', MaxFaces: huge }, 'SearchFacesRequest').message).toBe(
+        "1 validation error detected: Value '2147483647' at 'maxFaces' failed to satisfy constraint: Member must have value less than or equal to 4096",
+      );
+    }
+    expect(failure({ CollectionId: 'ok', FaceId: '11111111-2222-3333-4444-555555555555', MaxFaces: -Infinity }, 'SearchFacesRequest').message).toBe(
+      "1 validation error detected: Value '-2147483648' at 'maxFaces' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    );
+  });
+
   it('rejects wrong JSON types as SerializationException before constraints', () => {
     const err = failure({ CollectionId: 'ok', MaxFaces: 'x' }, 'SearchFacesRequest');
     expect(err.type).toBe('SerializationException');

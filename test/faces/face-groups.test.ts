@@ -4,6 +4,7 @@
  * counted by eye). The run’s shared models client (test/support/models.ts).
  */
 import { SdkClients } from '../../src/runtime/sdk-clients';
+import { MemoryBudget } from '../../src/runtime/memory-budget';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +28,7 @@ describe('group photos', () => {
     let women = 0;
     let total = 0;
     for (const [k, expected] of FACES_PER_PHOTO.entries()) {
-      const image = await loadImage({ Bytes: photo(k + 1) }, { config: defaultConfig, clients: new SdkClients(), region: 'us-east-1' });
+      const image = await loadImage({ Bytes: photo(k + 1) }, { config: defaultConfig, clients: new SdkClients(), decodes: new MemoryBudget(1 << 30), region: 'us-east-1' });
       const faces = await detectFaces(image, { inference: pool }, { attributes: ['GENDER'] });
       expect(faces, `sample${k + 1}.jpg`).toHaveLength(expected);
       const areas = faces.map((f) => f.detail.BoundingBox!.Width! * f.detail.BoundingBox!.Height!);

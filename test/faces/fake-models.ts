@@ -9,6 +9,7 @@ import { ANALYSIS_MAX_SIDE } from '../../src/analysis/faces';
 import { fitRgb, loadImage } from '../../src/media/image';
 import { defaultConfig } from '../../src/runtime/config';
 import { SdkClients } from '../../src/runtime/sdk-clients';
+import { MemoryBudget } from '../../src/runtime/memory-budget';
 import { REGIONS } from '../../models/face-regions';
 import type { ModelsClient, TaskPayload } from '../../models/client';
 import type { FaceTaskResult, RawFace, RegionStats } from '../../models/tasks/faces';
@@ -92,7 +93,7 @@ export class FakeFaceModels {
 
   /** Makes the image show `faces` (largest first, as a detector lists them). */
   async show(bytes: Buffer, faces: SyntheticFace[]): Promise<void> {
-    const image = await loadImage({ Bytes: bytes }, { config: defaultConfig, clients: new SdkClients(), region: 'us-east-1' });
+    const image = await loadImage({ Bytes: bytes }, { config: defaultConfig, clients: new SdkClients(), decodes: new MemoryBudget(1 << 30), region: 'us-east-1' });
     const { data } = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
     this.faces.set(hash(data), faces);
   }

@@ -4,12 +4,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { RekognitionError } from '../../src/api/errors';
-import type { MediaContext } from '../../src/media/s3';
+import type { ImageContext } from '../../src/media/image';
+import { MemoryBudget } from '../../src/runtime/memory-budget';
 
 export const fixturePath = (name: string) => fileURLToPath(new URL(`../../fixtures/images/${name}`, import.meta.url));
 export const fixture = (name: string) => readFileSync(fixturePath(name));
 
-export const mediaCtx = (config: MediaContext['config'], region = 'us-east-1'): MediaContext => ({ config, clients: new SdkClients(), region });
+export const mediaCtx = (config: ImageContext['config'], region = 'us-east-1'): ImageContext => ({ config, clients: new SdkClients(), decodes: new MemoryBudget(1 << 30), region });
 
 /** Awaits a promise that must fail with a RekognitionError of `type` (and `message`, when given). */
 export async function expectError(promise: Promise<unknown>, type: string, message?: string | RegExp): Promise<RekognitionError> {

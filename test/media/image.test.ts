@@ -1,9 +1,10 @@
 /** loadImage from Bytes: AWS's checks in order, formats, sizes, EXIF orientation, RGB pixels. */
 import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { loadImage } from '../../src/media/image';
+import { decodePeakBytes, loadImage, MAX_PIXELS } from '../../src/media/image';
+import { MemoryBudget } from '../../src/runtime/memory-budget';
 import { expectError, fixture, mediaCtx } from './helpers';
 
 // No S3 source: these tests only use Bytes.
@@ -28,6 +29,44 @@ function pngHeaderOnly(width: number, height: number): Buffer {
   ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, default compression, filter, no interlace
   const idat = Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]); // an empty zlib stream
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * A real, complete PNG of a few KB that decodes to 16383 x 16383 pixels (1-bit grey, all black).
+ * Deflated by hand: sharp's encoder needs over ten seconds for 268 megapixels.
+ */
+function pngBomb(side = 16383): Buffer {
+  const rowBytes = 1 + Math.ceil(side / 8); // filter byte + 1-bit pixels
+  const idat = deflateSync(Buffer.alloc(rowBytes * side), { level: 9 });
+  const header = pngHeaderOnly(side, side);
+  const ihdrEnd = 8 + 8 + 13 + 4;
+  const ihdr = Buffer.from(header.subarray(8, ihdrEnd));
+  ihdr.set([1, 0], 16); // bit depth 1, colour type grey
+  ihdr.writeUInt32BE(crc32(ihdr.subarray(4, 21)), 21);
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(8 + data.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  return Buffer.concat([header.subarray(0, 8), ihdr, chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** A small real JPEG whose frame header (SOF) is rewritten to claim `width` x `height`. */
+async function lyingJpeg(width: number, height: number): Promise<Buffer> {
+  const jpeg = await solid(120, 90).jpeg().toBuffer();
+  for (let i = 2; i < jpeg.length - 9; ) {
+    const marker = jpeg[i + 1];
+    if (marker === 0xc0 || marker === 0xc2) {
+      jpeg.writeUInt16BE(height, i + 5);
+      jpeg.writeUInt16BE(width, i + 7);
+      return jpeg;
+    }
+    i += 2 + jpeg.readUInt16BE(i + 2);
+  }
+  throw new Error('no SOF marker');
 }
 
 describe('which input', () => {
@@ -224,5 +263,48 @@ describe('EXIF orientation and pixels', () => {
     const greyPixels = (await (await loadImage({ Bytes: grey }, ctx)).rgb()).data;
     expect(greyPixels[300 * 3]).toBe(greyPixels[300 * 3 + 1]);
     expect(greyPixels[300 * 3 + 1]).toBe(greyPixels[300 * 3 + 2]);
+  });
+});
+
+describe('image bombs', () => {
+  it('refuses a PNG of a few KB that decodes to 16383 x 16383, from its header, with AWS error', async () => {
+    const bomb = pngBomb();
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    expect(await sharp(bomb).metadata()).toMatchObject({ width: 16383, height: 16383, format: 'png' });
+    await expectError(loadImage({ Bytes: bomb }, ctx), 'ImageTooLargeException', 'Image dimensions: 16383 x 16383 pixels exceed the maximum limit.');
+  });
+
+  it('refuses a JPEG whose header claims 16000 x 16000', async () => {
+    const liar = await lyingJpeg(16000, 16000);
+    await expectError(loadImage({ Bytes: liar }, ctx), 'ImageTooLargeException', 'Image dimensions: 16000 x 16000 pixels exceed the maximum limit.');
+  });
+
+  it('refuses at decoding a JPEG whose header claims more pixels than its data holds', async () => {
+    const liar = await lyingJpeg(4000, 3000);
+    const image = await loadImage({ Bytes: liar }, ctx);
+    expect(image).toMatchObject({ width: 4000, height: 3000 });
+    await expectError(image.rgb(), 'InvalidImageFormatException', 'Request has invalid image format');
+    const png = await loadImage({ Bytes: pngHeaderOnly(4000, 3000) }, ctx);
+    await expectError(png.rgb(), 'InvalidImageFormatException', 'Request has invalid image format');
+  });
+
+  it('lets the largest image it allows through the header checks', async () => {
+    const side = Math.sqrt(MAX_PIXELS);
+    await expect(loadImage({ Bytes: pngHeaderOnly(side, side) }, ctx)).resolves.toMatchObject({ width: side, height: side });
+    await expectError(loadImage({ Bytes: pngHeaderOnly(side, side + 1) }, ctx), 'ImageTooLargeException');
+  });
+
+  it('makes decodes wait for room in the decode budget', async () => {
+    const bytes = await solid(400, 300).png().toBuffer();
+    const peak = decodePeakBytes(400, 300, await sharp(bytes).metadata());
+    const budget = new MemoryBudget(peak * 2);
+    const small = { ...ctx, decodes: budget };
+    let most = 0;
+    const images = await Promise.all(Array.from({ length: 6 }, () => loadImage({ Bytes: bytes }, small)));
+    const watch = setInterval(() => (most = Math.max(most, budget.inUse)), 0);
+    await Promise.all(images.map((image) => image.rgb()));
+    clearInterval(watch);
+    expect(most).toBeLessThanOrEqual(peak * 2);
+    expect(budget.inUse).toBe(0);
   });
 });

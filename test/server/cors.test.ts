@@ -124,7 +124,7 @@ describe('CORS with --cors-origins', () => {
 describe('--cors-origins parsing', () => {
   const parse = (args: string[]) => {
     const config = parseConfig(args);
-    if (config === 'help') throw new Error('unexpected help');
+    if (typeof config === 'string') throw new Error(`unexpected ${config}`);
     return config.corsOrigins;
   };
 

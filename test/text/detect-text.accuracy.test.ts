@@ -3,6 +3,7 @@
  * ground-truth word counts when a detected WORD equals it, ignoring case, each detection used once).
  */
 import { SdkClients } from '../../src/runtime/sdk-clients';
+import { MemoryBudget } from '../../src/runtime/memory-budget';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +48,7 @@ describe('DetectText accuracy', () => {
   for (const name of cases) {
     it(`reads at least 90% of the words in ${name}`, async () => {
       const truth = JSON.parse(readFileSync(fixture(`${name}.json`), 'utf8')) as Truth;
-      const image = await loadImage({ Bytes: readFileSync(fixture(truth.file)) }, { config: {}, clients: new SdkClients(), region: 'us-east-1' });
+      const image = await loadImage({ Bytes: readFileSync(fixture(truth.file)) }, { config: {}, clients: new SdkClients(), decodes: new MemoryBudget(1 << 30), region: 'us-east-1' });
       const rgb = await image.rgb();
       const detections = toTextDetections(await readText(rgb), rgb.width, rgb.height);
       const words = detections.filter((d) => d.Type === 'WORD').map((d) => d.DetectedText!);

@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -208,6 +208,38 @@ describe('ClientRequestToken', () => {
     const err = await callError(t, 'StartSegmentDetection', { Video: VIDEO, SegmentTypes: ['SHOT'], ClientRequestToken: 'token-3' });
     expect([err.type, err.message]).toEqual(['IdempotentParameterMismatchException', 'The ClientRequestToken: token-3 you have supplied is already in use.']);
     await t.emulator.idle();
+  });
+});
+
+describe('containment', () => {
+  const t = makeEmulator();
+
+  it('analyses the video Start accepted, even when the object becomes a symlink to an outside file while the job waits', async () => {
+    const inside = path.join(s3Dir, 'vids', 'swapped.mp4');
+    copyFileSync(path.join(s3Dir, 'vids', 'clips', 'two shots.mp4'), inside);
+    const outside = path.join(tmp, 'outside.mp4');
+    await synthVideo(outside, [{ kind: 'testsrc2', frames: 10 }]);
+    // A first job holds the runner, so the second one is still queued when its object is swapped.
+    await start(t);
+    const { JobId } = await start(t, { Video: { S3Object: { Bucket: 'vids', Name: 'swapped.mp4' } } });
+    rmSync(inside);
+    symlinkSync(outside, inside);
+    await t.emulator.idle();
+    const done = await get(t, { JobId });
+    expect(done.JobStatus).toBe('SUCCEEDED');
+    expect(done.VideoMetadata[0].DurationMillis).toBe(2400); // the accepted clip; the outside one lasts 400 ms
+  });
+});
+
+describe('the time budget (--video-job-timeout)', () => {
+  it('fails a job that runs past it, cleanly and with a message naming the flag', async () => {
+    const t = makeEmulator({ videoJobTimeoutSeconds: 0.001 });
+    const { JobId } = await start(t);
+    await t.emulator.idle();
+    const done = await get(t, { JobId });
+    expect(done.JobStatus).toBe('FAILED');
+    expect(done.StatusMessage).toBe('The job exceeded the 0.001-second time budget of rekognition-local (--video-job-timeout).');
+    expect(ffmpegChildren()).toEqual([]);
   });
 });
 

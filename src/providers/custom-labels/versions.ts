@@ -288,7 +288,7 @@ export async function detectCustomLabels(cl: CustomLabels, input: In<'DetectCust
   if (row.status !== 'RUNNING') throw errors.resourceNotReady(`ProjectVersion ${input.ProjectVersionArn} is not ready.`);
   const model = loadModel(cl, ctx, row, input.ProjectVersionArn);
   if (!model) throw errors.resourceNotReady(`ProjectVersion ${input.ProjectVersionArn} is not ready.`);
-  const image = await loadImage(input.Image, { config: cl.deps.runtime.config, clients: cl.deps.runtime.clients, region: ctx.region }, DETECT_LIMITS);
+  const image = await loadImage(input.Image, { config: cl.deps.runtime.config, clients: cl.deps.runtime.clients, decodes: cl.deps.runtime.decodes, region: ctx.region }, DETECT_LIMITS);
   const { features, featureVersion } = await embed(cl.deps.models, await embeddingPixels(image.bytes));
   if (featureVersion !== model.featureVersion || features.length !== model.dim) {
     throw errors.resourceNotReady(`ProjectVersion ${input.ProjectVersionArn} was trained on another image embedding (${model.featureVersion}); train a new version.`);

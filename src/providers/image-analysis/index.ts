@@ -17,8 +17,7 @@ import { LABEL_MODEL_VERSION } from '../../analysis/labels';
 import { moderateImage } from '../../analysis/moderate-image';
 import { DEFAULT_MIN_CONFIDENCE as MODERATION_MIN_CONFIDENCE } from '../../analysis/moderation';
 import { PPE_CURVES, summarize, toPpePersons } from '../../analysis/ppe';
-import { fitRgb, loadImage, type LoadedImage, type RgbImage } from '../../media/image';
-import type { MediaContext } from '../../media/s3';
+import { fitRgb, loadImage, type ImageContext, type LoadedImage, type RgbImage } from '../../media/image';
 import type { RequestContext } from '../../runtime/context';
 import { arn, type Scope } from '../../runtime/scope';
 import type { ProviderDeps } from '../deps';
@@ -55,7 +54,7 @@ function humanLoop(scope: Scope, name: string, labels: number, minConfidence: nu
 
 export function createImageAnalysisProvider(deps: ProviderDeps): ApiProvider {
   const { models } = deps;
-  const media = (ctx: RequestContext): MediaContext => ({ config: deps.runtime.config, clients: deps.runtime.clients, region: ctx.region });
+  const media = (ctx: RequestContext): ImageContext => ({ config: deps.runtime.config, clients: deps.runtime.clients, decodes: deps.runtime.decodes, region: ctx.region });
 
   const detectLabels: Handler<'DetectLabels'> = async (input, ctx) => {
     const image = await loadImage(input.Image, media(ctx), LABELS_LIMITS);

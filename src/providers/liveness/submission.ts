@@ -80,7 +80,7 @@ async function decodeImages(frames: Buffer[], deps: ProviderDeps): Promise<Decod
   for (const [i, bytes] of frames.entries()) {
     try {
       // The control plane already bounded the body; the image limits are DetectFaces' (80 px minimum).
-      const image = await loadImage({ Bytes: bytes }, { config: deps.runtime.config, clients: deps.runtime.clients, region: deps.runtime.config.defaultRegion }, { maxBytes: Infinity });
+      const image = await loadImage({ Bytes: bytes }, { config: deps.runtime.config, clients: deps.runtime.clients, decodes: deps.runtime.decodes, region: deps.runtime.config.defaultRegion }, { maxBytes: Infinity });
       decoded.push({ rgb: await fit(await image.rgb()) });
     } catch (err) {
       const why = err instanceof RekognitionError ? `${err.type}: ${err.message}` : (err as Error).message;

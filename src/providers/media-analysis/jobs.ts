@@ -137,7 +137,7 @@ export class MediaAnalysisJobs {
   private async analyse(job: MediaAnalysisJobRow, signal: AbortSignal): Promise<{ resultsKey: string; summaryKey: string } | undefined> {
     const { config, clients } = this.deps.runtime;
     const scope = { account: job.account, region: job.region };
-    const media = { config, clients, region: job.region };
+    const media = { config, clients, decodes: this.deps.runtime.decodes, region: job.region };
     const jobs = this.store.in(scope);
     const input = JSON.parse(job.input) as { S3Object: S3Object };
     const operationsConfig = JSON.parse(job.operations_config) as MediaAnalysisOperationsConfig;

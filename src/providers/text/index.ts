@@ -9,7 +9,7 @@ export function createTextProvider(deps: ProviderDeps): ApiProvider {
   const detectText: Handler<'DetectText'> = async (input, ctx) => {
     // Bad regions fail before the image is read, as parameter checks come before the work.
     regionPolygons(input.Filters);
-    const image = await loadImage(input.Image, { config: deps.runtime.config, clients: deps.runtime.clients, region: ctx.region });
+    const image = await loadImage(input.Image, { config: deps.runtime.config, clients: deps.runtime.clients, decodes: deps.runtime.decodes, region: ctx.region });
     return { TextDetections: await analyseText(deps.models, await image.rgb(), input.Filters), TextModelVersion: TEXT_MODEL_VERSION };
   };
 

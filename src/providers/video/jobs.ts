@@ -10,7 +10,7 @@
 import { errors, RekognitionError } from '../../api/errors';
 import type { Video } from '../../api/generated/types';
 import { deliverCompletion, completionMessage } from '../../jobs/notify';
-import type { JobKind, JobLane } from '../../jobs/runner';
+import { JobTimeout, type JobKind, type JobLane } from '../../jobs/runner';
 import { probeVideo, UnsupportedVideoError } from '../../media/probe';
 import type { LocalObject } from '../../media/s3';
 import { loadVideoObject } from '../../media/video';
@@ -109,10 +109,11 @@ export class VideoJobs {
     return {
       name: 'video',
       concurrency: concurrency(),
+      timeBudgetMs: this.deps.runtime.config.videoJobTimeoutSeconds * 1000,
       unfinished: () => this.store.inProgress(),
       countAttempt: (job) => this.store.in(job).countAttempt(job.id),
       attempts: (job) => this.store.in(job).attempts(job.id),
-      run: (job, signal) => this.run(job, signal),
+      run: (job, signal, checkpoint) => this.run(job, signal, checkpoint),
       abandon: async (job) => {
         const record = this.store.in(job).get(job.id);
         if (record) await this.finish(record, 'The job was interrupted by restarts of rekognition-local too many times.');
@@ -120,7 +121,7 @@ export class VideoJobs {
     };
   }
 
-  private async run(key: VideoJobKey, signal: AbortSignal): Promise<void> {
+  private async run(key: VideoJobKey, signal: AbortSignal, checkpoint: () => Promise<void>): Promise<void> {
     const { log, config, clients } = this.deps.runtime;
     let local = this.handover.get(keyString(key));
     this.handover.delete(keyString(key));
@@ -136,13 +137,17 @@ export class VideoJobs {
         local ??= await loadVideoObject(requestParts(job).video, { config, clients, region: job.region });
         const info = await probeVideo(local.path);
         jobs.setMetadata(key.id, info.metadata, info.audio);
-        const output = await analyzer.run(job.request as never, { account: job.account, region: job.region, jobId: job.jobId, file: local.path, info, signal, models: this.models });
-        if (signal.aborted) return;
+        const output = await analyzer.run(job.request as never, { account: job.account, region: job.region, jobId: job.jobId, file: local.path, info, signal, checkpoint, models: this.models });
+        if (signal.aborted) throw signal.reason;
         if (jobs.succeed(key.id, output.items, output.segments, output.extra, this.now())) {
           log.info('video job succeeded', { jobId: job.jobId, api: job.api, items: output.items.length, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) });
           await this.notify(job, 'SUCCEEDED');
         }
       } catch (err) {
+        if (signal.reason instanceof JobTimeout) {
+          // Our own limit, not AWS's (whose jobs end within hours): the message says which flag sets it.
+          return await this.finish(job, `The job exceeded the ${signal.reason.budgetMs / 1000}-second time budget of rekognition-local (--video-job-timeout).`);
+        }
         if (signal.aborted) return;
         await this.finish(job, this.statusMessage(err, job));
       }
