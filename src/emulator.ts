@@ -10,7 +10,9 @@ import { operations, targetPrefix, type OperationName } from './api/generated/mo
 import type { ApiProvider, Operation } from './api/handlers';
 import { serializeOutput } from './api/serialize';
 import { validateInput } from './api/validate';
+import { Admission, type AdmissionStats } from './api/admission';
 import { ControlError } from './control/errors';
+import { FaultStore, type Fault, type FaultSpec } from './control/faults';
 import { PinStore, type Pin, type PinSelector } from './control/pins';
 import { createRuntime, type Runtime } from './runtime/context';
 import { defaultConfig, type Config } from './runtime/config';
@@ -26,6 +28,7 @@ import type { FeedReport, SessionResults } from './providers/stream-processors';
 
 export { ControlError } from './control/errors';
 export type { Pin, PinSelector } from './control/pins';
+export type { Fault, FaultSpec } from './control/faults';
 export type { LivenessMedia } from './providers/liveness';
 export { defaultConfig, type Config, type Credential } from './runtime/config';
 
@@ -43,6 +46,8 @@ export interface HealthReport {
   uptimeSeconds: number;
   persistence: 'sqlite' | 'memory';
   models: ModelInfo[];
+  /** Requests in flight and shed per operation class (load shedding, --queue-limits). */
+  load: AdmissionStats;
 }
 
 export interface ControlPlane {
@@ -57,6 +62,12 @@ export interface ControlPlane {
     set(pin: Pin): string | undefined;
     delete(selector?: PinSelector): number;
   };
+  faults: {
+    /** Adds a fault; a string says what is wrong with the spec. */
+    add(spec: FaultSpec): Fault | string;
+    list(): Fault[];
+    clear(id?: number): number;
+  };
   submitLivenessMedia(sessionId: string, media: LivenessMedia): Promise<LivenessReport>;
   feedStreamProcessor(name: string, body: unknown): Promise<FeedReport>;
   streamProcessorResults(name: string, query: { account?: unknown; region?: unknown }): SessionResults & { status: string };
@@ -68,6 +79,11 @@ export interface Emulator {
   readonly stores: Stores;
   /** One API call: `operation` is the name after `RekognitionService.`, `body` the JSON request. */
   dispatch(operation: string, body: Buffer | string, caller: Scope): Promise<WireResponse>;
+  /**
+   * Load shedding: takes a place for one request of `operation` (before its body is read) and
+   * returns the function that gives it back; throws ThrottlingException when its class is full.
+   */
+  admit(operation: string): () => void;
   /** An error answer outside any operation (unknown target, failed signature...), with a fresh request id. */
   errorResponse(err: RekognitionError): WireResponse;
   readonly control: ControlPlane;
@@ -117,6 +133,8 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   const stores = createStores({ ...overrides.stores, dataDir: runtime.config.dataDir });
   const jobs = new JobRunner(log);
   const pins = new PinStore();
+  const faults = new FaultStore();
+  const admission = new Admission(runtime.config.queueLimits);
   const { all: providers, liveness, streams } = createProviders({ runtime, stores, models: inference, jobs });
 
   const table = new Map<OperationName, Operation<OperationName>>();
@@ -144,6 +162,12 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
     const requestId = ids.uuid();
     try {
       if (!isOperation(operation)) throw errors.unknownOperation(`${targetPrefix}.${operation}`);
+      // Injected faults act as AWS's front end does: before the request is even validated.
+      const fault = faults.take(operation);
+      if (fault) {
+        if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+        if (fault.error) throw fault.error;
+      }
       const model = operations[operation];
       const input = model.input ? validateInput(parseBody(body), model.input) : {};
       // A pinned response is already wire JSON, checked against the output shape when it was set.
@@ -174,11 +198,13 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       uptimeSeconds: Math.round((runtime.clock.now() - runtime.startedAt.getTime()) / 1000),
       persistence: runtime.config.dataDir ? 'sqlite' : 'memory',
       models: inference.states(),
+      load: admission.stats(),
     }),
     reset() {
       jobs.abortAll();
       stores.reset();
       for (const provider of providers) provider.reset?.();
+      faults.clear();
       return { reset: true, pinsCleared: pins.delete() };
     },
     seed(seed) {
@@ -196,6 +222,11 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       },
       delete: (selector) => pins.delete(selector),
     },
+    faults: {
+      add: (spec) => faults.add(spec),
+      list: () => faults.list(),
+      clear: (id) => faults.clear(id),
+    },
     submitLivenessMedia: (sessionId, media) => logged(liveness.submitMedia(sessionId, media), 'liveness analysis failed', { sessionId }),
     feedStreamProcessor: (name, body) => logged(streams.feed(name, body), 'stream processor feed failed', { name }),
     streamProcessorResults: (name, query) => streams.results(name, query),
@@ -205,6 +236,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
     runtime,
     stores,
     dispatch,
+    admit: (operation) => admission.enter(operation),
     errorResponse: (err) => answer(ids.uuid(), err, ''),
     operations() {
       const served = new Map<OperationName, { notes: string }>();
