@@ -52,13 +52,12 @@ export function parseAuthorization(header: string | undefined, hasDate = true): 
   const text = header.trim();
   const params = new Map<string, string>();
   if (text.startsWith(`${ALGORITHM} `)) {
-    for (const part of text.slice(ALGORITHM.length).split(',')) {
-      const item = part.trim();
+    // AWS splits on commas and blanks, then on the first '=': `Credential=AKID /...` leaves a stray token.
+    for (const item of text.slice(ALGORITHM.length).split(/[\s,]+/)) {
       if (item === '') continue;
       const eq = item.indexOf('=');
-      // AWS splits on commas and then on the first '=': `Credential= AKID /...` leaves a stray token.
       if (eq < 0) throw errors.incompleteSignature(`'${item}' not a valid key=value pair (missing equal-sign) in Authorization header: '${text}'.`);
-      params.set(item.slice(0, eq).trim(), item.slice(eq + 1).trim());
+      params.set(item.slice(0, eq), item.slice(eq + 1));
     }
   }
   const missing = ['Credential', 'Signature', 'SignedHeaders'].filter((name) => !params.get(name));
