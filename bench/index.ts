@@ -11,6 +11,7 @@ interface Bench {
 const benches: Bench[] = [
   { name: 'platform', file: './platform.ts', fn: 'benchPlatform' },
   { name: 'startup', file: './startup.ts', fn: 'benchStartup' },
+  { name: 'load', file: './load.ts', fn: 'benchLoad' },
   { name: 'faces', file: './faces.ts', fn: 'benchFaces' },
   { name: 'faces-accuracy', file: './faces-accuracy.ts', fn: 'benchFacesAccuracy' },
   { name: 'search', file: './search.ts', fn: 'benchSearch' },

@@ -21,6 +21,10 @@ Options (each also read from the environment variable shown):
                         DIR/<Name>/meta.json {Id, Urls, KnownGender} (REKOGNITION_LOCAL_CELEBRITIES_DIR)
   --strict-auth         verify SigV4 signatures (REKOGNITION_LOCAL_STRICT_AUTH=1)
   --credentials LIST    accepted keys as AKID:SECRET[,AKID:SECRET...] (REKOGNITION_LOCAL_CREDENTIALS)
+  --control-token T     token the control plane requires as 'Authorization: Bearer T' (health, ready excepted);
+                        with --strict-auth and no token the control plane is closed (REKOGNITION_LOCAL_CONTROL_TOKEN)
+  --queue-limits I,O    requests in flight before ThrottlingException: I model-backed image operations,
+                        O all others (REKOGNITION_LOCAL_QUEUE_LIMITS, default 16,256)
   --default-region R    region when a request is unsigned (REKOGNITION_LOCAL_DEFAULT_REGION, default us-east-1)
   --log-level LEVEL     debug, info, warn or error (REKOGNITION_LOCAL_LOG_LEVEL, default info)
   --log-format FORMAT   text or json (one JSON object per line) (REKOGNITION_LOCAL_LOG_FORMAT, default text)
@@ -79,6 +83,13 @@ function positive(flag: string, text: string | undefined, fallback: number): num
   return value;
 }
 
+function parseQueueLimits(text: string | undefined): Config['queueLimits'] {
+  if (text === undefined) return defaultConfig.queueLimits;
+  const [image, other] = text.split(',').map((n) => Number(n.trim()));
+  if (![image, other].every((n) => Number.isInteger(n) && n > 0)) throw new Error(`queue limits '${text}' are not two positive integers IMAGE,OTHER`);
+  return { image, other };
+}
+
 export function parseConfig(argv: string[]): Config | 'help' | 'version' {
   const { values } = parseArgs({
     args: argv,
@@ -94,6 +105,8 @@ export function parseConfig(argv: string[]): Config | 'help' | 'version' {
       'kinesis-endpoint': { type: 'string' },
       'strict-auth': { type: 'boolean' },
       credentials: { type: 'string' },
+      'control-token': { type: 'string' },
+      'queue-limits': { type: 'string' },
       'default-region': { type: 'string' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
@@ -127,6 +140,8 @@ export function parseConfig(argv: string[]): Config | 'help' | 'version' {
     kinesisEndpoint: values['kinesis-endpoint'] ?? env('KINESIS_ENDPOINT') ?? process.env.AWS_ENDPOINT_URL_KINESIS,
     strictAuth: values['strict-auth'] ?? flagEnv('STRICT_AUTH'),
     credentials: parseCredentials(values.credentials ?? env('CREDENTIALS')),
+    controlToken: values['control-token'] ?? env('CONTROL_TOKEN') ?? defaultConfig.controlToken,
+    queueLimits: parseQueueLimits(values['queue-limits'] ?? env('QUEUE_LIMITS')),
     defaultRegion: values['default-region'] ?? env('DEFAULT_REGION') ?? defaultConfig.defaultRegion,
     logLevel,
     logFormat,

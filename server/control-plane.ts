@@ -3,8 +3,9 @@
  * real Rekognition has none of it.
  */
 import express, { type Router } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { operations } from '../src/api/generated/model';
-import { ControlError, type Emulator, type LivenessMedia, type PinSelector } from '../src/emulator';
+import { ControlError, type Config, type Emulator, type FaultSpec, type LivenessMedia, type PinSelector } from '../src/emulator';
 import { version } from './version';
 
 /** The longest a readiness request waits for the models. */
@@ -33,6 +34,20 @@ function selectorFrom(body: Record<string, unknown>): PinSelector | string {
   return `give either 'sha256' (of the image bytes) or 'bucket' and 'key' (of the S3 object)`;
 }
 
+function requireControlToken({ controlToken, strictAuth }: Config): express.RequestHandler {
+  const expected = controlToken === undefined ? undefined : createHash('sha256').update(controlToken).digest();
+  return (req, res, next) => {
+    if (expected === undefined) {
+      if (!strictAuth) return next();
+      return void res.status(403).json({ error: 'the control plane is closed under --strict-auth: start the emulator with --control-token to open it' });
+    }
+    const given = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    // Hashes of equal length, so the comparison takes the same time whatever was sent.
+    if (given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), expected)) return next();
+    res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: "send the control token as 'Authorization: Bearer <token>'" });
+  };
+}
+
 export function controlPlane(emulator: Emulator): Router {
   const { control } = emulator;
   const { maxBodyBytes } = emulator.runtime.config;
@@ -48,6 +63,10 @@ export function controlPlane(emulator: Emulator): Router {
     const wait = Math.min(MAX_READY_WAIT_S, Math.max(0, Number(req.query.wait ?? 0) || 0));
     void control.ready(wait * 1000).then((report) => res.status(report.ready ? 200 : 503).json(report));
   });
+
+  // Everything below health and ready needs the control token when one is set, and is closed under
+  // --strict-auth without one: reset, pins and seeding would otherwise be open to any caller.
+  router.use(requireControlToken(emulator.runtime.config));
 
   router.post('/reset', (_req, res) => {
     res.json(control.reset());
@@ -76,6 +95,23 @@ export function controlPlane(emulator: Emulator): Router {
     const selector = selectorFrom(req.body);
     if (typeof selector === 'string') return badRequest(res, selector);
     res.json({ deleted: control.pins.delete(selector) });
+  });
+
+  // ---- Fault injection: chosen operations fail with a chosen AWS error or answer late (src/control/faults.ts).
+  router.get('/faults', (_req, res) => res.json({ faults: control.faults.list() }));
+
+  router.post('/faults', (req, res) => {
+    const body: unknown = req.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return badRequest(res, 'send the fault as a JSON object');
+    const fault = control.faults.add(body as FaultSpec);
+    if (typeof fault === 'string') return badRequest(res, fault);
+    res.json({ fault });
+  });
+
+  router.delete('/faults', (req, res) => {
+    const id = req.query.id === undefined ? undefined : Number(req.query.id);
+    if (id !== undefined && !Number.isInteger(id)) return badRequest(res, `'id' must be a fault's id`);
+    res.json({ cleared: control.faults.clear(id) });
   });
 
   // ---- Face Liveness: the selfie video or frames that AWS receives over its streaming API --------

@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import { errors, RekognitionError } from '../src/api/errors';
 import { targetPrefix } from '../src/api/generated/model';
 import type { Emulator, WireResponse } from '../src/emulator';
-import { accountFor, parseAuthorization, verifySignature } from './sigv4';
+import { accountFor, parseAuthorization, verifySignature, type ParsedAuthorization } from './sigv4';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
@@ -18,22 +18,42 @@ export function send(res: Response, answer: WireResponse): void {
   res.status(answer.status).set('Content-Type', CONTENT_TYPE).send(Buffer.from(answer.body, 'utf8'));
 }
 
+/** The operation an X-Amz-Target names, or '' (for load shedding, before the target is checked). */
+export function operationName(target: string | undefined): string {
+  const prefix = `${targetPrefix}.`;
+  return target?.startsWith(prefix) ? target.slice(prefix.length) : '';
+}
+
 function operationFor(target: string | undefined): string {
   const prefix = `${targetPrefix}.`;
   if (!target || !target.startsWith(prefix)) throw errors.unknownOperation(target ?? '');
   return target.slice(prefix.length);
 }
 
+/** Under --strict-auth a malformed Authorization header is refused as AWS refuses it. */
+function strictAuthorization(req: Request): ParsedAuthorization | undefined {
+  return parseAuthorization(req.get('authorization'), req.get('x-amz-date') !== undefined || req.get('date') !== undefined);
+}
+
+/** Otherwise any key is accepted: a header that does not parse just leaves the default account and region. */
+function lenientAuthorization(req: Request): ParsedAuthorization | undefined {
+  try {
+    return parseAuthorization(req.get('authorization'));
+  } catch {
+    return undefined;
+  }
+}
+
 export function protocolHandler(emulator: Emulator) {
-  const { config } = emulator.runtime;
+  const { config, clock } = emulator.runtime;
   return async (req: Request, res: Response): Promise<void> => {
     let answer: WireResponse;
     try {
       const operation = operationFor(req.get('x-amz-target'));
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const auth = parseAuthorization(req.get('authorization'));
+      const auth = config.strictAuth ? strictAuthorization(req) : lenientAuthorization(req);
       if (config.strictAuth) {
-        await verifySignature({ method: req.method, path: req.originalUrl, headers: req.headers, body }, auth, config);
+        await verifySignature({ method: req.method, path: req.originalUrl, headers: req.headers, body }, auth, config, clock.now());
       }
       const caller = { account: accountFor(auth?.accessKeyId, config), region: auth?.region ?? config.defaultRegion };
       answer = await emulator.dispatch(operation, body, caller);

@@ -10,7 +10,9 @@ import { operations, targetPrefix, type OperationName } from './api/generated/mo
 import type { ApiProvider, Operation } from './api/handlers';
 import { serializeOutput } from './api/serialize';
 import { validateInput } from './api/validate';
+import { Admission, type AdmissionStats } from './api/admission';
 import { ControlError } from './control/errors';
+import { FaultStore, type Fault, type FaultSpec } from './control/faults';
 import { PinStore, type Pin, type PinSelector } from './control/pins';
 import { createRuntime, type Runtime } from './runtime/context';
 import { defaultConfig, type Config } from './runtime/config';
@@ -27,6 +29,7 @@ import type { FeedReport, SessionResults } from './providers/stream-processors';
 
 export { ControlError } from './control/errors';
 export type { Pin, PinSelector } from './control/pins';
+export type { Fault, FaultSpec } from './control/faults';
 export type { LivenessMedia } from './providers/liveness';
 export { defaultConfig, type Config, type Credential } from './runtime/config';
 export { checkConfig, ConfigError } from './runtime/preflight';
@@ -50,6 +53,8 @@ export interface HealthReport {
   modelsReady: boolean;
   modelsLoad: ModelsLoad;
   models: ModelInfo[];
+  /** Requests in flight and shed per operation class (load shedding, --queue-limits). */
+  load: AdmissionStats;
 }
 
 /** What the readiness endpoint answers. */
@@ -77,6 +82,12 @@ export interface ControlPlane {
     set(pin: Pin): string | undefined;
     delete(selector?: PinSelector): number;
   };
+  faults: {
+    /** Adds a fault; a string says what is wrong with the spec. */
+    add(spec: FaultSpec): Fault | string;
+    list(): Fault[];
+    clear(id?: number): number;
+  };
   submitLivenessMedia(sessionId: string, media: LivenessMedia): Promise<LivenessReport>;
   feedStreamProcessor(name: string, body: unknown): Promise<FeedReport>;
   streamProcessorResults(name: string, query: { account?: unknown; region?: unknown }): SessionResults & { status: string };
@@ -88,6 +99,11 @@ export interface Emulator {
   readonly stores: Stores;
   /** One API call: `operation` is the name after `RekognitionService.`, `body` the JSON request. */
   dispatch(operation: string, body: Buffer | string, caller: Scope): Promise<WireResponse>;
+  /**
+   * Load shedding: takes a place for one request of `operation` (before its body is read) and
+   * returns the function that gives it back; throws ThrottlingException when its class is full.
+   */
+  admit(operation: string): () => void;
   /** An error answer outside any operation (unknown target, failed signature...), with a fresh request id. */
   errorResponse(err: RekognitionError): WireResponse;
   readonly control: ControlPlane;
@@ -142,6 +158,8 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   const stores = createStores({ ...overrides.stores, dataDir: runtime.config.dataDir });
   const jobs = new JobRunner(log);
   const pins = new PinStore();
+  const faults = new FaultStore();
+  const admission = new Admission(runtime.config.queueLimits);
   const { all: providers, liveness, streams } = createProviders({ runtime, stores, models: inference, jobs });
   // An injected client is its owner's to load; --lazy-models loads each model on first use.
   const loadsModels = !overrides.inference && !runtime.config.lazyModels;
@@ -172,6 +190,12 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
     const requestId = ids.uuid();
     try {
       if (!isOperation(operation)) throw errors.unknownOperation(`${targetPrefix}.${operation}`);
+      // Injected faults act as AWS's front end does: before the request is even validated.
+      const fault = faults.take(operation);
+      if (fault) {
+        if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+        if (fault.error) throw fault.error;
+      }
       const model = operations[operation];
       const input = model.input ? validateInput(parseBody(body), model.input) : {};
       // A pinned response is already wire JSON, checked against the output shape when it was set.
@@ -205,6 +229,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       modelsReady: models.ready(),
       modelsLoad: models.state(),
       models: inference.states(),
+      load: admission.stats(),
     }),
     async ready(timeoutMs) {
       await models.settled(timeoutMs);
@@ -217,6 +242,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       jobs.abortAll();
       stores.reset();
       for (const provider of providers) provider.reset?.();
+      faults.clear();
       return { reset: true, pinsCleared: pins.delete() };
     },
     seed(seed) {
@@ -234,6 +260,11 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       },
       delete: (selector) => pins.delete(selector),
     },
+    faults: {
+      add: (spec) => faults.add(spec),
+      list: () => faults.list(),
+      clear: (id) => faults.clear(id),
+    },
     submitLivenessMedia: (sessionId, media) => logged(liveness.submitMedia(sessionId, media), 'liveness analysis failed', { sessionId }),
     feedStreamProcessor: (name, body) => logged(streams.feed(name, body), 'stream processor feed failed', { name }),
     streamProcessorResults: (name, query) => streams.results(name, query),
@@ -243,6 +274,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
     runtime,
     stores,
     dispatch,
+    admit: (operation) => admission.enter(operation),
     errorResponse: (err) => answer(ids.uuid(), err, ''),
     operations() {
       const served = new Map<OperationName, { notes: string }>();

@@ -64,7 +64,7 @@ describe.skipIf(!isEmulator)('control plane', () => {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       const body = res.json!;
-      expect(Object.keys(body)).toEqual(['status', 'version', 'uptimeSeconds', 'persistence', 'modelsReady', 'modelsLoad', 'models']);
+      expect(Object.keys(body)).toEqual(['status', 'version', 'uptimeSeconds', 'persistence', 'modelsReady', 'modelsLoad', 'models', 'load']);
       expect(body.status).toBe('ok');
       expect(body.version).toBe((JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version);
       expect(Number.isInteger(body.uptimeSeconds) && (body.uptimeSeconds as number) >= 0).toBe(true);

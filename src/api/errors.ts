@@ -36,19 +36,21 @@ export const errors = {
     new RekognitionError('RequestEntityTooLargeException', `Request body is larger than the ${limit} bytes this endpoint accepts.`, 413, 'coral'),
   unrecognizedClient: () =>
     new RekognitionError('UnrecognizedClientException', 'The security token included in the request is invalid.', 400, 'coral'),
-  invalidSignature: () =>
-    new RekognitionError(
-      'InvalidSignatureException',
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
-      400,
-      'coral',
-    ),
+  /** Signature errors: JSON services answer them with a lowercase `message` (Rekognition captures, 2018-2019). */
+  invalidSignature: (
+    message = 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+  ) => new RekognitionError('InvalidSignatureException', message, 400, 'validation'),
+  incompleteSignature: (message: string) => new RekognitionError('IncompleteSignatureException', message, 400, 'validation'),
   missingAuthentication: () =>
     new RekognitionError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400, 'coral'),
   notImplemented: (operation: string) =>
     new RekognitionError('NotImplementedException', `The operation ${operation} is not implemented by rekognition-local yet.`, 501),
   internal: () => new RekognitionError('InternalServerError', 'Internal server error', 500),
-  throttling: () => new RekognitionError('ThrottlingException', 'Service Unavailable', 500),
+  /** The 5xx form of ThrottlingException in the Developer Guide's error table. */
+  serviceUnavailable: () => new RekognitionError('ThrottlingException', 'Service Unavailable', 500),
+  /** The 400 form: the Developer Guide's message for a sudden rise in request rate; SDKs back off and retry. */
+  throttling: () => new RekognitionError('ThrottlingException', 'Slow down; sudden increase in rate of requests.'),
+  provisionedThroughputExceeded: () => new RekognitionError('ProvisionedThroughputExceededException', 'Provisioned Rate exceeded.'),
 
   // service layer
   invalidParameter: (message = 'Request has invalid parameters') => new RekognitionError('InvalidParameterException', message),

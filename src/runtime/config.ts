@@ -4,6 +4,11 @@ export interface Credential {
   secretAccessKey: string;
 }
 
+export interface QueueLimits {
+  image: number;
+  other: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -24,6 +29,10 @@ export interface Config {
   /** Verify SigV4 signatures against `credentials`. */
   strictAuth: boolean;
   credentials: Credential[];
+  /** Bearer token the control plane (/_rekognition/, health excepted) requires; with strictAuth and no token it is closed. */
+  controlToken?: string;
+  /** Requests in flight per operation class (image = model-backed image operations); past it, ThrottlingException at once. */
+  queueLimits: QueueLimits;
   defaultAccount: string;
   defaultRegion: string;
   /** Largest request body accepted, in bytes. */
@@ -48,6 +57,9 @@ export const defaultConfig: Config = {
   host: '0.0.0.0',
   strictAuth: false,
   credentials: [],
+  // About 8 image requests per model worker of a 2-core machine: a full queue drains in a few
+  // seconds, well inside SDK timeouts; cheap metadata calls get a far wider bound.
+  queueLimits: { image: 16, other: 256 },
   defaultAccount: '000000000000',
   defaultRegion: 'us-east-1',
   // Two 5 MB images base64-encoded (CompareFaces) plus the JSON around them.
