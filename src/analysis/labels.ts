@@ -6,7 +6,8 @@
  *   bounding-box list names the label;
  * - faces -> Face (so Head, Person); a face filling the frame -> Portrait (so Photography); the
  *   face model's age and gender -> Adult/Child, Male/Female, Man/Woman/Boy/Girl, carrying the
- *   Instances of the person around that face (real responses repeat Person's Instances for them);
+ *   Instances of the person around that face (real responses repeat Person's Instances for them,
+ *   without their colours);
  *   the HAPPY emotion -> Happy, a smile -> Smile;
  * - two or more people (persons, plus faces outside every person box) -> People; eight -> Crowd;
  * - OCR lines of real characters -> Text;
@@ -90,6 +91,18 @@ export function buildLabels(evidence: LabelEvidence, options: LabelOptions = {})
     if (options.instanceColors) i.DominantColors = dominantColors(colors ?? []);
     return i;
   };
+  // Labels derived from a person (Adult, Woman...) repeat Person's box and confidence, but AWS
+  // sends colours on Person's instance only: `DominantColors: []` on theirs (AWS-BEHAVIOUR §9).
+  const derivedInstances = new Map<Instance, Instance>();
+  const derivedOf = (person: Instance): Instance => {
+    let d = derivedInstances.get(person);
+    if (!d) {
+      d = { BoundingBox: person.BoundingBox, Confidence: person.Confidence };
+      if (options.instanceColors) d.DominantColors = [];
+      derivedInstances.set(person, d);
+    }
+    return d;
+  };
 
   // Objects.
   const persons: { box: RatioBox; confidence: number; instance: Instance }[] = [];
@@ -116,7 +129,7 @@ export function buildLabels(evidence: LabelEvidence, options: LabelOptions = {})
   for (const face of faces) {
     add('Face', face.confidence);
     const person = personOf(face);
-    const instances = person ? [person.instance] : [];
+    const instances = person ? [derivedOf(person.instance)] : [];
     const mid = face.ageLow !== undefined && face.ageHigh !== undefined ? (face.ageLow + face.ageHigh) / 2 : undefined;
     const adult = mid === undefined ? 0 : face.confidence * clamp01((mid - 14) / 8);
     const child = mid === undefined ? 0 : face.confidence * clamp01((14 - mid) / 6);
@@ -174,7 +187,9 @@ function selectLabels(candidates: Map<string, Candidate>, minConfidence: number,
     labels.push({
       Name: name,
       Confidence: c.confidence,
-      Instances: c.instances.filter((i) => (i.Confidence ?? 0) >= minConfidence).sort((a, b) => (b.Confidence ?? 0) - (a.Confidence ?? 0)),
+      // MinConfidence filters labels, not their instances: AWS's CLI example returns Car instances
+      // at 52.38 under the default 55 (AWS-BEHAVIOUR §9). Instances under LABEL_FLOOR never got here.
+      Instances: [...c.instances].sort((a, b) => (b.Confidence ?? 0) - (a.Confidence ?? 0)),
       Parents: info.parents.map((p) => ({ Name: p })),
       Aliases: info.aliases.map((a) => ({ Name: a })),
       Categories: info.category ? [{ Name: info.category }] : [],
