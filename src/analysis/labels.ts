@@ -11,7 +11,8 @@
  *   the HAPPY emotion -> Happy, a smile -> Smile;
  * - two or more people (persons, plus faces outside every person box) -> People; eight -> Crowd;
  * - OCR lines of real characters -> Text;
- * - classifier plugins' labels as they come (docs/MODEL-PLUGINS.md).
+ * - classifier plugins' labels as they come, detector plugins' boxes merged with the objects' (the
+ *   same object found twice keeps its more confident box) (docs/MODEL-PLUGINS.md).
  * Then every ancestor becomes a label of its own with its child's confidence (the highest child's
  * when several), labels are sorted by confidence then name, filtered and cut to MaxLabels.
  * AWS-BEHAVIOUR §3.2 and the taxonomy README give the wire rules followed here.
@@ -20,7 +21,7 @@ import type { GeneralLabelsSettings, Instance, Label } from '../api/generated/ty
 import type { ColorShare } from '../../models/colors';
 import { dedupePersons } from '../../models/evidence';
 import { objectConfidence } from './calibration';
-import { boxArea, boxContains, clampBox, type DetectedObject, type FaceEvidence, type RatioBox } from './evidence';
+import { boxArea, boxContains, clampBox, intersectionOverUnion, type DetectedObject, type FaceEvidence, type RatioBox } from './evidence';
 import { dominantColors } from './image-properties';
 import { labelInfo, rekognitionNameForCoco } from './taxonomy';
 
@@ -57,7 +58,35 @@ export interface LabelEvidence {
   /** Colours of objects[i] (IMAGE_PROPERTIES with GENERAL_LABELS), null when not computed. */
   instanceColors?: (ColorShare[] | null)[];
   /** Image-level labels from classifier plugins (models/plugins.ts). */
-  classified?: { name: string; confidence: number }[];
+  classified?: ClassifiedLabel[];
+  /** Boxes from detector plugins, merged with the objects'. */
+  detected?: DetectedLabel[];
+}
+
+export interface ClassifiedLabel {
+  /** A Rekognition v3 label name. */
+  name: string;
+  /** 0-100 */
+  confidence: number;
+}
+
+export interface DetectedLabel extends ClassifiedLabel {
+  box: RatioBox;
+  /** The box's colours (IMAGE_PROPERTIES with GENERAL_LABELS). */
+  colors?: ColorShare[] | null;
+}
+
+/** A plugin's box overlapping a box of the same label by this IoU is the same object found twice. */
+export const SAME_OBJECT_IOU = 0.5;
+
+/**
+ * Adds a plugin detection to `existing` (boxes of one label): the same object found twice (IoU
+ * from SAME_OBJECT_IOU) keeps the more confident box; another object adds one.
+ */
+function mergeDetection<T extends { box: RatioBox; confidence: number }>(existing: T[], detection: T): void {
+  const same = existing.findIndex((e) => intersectionOverUnion(e.box, detection.box) >= SAME_OBJECT_IOU);
+  if (same < 0) existing.push(detection);
+  else if (detection.confidence > existing[same].confidence) existing[same] = detection;
 }
 
 export interface LabelOptions {
@@ -115,6 +144,24 @@ export function buildLabels(evidence: LabelEvidence, options: LabelOptions = {})
     if (name === 'Person') persons.push({ box: o.box, confidence, instance: inst });
     else add(name, confidence, withBox ? [inst] : []);
   });
+  // Detector plugins: boxes join the objects' of the same label (one per object), persons included.
+  const boxed = new Map<string, { box: RatioBox; confidence: number; instance: Instance }[]>();
+  for (const d of evidence.detected ?? []) {
+    const info = labelInfo(d.name);
+    if (!info || d.confidence < LABEL_FLOOR) continue;
+    const found = { box: d.box, confidence: d.confidence, instance: instance(d.box, d.confidence, d.colors) };
+    if (d.name === 'Person') mergeDetection(persons, found);
+    else if (info.boundingBox) {
+      const existing = boxed.get(d.name) ?? (candidates.get(d.name)?.instances ?? []).map((i) => ({ box: i.BoundingBox as RatioBox, confidence: i.Confidence!, instance: i }));
+      mergeDetection(existing, found);
+      boxed.set(d.name, existing);
+    } else add(d.name, d.confidence);
+  }
+  for (const [name, found] of boxed) {
+    const c = candidates.get(name);
+    if (c) c.instances = [];
+    add(name, Math.max(...found.map((f) => f.confidence)), found.map((f) => f.instance));
+  }
   const people = dedupePersons(persons, evidence.faces);
   for (const p of people) add('Person', p.confidence, [p.instance]);
 

@@ -57,7 +57,7 @@ describe('model config', () => {
 describe('input tensor', () => {
   const rgb = { data: new Uint8Array([255, 0, 0, 0, 0, 255]), width: 2, height: 1 };
   const plugin = (input: Partial<ClassifierPlugin['input']>) => {
-    const p = parseModelConfig(minimal(), '/').plugins[0];
+    const p = parseModelConfig(minimal(), '/').plugins[0] as ClassifierPlugin;
     return { ...p, input: { ...p.input, ...input } };
   };
 
@@ -76,7 +76,7 @@ describe('input tensor', () => {
 
 describe('worked example: the PP-OCR direction classifier as a labels plugin', () => {
   it('scores an upright text line high and the same line upside down low', async () => {
-    const [plugin] = loadModelConfig(example).plugins;
+    const plugin = loadModelConfig(example).plugins[0] as ClassifierPlugin;
     const score = async (png: Buffer) => {
       const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
       const scores = await classifyWithPlugin(plugin, { data, width: info.width, height: info.height });
