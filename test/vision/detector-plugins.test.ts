@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,8 @@ import type { ModelsClient, TaskName } from '../../models/client';
 import { detectWithPlugin, type DetectorPlugin } from '../../models/plugins';
 import { objectConfidence } from '../../src/analysis/calibration';
 import { buildLabels } from '../../src/analysis/labels';
-import { parseModelConfig } from '../../src/analysis/model-config';
+import { loadModelConfig, parseModelConfig } from '../../src/analysis/model-config';
+import { cocoClassNames, rekognitionNameForCoco } from '../../src/analysis/taxonomy';
 import { ffmpegPath } from '../../src/media/probe';
 import { testEmulator } from '../support/emulator';
 import { brightnessDetector } from '../support/onnx';
@@ -87,6 +89,12 @@ describe('detector config', () => {
       maxDetections: 100,
       replaceBuiltIn: false,
     });
+  });
+
+  it('reads the worked example: ultralytics\' YOLOv8 export with the 80 COCO classes named as the built-in detector names them', () => {
+    const [plugin] = loadModelConfig(fileURLToPath(new URL('../../docs/examples/yolov8-coco-detector.json', import.meta.url))).plugins as DetectorPlugin[];
+    expect(plugin.output).toMatchObject({ layout: 'box-per-column', objectness: false, boxFormat: 'cxcywh', boxUnits: 'pixels' });
+    expect([...plugin.output.labels.values()]).toEqual(cocoClassNames().map((coco) => rekognitionNameForCoco(coco)));
   });
 
   it('says what is wrong', () => {
