@@ -68,6 +68,16 @@ describe('input tensor', () => {
     expect(Array.from(normalised)).toEqual([1, -1, -1, -1, -1, 1]);
   });
 
+  it('letterboxes into grey 114 or crops the middle, keeping the aspect ratio', async () => {
+    const red = { data: new Uint8Array(4 * 2 * 3).map((_, i) => (i % 3 === 0 ? 255 : 0)), width: 4, height: 2 };
+    const g = 114 / 255;
+    const square = { width: 2, height: 2 };
+    expect(Array.from(await inputTensor(plugin({ ...square, resize: 'letterbox' }), red))).toEqual([1, 1, g, g, 0, 0, g, g, 0, 0, g, g].map((v) => expect.closeTo(v, 5)));
+    // Left half red, right half blue: the middle two columns are one of each.
+    const halves = { data: new Uint8Array([255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 255, 255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 255]), width: 4, height: 2 };
+    expect(Array.from(await inputTensor(plugin({ ...square, resize: 'center-crop' }), halves))).toEqual([1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
+  });
+
   it('interleaves channels for NHWC', async () => {
     expect(Array.from(await inputTensor(plugin({ layout: 'NHWC' }), rgb))).toEqual([1, 0, 0, 0, 0, 1]);
     expect(Array.from(await inputTensor(plugin({ layout: 'NHWC', channels: 'BGR' }), rgb))).toEqual([0, 0, 1, 1, 0, 0]);
