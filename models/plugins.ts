@@ -223,8 +223,8 @@ export interface PluginDetection {
   box: RatioBox;
 }
 
-/** How to read box `i`'s value `j` from a detector's output, and how many boxes and values there are. */
-function outputLayout(plugin: DetectorPlugin, dims: readonly number[]): { boxes: number; values: number; at: (i: number, j: number) => number } {
+/** How many boxes and values a detector's output holds; box i's value j is at `i * boxStep + j * valueStep`. */
+function outputLayout(plugin: DetectorPlugin, dims: readonly number[]): { boxes: number; values: number; boxStep: number; valueStep: number } {
   const shape = dims.length === 3 && dims[0] === 1 ? dims.slice(1) : dims.length === 2 ? dims : undefined;
   if (!shape) throw new Error(`model plugin ${plugin.name}: the output is [${dims.join(', ')}]; a detector's must be [1, boxes, values] or [1, values, boxes]`);
   const [a, b] = shape;
@@ -233,7 +233,7 @@ function outputLayout(plugin: DetectorPlugin, dims: readonly number[]): { boxes:
     if (a === b) throw new Error(`model plugin ${plugin.name}: the output is [${dims.join(', ')}]; set output.layout to say which side holds the boxes`);
     layout = a > b ? 'box-per-row' : 'box-per-column';
   }
-  return layout === 'box-per-row' ? { boxes: a, values: b, at: (i, j) => i * b + j } : { boxes: b, values: a, at: (i, j) => j * b + i };
+  return layout === 'box-per-row' ? { boxes: a, values: b, boxStep: b, valueStep: 1 } : { boxes: b, values: a, boxStep: 1, valueStep: b };
 }
 
 /**
@@ -244,7 +244,8 @@ function outputLayout(plugin: DetectorPlugin, dims: readonly number[]): { boxes:
 export async function detectWithPlugin(plugin: DetectorPlugin, rgb: RgbPixels): Promise<PluginDetection[]> {
   const { output, placement } = await runModel(plugin, rgb);
   const data = output.data as Float32Array;
-  const { boxes, values, at } = outputLayout(plugin, output.dims);
+  const { boxes, values, boxStep, valueStep } = outputLayout(plugin, output.dims);
+  const at = (i: number, j: number) => data[i * boxStep + j * valueStep];
   const { objectness, boxFormat, boxUnits, activation, labels } = plugin.output;
   const first = 4 + (objectness ? 1 : 0);
   const classes = values - first;
@@ -260,14 +261,16 @@ export async function detectWithPlugin(plugin: DetectorPlugin, rgb: RgbPixels): 
   for (let i = 0; i < boxes; i++) {
     let cls = 0;
     let best = -Infinity;
-    for (let c = 0; c < classes; c++) {
-      const v = data[at(i, first + c)];
-      if (v > best) [best, cls] = [v, c];
+    for (let c = 0, k = i * boxStep + first * valueStep; c < classes; c++, k += valueStep) {
+      if (data[k] > best) {
+        best = data[k];
+        cls = c;
+      }
     }
-    const probability = (objectness ? score(data[at(i, 4)]) : 1) * score(best);
+    const probability = (objectness ? score(at(i, 4)) : 1) * score(best);
     const name = labels.get(cls);
     if (!name || !(probability >= plugin.scoreThreshold)) continue;
-    const [p, q, r, s] = [0, 1, 2, 3].map((j) => data[at(i, j)]);
+    const [p, q, r, s] = [at(i, 0), at(i, 1), at(i, 2), at(i, 3)];
     const [x1, y1, x2, y2] = boxFormat === 'xyxy' ? [p, q, r, s] : [p - r / 2, q - s / 2, p + r / 2, q + s / 2];
     // Model input pixels -> image pixels -> ratios of the image.
     const toImageX = (x: number) => (x * unitX - placement.offsetX) / placement.scaleX / rgb.width;
