@@ -17,6 +17,7 @@ const benches: Bench[] = [
   { name: 'text', file: './text.ts', fn: 'benchText' },
   { name: 'video', file: './video.ts', fn: 'benchVideo' },
   { name: 'labels-accuracy', file: './labels-accuracy.ts', fn: 'benchLabelsAccuracy' },
+  { name: 'plugins', file: './plugins.ts', fn: 'benchPlugins' },
 ];
 
 const wanted = process.argv.slice(2);
