@@ -108,7 +108,7 @@ function session(plugin: ModelPlugin): Promise<ort.InferenceSession> {
 }
 
 /** Where the image went in the model input: input = image * scale + offset, per axis, in pixels. */
-export interface InputPlacement {
+interface InputPlacement {
   scaleX: number;
   scaleY: number;
   offsetX: number;
