@@ -20,6 +20,7 @@ const benches: Bench[] = [
   { name: 'video', file: './video.ts', fn: 'benchVideo' },
   { name: 'image-bombs', file: './image-bombs.ts', fn: 'benchImageBombs' },
   { name: 'labels-accuracy', file: './labels-accuracy.ts', fn: 'benchLabelsAccuracy' },
+  { name: 'plugins', file: './plugins.ts', fn: 'benchPlugins' },
 ];
 
 const wanted = process.argv.slice(2);

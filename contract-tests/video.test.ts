@@ -161,6 +161,12 @@ describe('StartLabelDetection / GetLabelDetection', () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(Math.max(...times)).toBeLessThanOrEqual(out.VideoMetadata!.DurationMillis!);
     for (const l of labels) expect(l.Label!.Confidence).toBeGreaterThanOrEqual(60);
+    // MinConfidence filters labels; boxes are reported from 50 (API reference, StartLabelDetection
+    // MinConfidence), and video instances carry no colours (a recorded GetLabelDetection response).
+    for (const i of labels.flatMap((l) => l.Label!.Instances ?? [])) {
+      expect(i.Confidence).toBeGreaterThanOrEqual(50);
+      expect(i.DominantColors ?? []).toEqual([]);
+    }
     if (isEmulator) expect(new Set(labels.map((l) => l.Label!.Name))).toContain('Person');
   }, 15 * 60_000 + 30_000);
 

@@ -13,7 +13,7 @@ import type { Transferable } from 'node:worker_threads';
 import sharp from 'sharp';
 import { EMBED_INPUT_SIZE, MODEL_CATALOG, NSFW_INPUT_SIZE, type ModelInfo, type ModelState } from './catalog';
 import type { RgbPixels } from './evidence';
-import type { ClassifierPlugin } from './plugins';
+import type { ModelPlugin } from './plugins';
 import { defaultPoolSize, PoolClosedError, Scheduler, TaskError, type Priority } from './pool';
 import type { Tasks } from './tasks/index';
 
@@ -42,8 +42,8 @@ export type WarmupTask = Extract<TaskName, `${string}.warmup`>;
 export interface ModelsClientOptions {
   /** Worker threads (default: one per core, capped by REKOGNITION_LOCAL_WORKERS). */
   size?: number;
-  /** Classifier plugins from `--model-config` (src/analysis/model-config.ts reads the file). */
-  plugins?: readonly ClassifierPlugin[];
+  /** Model plugins from `--model-config` (src/analysis/model-config.ts reads the file). */
+  plugins?: readonly ModelPlugin[];
 }
 
 /** A private copy of the pixels, so transferring it leaves the caller's pixels usable. */
@@ -87,7 +87,7 @@ async function wire(task: TaskName, payload: unknown): Promise<{ payload: unknow
 interface Shared {
   scheduler: Scheduler;
   models: Map<string, ModelInfo>;
-  plugins: readonly ClassifierPlugin[];
+  plugins: readonly ModelPlugin[];
 }
 
 export class ModelsClient {
@@ -111,8 +111,8 @@ export class ModelsClient {
     return this.shared.scheduler.size;
   }
 
-  /** The classifier plugins this client runs (`vision.plugin`), from its options. */
-  get plugins(): readonly ClassifierPlugin[] {
+  /** The model plugins this client runs (`vision.plugin`, `vision.detector`), from its options. */
+  get plugins(): readonly ModelPlugin[] {
     return this.shared.plugins;
   }
 
@@ -154,8 +154,12 @@ export class ModelsClient {
     ];
     // A plugin loads on its first image: a small grey one.
     const plugins = this.shared.plugins.map((plugin) => {
-      const payload: WorkerPayload<'vision.plugin'> = { pixels: new Uint8Array(32 * 32 * 3).fill(128).buffer, width: 32, height: 32, plugin };
-      return [this.shared.scheduler.broadcast('vision.plugin', payload), `model plugin ${plugin.name}`] as const;
+      const grey = { pixels: new Uint8Array(32 * 32 * 3).fill(128).buffer, width: 32, height: 32 };
+      const loaded =
+        plugin.capability === 'detector'
+          ? this.shared.scheduler.broadcast('vision.detector', { ...grey, plugin } satisfies WorkerPayload<'vision.detector'>)
+          : this.shared.scheduler.broadcast('vision.plugin', { ...grey, plugin } satisfies WorkerPayload<'vision.plugin'>);
+      return [loaded, `model plugin ${plugin.name}`] as const;
     });
     const work = [...groups.map(([task, name]) => [this.broadcast(task), name] as const), ...plugins];
     const settled = await Promise.allSettled(work.map(([promise]) => promise));

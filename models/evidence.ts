@@ -88,6 +88,15 @@ export function overlapOfSmaller(a: RatioBox, b: RatioBox): number {
   return smaller > 0 ? (w * h) / smaller : 0;
 }
 
+/** Intersection over union: 1 for the same box, 0 for boxes that do not touch. */
+export function intersectionOverUnion(a: RatioBox, b: RatioBox): number {
+  const w = Math.min(a.Left + a.Width, b.Left + b.Width) - Math.max(a.Left, b.Left);
+  const h = Math.min(a.Top + a.Height, b.Top + b.Height) - Math.max(a.Top, b.Top);
+  if (w <= 0 || h <= 0) return 0;
+  const union = boxArea(a) + boxArea(b) - w * h;
+  return union > 0 ? (w * h) / union : 0;
+}
+
 export function boxContains(box: RatioBox, p: Point): boolean {
   return p.x >= box.Left && p.x <= box.Left + box.Width && p.y >= box.Top && p.y <= box.Top + box.Height;
 }

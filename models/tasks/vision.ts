@@ -27,7 +27,7 @@ import { detectCenternet } from '../runtime/centernet';
 import { AGE_GENDER_INPUT, ageAndGender, warp } from '../runtime/faceapi';
 import { detectWithHuman } from '../runtime/human';
 import { classifyNsfw, type NsfwScores } from '../runtime/nsfw';
-import { classifyWithPlugin, type ClassifierPlugin, type PluginScore } from '../plugins';
+import { classifyWithPlugin, detectWithPlugin, type ClassifierPlugin, type DetectorPlugin, type PluginDetection, type PluginScore } from '../plugins';
 import type { Task, TaskContext } from './index';
 
 export interface PixelsPayload {
@@ -255,6 +255,20 @@ export const visionTasks = {
   /** Runs a user's ONNX classifier plugin (docs/MODEL-PLUGINS.md); onnxruntime-node computes on the calling thread. */
   'vision.plugin': async (payload: PixelsPayload & { plugin: ClassifierPlugin }, ctx): Promise<PluginScore[]> =>
     tracked(ctx, payload.plugin.name, () => classifyWithPlugin(payload.plugin, rgbOf(payload))),
+
+  /**
+   * Runs a user's ONNX detector plugin (docs/MODEL-PLUGINS.md): its boxes after NMS, and with
+   * `colors` (IMAGE_PROPERTIES with GENERAL_LABELS) each box's dominant colours.
+   */
+  'vision.detector': async (
+    payload: PixelsPayload & { plugin: DetectorPlugin; colors?: { maxColors: number } },
+    ctx,
+  ): Promise<{ detections: PluginDetection[]; colors?: ColorShare[][] }> => {
+    const rgb = rgbOf(payload);
+    const detections = await tracked(ctx, payload.plugin.name, () => detectWithPlugin(payload.plugin, rgb));
+    const colors = payload.colors;
+    return colors ? { detections, colors: detections.map((d) => instanceColors(rgb, d.box, colors.maxColors)) } : { detections };
+  },
 
   /** Loads every image model in this worker ahead of the first request. */
   'vision.warmup': async (_payload: unknown, ctx) => {

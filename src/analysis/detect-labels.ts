@@ -1,7 +1,7 @@
 /**
  * The DetectLabels analysis of one image, shared by DetectLabels and StartLabelDetection's frames:
- * objects (centernet), faces for the person labels, OCR for Text, classifier plugins and image
- * properties, run by the models and turned into labels by labels.ts.
+ * objects (centernet), faces for the person labels, OCR for Text, classifier and detector plugins
+ * and image properties, run by the models and turned into labels by labels.ts.
  */
 import type { DetectLabelsImageProperties, GeneralLabelsSettings, Label } from '../api/generated/types';
 import type { ModelsClient } from '../../models/client';
@@ -9,7 +9,7 @@ import type { FaceEvidence, RgbPixels } from '../../models/evidence';
 import type { ObjectsResult } from '../../models/tasks/vision';
 import { FACE_CURVE, OBJECT_CURVE } from './calibration';
 import { toImageProperties } from './image-properties';
-import { buildLabels, DEFAULT_MIN_CONFIDENCE, LABEL_FLOOR, type TextEvidence } from './labels';
+import { buildLabels, DEFAULT_MIN_CONFIDENCE, LABEL_FLOOR, type ClassifiedLabel, type DetectedLabel, type TextEvidence } from './labels';
 import { pluginConfidence } from './model-config';
 import { readTextLines } from './read-text';
 
@@ -26,7 +26,7 @@ export interface LabelAnalysisOptions {
   imageProperties?: { maxColors: number };
   /** Read text for the Text label (DetectLabels does; video frames leave OCR out, it being the costliest model). */
   readText: boolean;
-  /** Run the models client's `labels` plugins (--model-config). */
+  /** Run the models client's plugins (--model-config): classifiers and detectors. */
   plugins: boolean;
 }
 
@@ -60,23 +60,39 @@ async function textOf(models: ModelsClient, rgb: RgbPixels): Promise<TextEvidenc
   }));
 }
 
-async function pluginLabels(models: ModelsClient, rgb: RgbPixels): Promise<{ labels: { name: string; confidence: number }[]; replaceBuiltIn: boolean }> {
-  const plugins = models.plugins.filter((p) => p.capability === 'labels');
-  if (!plugins.length) return { labels: [], replaceBuiltIn: false };
-  const results = await Promise.all(
-    plugins.map(async (plugin) => {
-      const scores = await models.run('vision.plugin', { image: rgb, plugin });
-      return scores.map((s) => ({ name: s.name, confidence: pluginConfidence(plugin, s.probability) }));
-    }),
-  );
-  return { labels: results.flat(), replaceBuiltIn: plugins.some((p) => p.replaceBuiltIn) };
+interface PluginEvidence {
+  labels: ClassifiedLabel[];
+  detected: DetectedLabel[];
+  replaceBuiltIn: boolean;
+}
+
+/** Classifier plugins' labels and detector plugins' boxes (with their colours when `maxColors` is given). */
+async function pluginEvidence(models: ModelsClient, rgb: RgbPixels, maxColors: number | undefined): Promise<PluginEvidence> {
+  const classifiers = models.plugins.filter((p) => p.capability === 'labels');
+  const detectors = models.plugins.filter((p) => p.capability === 'detector');
+  const [labels, detected] = await Promise.all([
+    Promise.all(
+      classifiers.map(async (plugin) => {
+        const scores = await models.run('vision.plugin', { image: rgb, plugin });
+        return scores.map((s) => ({ name: s.name, confidence: pluginConfidence(plugin, s.probability) }));
+      }),
+    ),
+    Promise.all(
+      detectors.map(async (plugin) => {
+        const { detections, colors } = await models.run('vision.detector', { image: rgb, plugin, colors: maxColors === undefined ? undefined : { maxColors } });
+        return detections.map((d, i) => ({ name: d.name, confidence: pluginConfidence(plugin, d.probability), box: d.box, colors: colors?.[i] }));
+      }),
+    ),
+  ]);
+  return { labels: labels.flat(), detected: detected.flat(), replaceBuiltIn: models.plugins.some((p) => p.replaceBuiltIn) };
 }
 
 /** Labels (and image properties) of `rgb`, which callers scale down first (DetectLabels to 1024 px on the long side). */
 export async function analyseLabels(models: ModelsClient, rgb: RgbPixels, options: LabelAnalysisOptions): Promise<LabelAnalysis> {
   const general = options.generalLabels;
   const properties = options.imageProperties;
-  const plugins = general && options.plugins ? await pluginLabels(models, rgb) : { labels: [], replaceBuiltIn: false };
+  const plugins: PluginEvidence =
+    general && options.plugins ? await pluginEvidence(models, rgb, properties && properties.maxColors) : { labels: [], detected: [], replaceBuiltIn: false };
   const builtIn = !plugins.replaceBuiltIn;
   // Objects feed the labels and ImageProperties' foreground; a replacing plugin needs neither.
   const objectsTask =
@@ -98,7 +114,7 @@ export async function analyseLabels(models: ModelsClient, rgb: RgbPixels, option
 
   const labels = general
     ? buildLabels(
-        { objects: builtIn ? found.objects : [], faces, text, instanceColors: found.instanceColors, classified: plugins.labels },
+        { objects: builtIn ? found.objects : [], faces, text, instanceColors: found.instanceColors, classified: plugins.labels, detected: plugins.detected },
         { minConfidence: options.minConfidence, maxLabels: options.maxLabels, settings: options.settings, instanceColors: Boolean(properties) },
       )
     : [];

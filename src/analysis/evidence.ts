@@ -11,6 +11,7 @@ export {
   boxArea,
   boxContains,
   clampBox,
+  intersectionOverUnion,
   overlapOfSmaller,
   type DetectedObject,
   type FaceEvidence,

@@ -6,11 +6,13 @@
  *   bounding-box list names the label;
  * - faces -> Face (so Head, Person); a face filling the frame -> Portrait (so Photography); the
  *   face model's age and gender -> Adult/Child, Male/Female, Man/Woman/Boy/Girl, carrying the
- *   Instances of the person around that face (real responses repeat Person's Instances for them);
+ *   Instances of the person around that face (real responses repeat Person's Instances for them,
+ *   without their colours);
  *   the HAPPY emotion -> Happy, a smile -> Smile;
  * - two or more people (persons, plus faces outside every person box) -> People; eight -> Crowd;
  * - OCR lines of real characters -> Text;
- * - classifier plugins' labels as they come (docs/MODEL-PLUGINS.md).
+ * - classifier plugins' labels as they come, detector plugins' boxes merged with the objects' (the
+ *   same object found twice keeps its more confident box) (docs/MODEL-PLUGINS.md).
  * Then every ancestor becomes a label of its own with its child's confidence (the highest child's
  * when several), labels are sorted by confidence then name, filtered and cut to MaxLabels.
  * AWS-BEHAVIOUR §3.2 and the taxonomy README give the wire rules followed here.
@@ -19,7 +21,7 @@ import type { GeneralLabelsSettings, Instance, Label } from '../api/generated/ty
 import type { ColorShare } from '../../models/colors';
 import { dedupePersons } from '../../models/evidence';
 import { objectConfidence } from './calibration';
-import { boxArea, boxContains, clampBox, type DetectedObject, type FaceEvidence, type RatioBox } from './evidence';
+import { boxArea, boxContains, clampBox, intersectionOverUnion, type DetectedObject, type FaceEvidence, type RatioBox } from './evidence';
 import { dominantColors } from './image-properties';
 import { labelInfo, rekognitionNameForCoco } from './taxonomy';
 
@@ -56,7 +58,35 @@ export interface LabelEvidence {
   /** Colours of objects[i] (IMAGE_PROPERTIES with GENERAL_LABELS), null when not computed. */
   instanceColors?: (ColorShare[] | null)[];
   /** Image-level labels from classifier plugins (models/plugins.ts). */
-  classified?: { name: string; confidence: number }[];
+  classified?: ClassifiedLabel[];
+  /** Boxes from detector plugins, merged with the objects'. */
+  detected?: DetectedLabel[];
+}
+
+export interface ClassifiedLabel {
+  /** A Rekognition v3 label name. */
+  name: string;
+  /** 0-100 */
+  confidence: number;
+}
+
+export interface DetectedLabel extends ClassifiedLabel {
+  box: RatioBox;
+  /** The box's colours (IMAGE_PROPERTIES with GENERAL_LABELS). */
+  colors?: ColorShare[] | null;
+}
+
+/** A plugin's box overlapping a box of the same label by this IoU is the same object found twice. */
+export const SAME_OBJECT_IOU = 0.5;
+
+/**
+ * Adds a plugin detection to `existing` (boxes of one label): the same object found twice (IoU
+ * from SAME_OBJECT_IOU) keeps the more confident box; another object adds one.
+ */
+function mergeDetection<T extends { box: RatioBox; confidence: number }>(existing: T[], detection: T): void {
+  const same = existing.findIndex((e) => intersectionOverUnion(e.box, detection.box) >= SAME_OBJECT_IOU);
+  if (same < 0) existing.push(detection);
+  else if (detection.confidence > existing[same].confidence) existing[same] = detection;
 }
 
 export interface LabelOptions {
@@ -90,6 +120,18 @@ export function buildLabels(evidence: LabelEvidence, options: LabelOptions = {})
     if (options.instanceColors) i.DominantColors = dominantColors(colors ?? []);
     return i;
   };
+  // Labels derived from a person (Adult, Woman...) repeat Person's box and confidence, but AWS
+  // sends colours on Person's instance only: `DominantColors: []` on theirs (AWS-BEHAVIOUR §9).
+  const derivedInstances = new Map<Instance, Instance>();
+  const derivedOf = (person: Instance): Instance => {
+    let d = derivedInstances.get(person);
+    if (!d) {
+      d = { BoundingBox: person.BoundingBox, Confidence: person.Confidence };
+      if (options.instanceColors) d.DominantColors = [];
+      derivedInstances.set(person, d);
+    }
+    return d;
+  };
 
   // Objects.
   const persons: { box: RatioBox; confidence: number; instance: Instance }[] = [];
@@ -102,6 +144,24 @@ export function buildLabels(evidence: LabelEvidence, options: LabelOptions = {})
     if (name === 'Person') persons.push({ box: o.box, confidence, instance: inst });
     else add(name, confidence, withBox ? [inst] : []);
   });
+  // Detector plugins: boxes join the objects' of the same label (one per object), persons included.
+  const boxed = new Map<string, { box: RatioBox; confidence: number; instance: Instance }[]>();
+  for (const d of evidence.detected ?? []) {
+    const info = labelInfo(d.name);
+    if (!info || d.confidence < LABEL_FLOOR) continue;
+    const found = { box: d.box, confidence: d.confidence, instance: instance(d.box, d.confidence, d.colors) };
+    if (d.name === 'Person') mergeDetection(persons, found);
+    else if (info.boundingBox) {
+      const existing = boxed.get(d.name) ?? (candidates.get(d.name)?.instances ?? []).map((i) => ({ box: i.BoundingBox as RatioBox, confidence: i.Confidence!, instance: i }));
+      mergeDetection(existing, found);
+      boxed.set(d.name, existing);
+    } else add(d.name, d.confidence);
+  }
+  for (const [name, found] of boxed) {
+    const c = candidates.get(name);
+    if (c) c.instances = [];
+    add(name, Math.max(...found.map((f) => f.confidence)), found.map((f) => f.instance));
+  }
   const people = dedupePersons(persons, evidence.faces);
   for (const p of people) add('Person', p.confidence, [p.instance]);
 
@@ -116,7 +176,7 @@ export function buildLabels(evidence: LabelEvidence, options: LabelOptions = {})
   for (const face of faces) {
     add('Face', face.confidence);
     const person = personOf(face);
-    const instances = person ? [person.instance] : [];
+    const instances = person ? [derivedOf(person.instance)] : [];
     const mid = face.ageLow !== undefined && face.ageHigh !== undefined ? (face.ageLow + face.ageHigh) / 2 : undefined;
     const adult = mid === undefined ? 0 : face.confidence * clamp01((mid - 14) / 8);
     const child = mid === undefined ? 0 : face.confidence * clamp01((14 - mid) / 6);
@@ -174,7 +234,9 @@ function selectLabels(candidates: Map<string, Candidate>, minConfidence: number,
     labels.push({
       Name: name,
       Confidence: c.confidence,
-      Instances: c.instances.filter((i) => (i.Confidence ?? 0) >= minConfidence).sort((a, b) => (b.Confidence ?? 0) - (a.Confidence ?? 0)),
+      // MinConfidence filters labels, not their instances: AWS's CLI example returns Car instances
+      // at 52.38 under the default 55 (AWS-BEHAVIOUR §9). Instances under LABEL_FLOOR never got here.
+      Instances: [...c.instances].sort((a, b) => (b.Confidence ?? 0) - (a.Confidence ?? 0)),
       Parents: info.parents.map((p) => ({ Name: p })),
       Aliases: info.aliases.map((a) => ({ Name: a })),
       Categories: info.category ? [{ Name: info.category }] : [],

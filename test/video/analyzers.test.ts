@@ -74,6 +74,21 @@ describe('GetLabelDetection', () => {
     expect(labels.every((l) => l.Label.Confidence >= 50)).toBe(true);
   });
 
+  it('keeps Person\'s boxes under a higher MinConfidence, as DetectLabels does: MinConfidence filters labels', async () => {
+    const persons = labels.filter((l) => l.Label.Name === 'Person');
+    const boxes = persons.flatMap((l) => l.Label.Instances ?? []) as { Confidence: number; DominantColors?: unknown }[];
+    expect(boxes.length).toBeGreaterThan(0);
+    for (const b of boxes) expect(b).not.toHaveProperty('DominantColors');
+    // Above every box's own confidence but under the labels' (Person from the faces, at ~99.9).
+    const minConfidence = Math.max(...boxes.map((b) => b.Confidence)) + 0.01;
+    const top = Math.min(...persons.map((l) => l.Label.Confidence));
+    expect(minConfidence).toBeLessThan(top);
+    const strict = (await analyse('StartLabelDetection', 'GetLabelDetection', { Video: PEOPLE, MinConfidence: minConfidence })).out.Labels as typeof labels;
+    const strictPersons = strict.filter((l) => l.Label.Name === 'Person');
+    expect(strictPersons).toHaveLength(persons.length);
+    for (const l of strictPersons) expect(l.Label.Instances!.length).toBeGreaterThan(0);
+  }, 240_000);
+
   it('SortBy NAME groups by name, highest confidence first', async () => {
     const byName = (await call('GetLabelDetection', { JobId, SortBy: 'NAME' })).Labels as typeof labels;
     expect(byName).toHaveLength(labels.length);

@@ -59,9 +59,25 @@ describe('MinConfidence and MaxLabels', () => {
     expect(names(buildLabels({ objects, faces: [] }, { minConfidence: 57 }))).toEqual([]);
   });
 
-  it('drops instances under MinConfidence from a label that stays', () => {
-    const objects = [object('cup', scoreFor(90), box(0, 0, 0.2, 0.2)), object('cup', scoreFor(60), box(0.5, 0.5, 0.2, 0.2))];
-    expect(buildLabels({ objects, faces: [] }, { minConfidence: 70 })[0].Instances).toHaveLength(1);
+  it('filters labels, not instances: a label that stays keeps its instances under MinConfidence', () => {
+    // AWS's CLI example: Car instances at 52.38 and 56.13 under the default 55.
+    const objects = [object('cup', scoreFor(90), box(0, 0, 0.2, 0.2)), object('cup', scoreFor(52), box(0.5, 0.5, 0.2, 0.2))];
+    for (const minConfidence of [undefined, 70, 89]) {
+      const instances = buildLabels({ objects, faces: [] }, { minConfidence })[0].Instances!;
+      expect(instances.map((i) => i.Confidence)).toEqual([expect.closeTo(90, 6), expect.closeTo(52, 6)]);
+    }
+    // Under the floor of 50 a detection is neither a label nor an instance.
+    expect(buildLabels({ objects: [...objects, object('cup', scoreFor(45), box(0.7, 0, 0.2, 0.2))], faces: [] })[0].Instances).toHaveLength(2);
+  });
+
+  it('keeps Person\'s boxes, and its derived labels\' boxes, when MinConfidence is above the instance', () => {
+    // The case: Person at 99.93 from the face, its box at 95; MinConfidence 96.
+    const labels = buildLabels(
+      { objects: [object('person', scoreFor(95), box(0.1, 0.05, 0.6, 0.9))], faces: [face(box(0.3, 0.1, 0.2, 0.3), { confidence: 99.93, ageLow: 30, ageHigh: 40 })] },
+      { minConfidence: 96 },
+    );
+    expect(names(labels)).toEqual(expect.arrayContaining(['Person', 'Adult']));
+    for (const name of ['Person', 'Adult']) expect(labels.find((l) => l.Name === name)!.Instances!.map((i) => i.Confidence)).toEqual([expect.closeTo(95, 6)]);
   });
 
   it('cuts the ranking at MaxLabels', () => {
@@ -170,6 +186,26 @@ describe('text and instance colours', () => {
     );
     expect(labels[0].Instances!.map((i) => i.DominantColors)).toEqual([colors, []]);
     expect(buildLabels({ objects: [object('cup', 0.7)], faces: [] })[0].Instances![0]).not.toHaveProperty('DominantColors');
+  });
+
+  it('sends colours on Person\'s instances and DominantColors: [] on its derived labels\' (Adult, Woman...)', () => {
+    const shares = [{ css: { name: 'black', hex: '#000000', rgb: [0, 0, 0] as [number, number, number] }, percent: 80 }];
+    const evidence = {
+      objects: [object('person', 0.6, box(0.1, 0.05, 0.6, 0.9))],
+      faces: [face(box(0.3, 0.1, 0.2, 0.3), { ageLow: 30, ageHigh: 38, gender: 'Female' as const, genderConfidence: 95 })],
+      instanceColors: [shares],
+    };
+    const labels = buildLabels(evidence, { instanceColors: true });
+    const byName = new Map(labels.map((l) => [l.Name, l]));
+    const person = byName.get('Person')!.Instances!;
+    expect(person).toHaveLength(1);
+    expect(person[0].DominantColors).toHaveLength(1);
+    for (const name of ['Adult', 'Female', 'Woman']) {
+      // The same box and confidence as Person's, no colours.
+      expect(byName.get(name)!.Instances).toEqual([{ BoundingBox: person[0].BoundingBox, Confidence: person[0].Confidence, DominantColors: [] }]);
+    }
+    // Without IMAGE_PROPERTIES no instance has the member at all.
+    for (const l of buildLabels(evidence)) for (const i of l.Instances!) expect(i).not.toHaveProperty('DominantColors');
   });
 
   it('adds classifier plugin labels with their parents', () => {

@@ -57,7 +57,7 @@ describe('model config', () => {
 describe('input tensor', () => {
   const rgb = { data: new Uint8Array([255, 0, 0, 0, 0, 255]), width: 2, height: 1 };
   const plugin = (input: Partial<ClassifierPlugin['input']>) => {
-    const p = parseModelConfig(minimal(), '/').plugins[0];
+    const p = parseModelConfig(minimal(), '/').plugins[0] as ClassifierPlugin;
     return { ...p, input: { ...p.input, ...input } };
   };
 
@@ -68,6 +68,16 @@ describe('input tensor', () => {
     expect(Array.from(normalised)).toEqual([1, -1, -1, -1, -1, 1]);
   });
 
+  it('letterboxes into grey 114 or crops the middle, keeping the aspect ratio', async () => {
+    const red = { data: new Uint8Array(4 * 2 * 3).map((_, i) => (i % 3 === 0 ? 255 : 0)), width: 4, height: 2 };
+    const g = 114 / 255;
+    const square = { width: 2, height: 2 };
+    expect(Array.from(await inputTensor(plugin({ ...square, resize: 'letterbox' }), red))).toEqual([1, 1, g, g, 0, 0, g, g, 0, 0, g, g].map((v) => expect.closeTo(v, 5)));
+    // Left half red, right half blue: the middle two columns are one of each.
+    const halves = { data: new Uint8Array([255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 255, 255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 255]), width: 4, height: 2 };
+    expect(Array.from(await inputTensor(plugin({ ...square, resize: 'center-crop' }), halves))).toEqual([1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
+  });
+
   it('interleaves channels for NHWC', async () => {
     expect(Array.from(await inputTensor(plugin({ layout: 'NHWC' }), rgb))).toEqual([1, 0, 0, 0, 0, 1]);
     expect(Array.from(await inputTensor(plugin({ layout: 'NHWC', channels: 'BGR' }), rgb))).toEqual([0, 0, 1, 1, 0, 0]);
@@ -76,7 +86,7 @@ describe('input tensor', () => {
 
 describe('worked example: the PP-OCR direction classifier as a labels plugin', () => {
   it('scores an upright text line high and the same line upside down low', async () => {
-    const [plugin] = loadModelConfig(example).plugins;
+    const plugin = loadModelConfig(example).plugins[0] as ClassifierPlugin;
     const score = async (png: Buffer) => {
       const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
       const scores = await classifyWithPlugin(plugin, { data, width: info.width, height: info.height });

@@ -94,7 +94,7 @@ export function createVideoAnalyzers(deps: ProviderDeps, gallery: () => Gallery)
         const items = await analyzeSampledFrames(
           job,
           async (frame) => {
-            const { labels } = await analyseLabels(job.models, frame, { minConfidence, settings: input.Settings?.GeneralLabels, generalLabels: true, readText: false, plugins: false });
+            const { labels } = await analyseLabels(job.models, frame, { minConfidence, settings: input.Settings?.GeneralLabels, generalLabels: true, readText: false, plugins: true });
             return labels.map((Label) => ({
               item: { Timestamp: frame.timestampMs, Label } as Record<string, unknown>,
               ts: frame.timestampMs,
@@ -112,7 +112,7 @@ export function createVideoAnalyzers(deps: ProviderDeps, gallery: () => Gallery)
         return { items, segments };
       },
       notes:
-        'Every 500 ms: the DetectLabels analysis without OCR (COCO objects with Instances, face-based Person/Face/age/gender labels, People/Crowd). AggregateBy SEGMENTS joins consecutive detections of a label.',
+        'Every 500 ms: the DetectLabels analysis without OCR (COCO objects with Instances, face-based Person/Face/age/gender labels, People/Crowd, and the --model-config plugins). MinConfidence filters labels, not their Instances. AggregateBy SEGMENTS joins consecutive detections of a label.',
     },
 
     StartContentModeration: {
