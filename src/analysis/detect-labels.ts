@@ -6,15 +6,41 @@
 import type { DetectLabelsImageProperties, GeneralLabelsSettings, Label } from '../api/generated/types';
 import type { ModelsClient } from '../../models/client';
 import type { FaceEvidence, RgbPixels } from '../../models/evidence';
-import type { ObjectsResult } from '../../models/tasks/vision';
-import { FACE_CURVE, OBJECT_CURVE } from './calibration';
+import type { ObjectsPayload, ObjectsResult } from '../../models/tasks/vision';
+import type { DetectedObject } from '../../models/evidence';
+import { FACE_CURVE, OBJECT_CURVE, objectConfidence } from './calibration';
 import { toImageProperties } from './image-properties';
-import { buildLabels, DEFAULT_MIN_CONFIDENCE, LABEL_FLOOR, type TextEvidence } from './labels';
+import { buildLabels, DEFAULT_MIN_CONFIDENCE, type TextEvidence } from './labels';
 import { pluginConfidence } from './model-config';
+import { calibratedConfidence, mergeViews, OBJECT_CALIBRATION } from './object-calibration';
 import { readTextLines } from './read-text';
 
 /** Instances at this confidence or more make up ImageProperties' Foreground (independent of the request's MinConfidence). */
 const FOREGROUND_MIN_CONFIDENCE = DEFAULT_MIN_CONFIDENCE;
+/**
+ * Main-view objects from this raw score get instance colours: with the other views' agreement an
+ * object that weak can still make a label (object-calibration.ts).
+ */
+const INSTANCE_COLOUR_MIN_SCORE = 0.1;
+
+/**
+ * centernet's views of the image (object-calibration.json: the image as it is at 512 px and
+ * mirrored at 256 px, where objects filling the frame come out), merged into objects with
+ * calibrated confidences. The main view carries the image properties; each other view is a task
+ * of its own, so the two workers share them.
+ */
+async function calibratedObjects(models: ModelsClient, rgb: RgbPixels, properties: ObjectsPayload['properties']): Promise<ObjectsResult> {
+  const [main, ...others] = OBJECT_CALIBRATION.views;
+  const viewOf = (v: (typeof OBJECT_CALIBRATION.views)[number]) => ({ longSide: v.longSide, flip: v.flip, minScore: OBJECT_CALIBRATION.floor });
+  const [found, ...more] = await Promise.all([
+    models.run('vision.objects', { image: rgb, view: viewOf(main), properties }),
+    ...others.map((v) => models.run('vision.objects', { image: rgb, view: viewOf(v) })),
+  ]);
+  const merged = mergeViews([{ name: main.name, objects: found.objects }, ...others.map((v, i) => ({ name: v.name, objects: more[i].objects }))]);
+  const objects: DetectedObject[] = merged.map((m) => ({ coco: m.coco, score: Math.max(...Object.values(m.scores)), box: m.box, confidence: calibratedConfidence(m) }));
+  const instanceColors = found.instanceColors && merged.map((m) => (m.mainIndex === undefined ? null : found.instanceColors![m.mainIndex]));
+  return { ...found, objects, instanceColors };
+}
 
 export interface LabelAnalysisOptions {
   minConfidence?: number;
@@ -81,12 +107,13 @@ export async function analyseLabels(models: ModelsClient, rgb: RgbPixels, option
   // Objects feed the labels and ImageProperties' foreground; a replacing plugin needs neither.
   const objectsTask =
     builtIn || properties
-      ? models.run('vision.objects', {
-          image: rgb,
-          properties: properties
-            ? { maxColors: properties.maxColors, instanceColors: general, objectCurve: OBJECT_CURVE, foregroundMinConfidence: FOREGROUND_MIN_CONFIDENCE, instanceMinConfidence: LABEL_FLOOR }
+      ? calibratedObjects(
+          models,
+          rgb,
+          properties
+            ? { maxColors: properties.maxColors, instanceColors: general, objectCurve: OBJECT_CURVE, foregroundMinConfidence: FOREGROUND_MIN_CONFIDENCE, instanceMinConfidence: objectConfidence(INSTANCE_COLOUR_MIN_SCORE) }
             : undefined,
-        })
+        )
       : Promise.resolve<ObjectsResult>({ objects: [] });
   // Three tasks for two workers: the pool hands the third (OCR) to whichever worker frees first.
   const labelEvidence = general && builtIn;
