@@ -29,8 +29,10 @@ const INSTANCE_COLOUR_MIN_SCORE = 0.1;
  * calibrated confidences. The main view carries the image properties; each other view is a task
  * of its own, so the two workers share them.
  */
-async function calibratedObjects(models: ModelsClient, rgb: RgbPixels, properties: ObjectsPayload['properties']): Promise<ObjectsResult> {
-  const [main, ...others] = OBJECT_CALIBRATION.views;
+async function calibratedObjects(models: ModelsClient, rgb: RgbPixels, properties: ObjectsPayload['properties'], forLabels: boolean): Promise<ObjectsResult> {
+  const [main, ...views] = OBJECT_CALIBRATION.views;
+  // ImageProperties alone needs only the main view's foreground.
+  const others = forLabels ? views : [];
   const viewOf = (v: (typeof OBJECT_CALIBRATION.views)[number]) => ({ longSide: v.longSide, flip: v.flip, minScore: OBJECT_CALIBRATION.floor });
   const [found, ...more] = await Promise.all([
     models.run('vision.objects', { image: rgb, view: viewOf(main), properties }),
@@ -113,6 +115,7 @@ export async function analyseLabels(models: ModelsClient, rgb: RgbPixels, option
           properties
             ? { maxColors: properties.maxColors, instanceColors: general, objectCurve: OBJECT_CURVE, foregroundMinConfidence: FOREGROUND_MIN_CONFIDENCE, instanceMinConfidence: objectConfidence(INSTANCE_COLOUR_MIN_SCORE) }
             : undefined,
+          general && builtIn,
         )
       : Promise.resolve<ObjectsResult>({ objects: [] });
   // Three tasks for two workers: the pool hands the third (OCR) to whichever worker frees first.
