@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DetectedObject } from '../../models/evidence';
+import { supportedFaces } from '../../src/analysis/detect-labels';
 import { calibratedConfidence, labelProbability, mergeViews, OBJECT_CALIBRATION, onRekognitionScale, type MergedObject } from '../../src/analysis/object-calibration';
 
 const box = (Left: number, Top: number, Width: number, Height: number) => ({ Left, Top, Width, Height });
@@ -53,5 +54,15 @@ describe('the fitted calibration', () => {
   it('has an offset for every COCO class group it names', () => {
     expect(Object.keys(OBJECT_CALIBRATION.groups)).toHaveLength(80);
     for (const group of Object.values(OBJECT_CALIBRATION.groups)) expect(OBJECT_CALIBRATION.weights.group[group]).toBeTypeOf('number');
+  });
+});
+
+describe('faces as evidence of a person', () => {
+  const face = (confidence: number) => ({ box: box(0.4, 0.2, 0.1, 0.1), confidence });
+  it('keeps a sure face alone and a weaker one only inside a person candidate', () => {
+    const person = { coco: 'person', score: 0.08, box: box(0.3, 0.1, 0.4, 0.8) };
+    const bird = { coco: 'bird', score: 0.4, box: box(0.3, 0.1, 0.4, 0.8) };
+    expect(supportedFaces([face(99.9), face(92.6)], [bird])).toEqual([face(99.9)]);
+    expect(supportedFaces([face(92.6)], [bird, person])).toEqual([face(92.6)]);
   });
 });
