@@ -3,9 +3,10 @@
  * development photos and reports it on both splits: label precision per confidence band, recall of
  * salient objects at 55 and the confident mistakes. Reads the evidence collect-evidence.ts wrote.
  *
- *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/labels/fit-calibration.ts evidence.json [--views full512,flip256] [--write]
+ *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/labels/fit-calibration.ts evidence.json [--views full512,flip256] [--lone 0.3] [--write]
  *
- * `--views` picks the views (main first) among those collected; `--write` stores the fit in
+ * `--views` picks the views (main first) among those collected; `--lone S` drops objects only
+ * one view saw under score S; `--write` stores the fit in
  * src/analysis/object-calibration.json. The model: logistic regression (Newton's method, L2
  * penalty) of "the photo's annotations hold this object's class" on the object's features.
  */
@@ -157,6 +158,7 @@ async function main(): Promise<void> {
     views: viewNames.map((name) => ({ name, longSide: VIEWS[name].longSide!, flip: VIEWS[name].flip ?? false })),
     floor: 0.05,
     mergeIou: 0.5,
+    loneMinScore: process.argv.includes('--lone') ? Number(process.argv[process.argv.indexOf('--lone') + 1]) : 0,
     groups,
     weights: { bias: 0, main: 0, others: 0, area: 0, group: {} },
     fitted: { photos: 0, objects: 0, note: '' },

@@ -30,6 +30,12 @@ export interface ObjectCalibration {
   floor: number;
   /** Same-class detections of two views overlapping this much (IoU) are one object. */
   mergeIou: number;
+  /**
+   * An object only one view saw needs this score there (else confidence 0): COCO's photos hold
+   * people and cups so often that a lone weak detection is usually right on them, and on photos
+   * unlike theirs it is not (a sliver of clutter at the edge of a garage scored person 0.27).
+   */
+  loneMinScore: number;
   /** COCO class -> its supercategory (COCO's own grouping). */
   groups: Record<string, string>;
   weights: { bias: number; main: number; others: number; area: number; group: Record<string, number> };
@@ -133,5 +139,7 @@ export function onRekognitionScale(p: number, knots: [number, number][] = OBJECT
 
 /** The object's confidence (0-100) on Rekognition's scale. */
 export function calibratedConfidence(m: MergedObject, calibration = OBJECT_CALIBRATION): number {
+  const seen = Object.values(m.scores);
+  if (calibration.views.length > 1 && seen.length === 1 && seen[0] < calibration.loneMinScore) return 0;
   return onRekognitionScale(labelProbability(m, calibration), calibration.scale);
 }

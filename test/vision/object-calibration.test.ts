@@ -34,6 +34,11 @@ describe('the fitted calibration', () => {
     expect(calibratedConfidence(object('car', { [main]: 0.5, [second]: 0.4 }))).toBeGreaterThan(both);
   });
 
+  it('drops a weak object only one view saw', () => {
+    expect(calibratedConfidence(object('person', { [main]: OBJECT_CALIBRATION.loneMinScore - 0.03 }))).toBe(0);
+    expect(calibratedConfidence(object('person', { [main]: OBJECT_CALIBRATION.loneMinScore - 0.03, [second]: 0.2 }))).toBeGreaterThan(0);
+  });
+
   it('puts a clear object in the high 90s and centernet noise under the label floor', () => {
     // A full-frame cat that both views score 0.7 (the development cat scored 0.45-0.7).
     expect(calibratedConfidence(object('cat', { [main]: 0.7, [second]: 0.7 }, box(0, 0, 1, 1)))).toBeGreaterThan(95);
