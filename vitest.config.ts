@@ -22,6 +22,7 @@ const modelBacked = [
   'test/video/jobs.test.ts',
   'test/video/restart.test.ts',
   'test/vision/detector-plugins.test.ts',
+  'test/vision/coco-ground-truth.test.ts',
   'test/vision/models.test.ts',
   'test/vision/plugins.test.ts',
 ];

@@ -112,6 +112,17 @@ export function confidenceBand(confidence: number): string | undefined {
 // --- one photo's answer against its annotations ---
 
 const cocoLabels: ReadonlySet<string> = new Set(cocoClassNames().map((c) => rekognitionNameForCoco(c)!));
+/** Concept labels that come only as ancestors of COCO labels (Food, Fruit, Furniture, Vehicle...), with the COCO labels under each. */
+const conceptLabels: ReadonlyMap<string, Set<string>> = (() => {
+  const map = new Map<string, Set<string>>();
+  for (const label of cocoLabels) {
+    for (const parent of labelInfo(label)?.parents ?? []) {
+      if (cocoLabels.has(parent)) continue;
+      map.set(parent, new Set([...(map.get(parent) ?? []), label]));
+    }
+  }
+  return map;
+})();
 
 export interface ObjectOutcome {
   file: string;
@@ -137,6 +148,8 @@ export interface PhotoScore {
   objects: ObjectOutcome[];
   /** Returned labels that map from a COCO category. */
   returned: ReturnedOutcome[];
+  /** Returned concept labels (ancestors of COCO labels only): right when an annotated category lies under them. */
+  concepts: ReturnedOutcome[];
   /** Best IoU with a COCO box of its class, one per returned instance of an annotated class. */
   instanceIous: number[];
   labelCount: number;
@@ -158,12 +171,15 @@ export function scorePhoto(truth: PhotoTruth, labels: Label[]): PhotoScore {
   const returned = labels
     .filter((l) => cocoLabels.has(l.Name!))
     .map((l) => ({ file: truth.file, label: l.Name!, confidence: l.Confidence!, correct: truth.classes.has(l.Name!), share: truth.classes.get(l.Name!)?.share ?? 0 }));
+  const concepts = labels
+    .filter((l) => conceptLabels.has(l.Name!))
+    .map((l) => ({ file: truth.file, label: l.Name!, confidence: l.Confidence!, correct: [...conceptLabels.get(l.Name!)!].some((c) => truth.classes.has(c)), share: 0 }));
   const instanceIous = labels.flatMap((l) => {
     const boxes = truth.classes.get(l.Name!)?.boxes ?? [];
     if (!boxes.length) return [];
     return (l.Instances ?? []).map((i) => Math.max(...boxes.map((b) => iou(toBox(i.BoundingBox ?? {}), b))));
   });
-  return { file: truth.file, objects, returned, instanceIous, labelCount: labels.length };
+  return { file: truth.file, objects, returned, concepts, instanceIous, labelCount: labels.length };
 }
 
 // --- arithmetic ---
@@ -287,6 +303,15 @@ function precisionSection(runs: PhotoRun[]): string[] {
     `confident mistakes (≥ ${CONFIDENT}, category not annotated in the photo): ${mistakes.length}`,
     ...(mistakes.length ? [table(['file', 'label', 'confidence'], mistakes.map((l) => [l.file, l.label, l.confidence.toFixed(1)]))] : []),
     '',
+    `concept labels (ancestors of COCO labels) at ≥ ${DEFAULT_MIN}, right when an annotated category lies under them:`,
+    table(
+      ['label', 'returned', 'right'],
+      [...new Set(runs.flatMap((r) => r.score.concepts.map((c) => c.label)))].sort().map((name) => {
+        const list = runs.flatMap((r) => r.score.concepts).filter((c) => c.label === name && c.confidence >= DEFAULT_MIN);
+        return [name, list.length, rate(list.filter((c) => c.correct).length, list.length)];
+      }),
+    ),
+    '',
     'mean confidence of true object labels by salience of their category:',
     table(
       ['salience', 'true labels', 'mean conf', 'p50 conf'],
@@ -350,6 +375,13 @@ function summary(results: { name: string; runs: PhotoRun[] }[]): string {
       `mean conf of true labels, ${bucket}`,
       (runs) => fixed(mean(runs.flatMap((r) => r.score.returned).filter((l) => l.correct && salienceBucket(l.share) === bucket).map((l) => l.confidence))),
     ]),
+    [
+      'precision of concept labels ≥ 55',
+      (runs) => {
+        const list = runs.flatMap((r) => r.score.concepts).filter((l) => l.confidence >= DEFAULT_MIN);
+        return rate(list.filter((l) => l.correct).length, list.length);
+      },
+    ],
     ['mean best instance IoU', (runs) => fixed(mean(runs.flatMap((r) => r.score.instanceIous)), 2)],
     ['photos with no label', (runs) => String(runs.filter((r) => r.score.labelCount === 0).length)],
     ['people photos with moderation', (runs) => rate(runs.filter((r) => r.hasPerson && r.moderation.length).length, runs.filter((r) => r.hasPerson).length)],

@@ -35,6 +35,8 @@ export interface DetectedObject {
   /** The detector's own score, 0-1 (centernet's run 0.1-0.8: see src/analysis/calibration.ts). */
   score: number;
   box: RatioBox;
+  /** 0-100, when the domain has calibrated the object from several views (src/analysis/object-calibration.ts). */
+  confidence?: number;
 }
 
 /** A face as far as labels and PPE need it. */

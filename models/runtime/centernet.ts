@@ -95,20 +95,30 @@ export function loadCenternet(): Promise<GraphModel> {
   return model;
 }
 
-/** The network's input size for an image: long side CENTERNET_LONG_SIDE, both sides multiples of 32. */
-export function inputSize(width: number, height: number): { width: number; height: number } {
-  const scale = CENTERNET_LONG_SIDE / Math.max(width, height);
+/** The network's input size for an image: long side `longSide` (CENTERNET_LONG_SIDE), both sides multiples of 32. */
+export function inputSize(width: number, height: number, longSide = CENTERNET_LONG_SIDE): { width: number; height: number } {
+  const scale = longSide / Math.max(width, height);
   const side = (v: number) => Math.max(STRIDE_MULTIPLE * 2, Math.round((v * scale) / STRIDE_MULTIPLE) * STRIDE_MULTIPLE);
   return { width: side(width), height: side(height) };
 }
 
+/** How the network sees the image: its input's longer side, a mirror image, the weakest peak kept. */
+export interface CenternetView {
+  longSide?: number;
+  /** Mirror left-right before the network; boxes come back in the original image's frame. */
+  flip?: boolean;
+  minScore?: number;
+}
+
 /** Objects in an RGB image, strongest first. */
-export async function detectCenternet(rgb: RgbPixels): Promise<CenternetObject[]> {
+export async function detectCenternet(rgb: RgbPixels, view: CenternetView = {}): Promise<CenternetObject[]> {
   const net = await loadCenternet();
-  const size = inputSize(rgb.width, rgb.height);
+  const size = inputSize(rgb.width, rgb.height, view.longSide);
+  const minScore = view.minScore ?? MIN_SCORE;
   const feeds = tf.tidy(() => {
     const image = tf.expandDims<TfCore.Tensor4D>(tf.tensor3d(rgb.data, [rgb.height, rgb.width, 3], 'int32'), 0);
-    const inputs: Record<string, TfCore.Tensor> = { [IMAGE_INPUT]: tf.image.resizeBilinear(image, [size.height, size.width]) };
+    const resized = tf.image.resizeBilinear(image, [size.height, size.width]);
+    const inputs: Record<string, TfCore.Tensor> = { [IMAGE_INPUT]: view.flip ? tf.reverse(resized, 2) : resized };
     for (const [name, divisor] of UPSAMPLE_SIZES) inputs[name] = tf.tensor1d([size.height / divisor, size.width / divisor], 'int32');
     return inputs;
   });
@@ -128,7 +138,7 @@ export async function detectCenternet(rgb: RgbPixels): Promise<CenternetObject[]
     const gridWidth = size.width / OUTPUT_STRIDE;
     const candidates: { label: string; score: number; corners: [number, number, number, number] }[] = [];
     for (let i = 0; i < scores.length; i++) {
-      if (scores[i] < MIN_SCORE) break;
+      if (scores[i] < minScore) break;
       const cell = Math.floor(indices[i] / classes);
       const cx = (cell % gridWidth) * OUTPUT_STRIDE;
       const cy = Math.floor(cell / gridWidth) * OUTPUT_STRIDE;
@@ -143,7 +153,7 @@ export async function detectCenternet(rgb: RgbPixels): Promise<CenternetObject[]
     const selected = tf.tidy(() => {
       // NMS wants [y1, x1, y2, x2].
       const boxes = tf.tensor2d(candidates.map(({ corners: [x1, y1, x2, y2] }) => [y1, x1, y2, x2]));
-      return tf.image.nonMaxSuppression(boxes, candidates.map((c) => c.score), MAX_DETECTED, NMS_IOU, MIN_SCORE);
+      return tf.image.nonMaxSuppression(boxes, candidates.map((c) => c.score), MAX_DETECTED, NMS_IOU, minScore);
     });
     const kept = await selected.data();
     selected.dispose();
@@ -153,7 +163,7 @@ export async function detectCenternet(rgb: RgbPixels): Promise<CenternetObject[]
     const sy = rgb.height / size.height;
     return Array.from(kept, (k) => {
       const { label, score, corners } = candidates[k];
-      const [x1, y1, x2, y2] = corners;
+      const [x1, y1, x2, y2] = view.flip ? [size.width - corners[2], corners[1], size.width - corners[0], corners[3]] : corners;
       return {
         label,
         score: Math.trunc(100 * score) / 100,

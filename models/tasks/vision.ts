@@ -23,11 +23,12 @@ import {
 import { imageProperties, instanceColors, type ImagePropertiesEvidence } from '../image-properties';
 import { attachFaces, MAX_PERSONS, ppePersons, type PersonEvidence, type PpePersonEvidence } from '../ppe';
 import { VISION_MODELS, type ModelState } from '../catalog';
-import { detectCenternet } from '../runtime/centernet';
+import { detectCenternet, type CenternetView } from '../runtime/centernet';
 import { AGE_GENDER_INPUT, ageAndGender, warp } from '../runtime/faceapi';
 import { detectWithHuman } from '../runtime/human';
 import { classifyNsfw, type NsfwScores } from '../runtime/nsfw';
 import { classifyWithPlugin, detectWithPlugin, type ClassifierPlugin, type DetectorPlugin, type PluginDetection, type PluginScore } from '../plugins';
+import { skinShareOfPersons, torsoBand } from '../skin';
 import type { Task, TaskContext } from './index';
 
 export interface PixelsPayload {
@@ -37,6 +38,8 @@ export interface PixelsPayload {
 }
 
 export interface ObjectsPayload extends PixelsPayload {
+  /** How centernet sees the image (its defaults when absent): a smaller or mirrored view, a lower score cut. */
+  view?: CenternetView;
   /**
    * Compute image properties (and, with `instanceColors`, each instance's colours). Objects whose
    * confidence (`objectCurve` of their score: the domain's calibration) reaches
@@ -83,12 +86,16 @@ type Rgb = RgbPixels;
 
 const ratioBox = ([x, y, w, h]: number[], width: number, height: number): RatioBox => clampBox({ Width: w / width, Height: h / height, Left: x / width, Top: y / height });
 
-export async function detectObjects(rgb: Rgb): Promise<DetectedObject[]> {
-  return (await detectCenternet(rgb))
+export async function detectObjects(rgb: Rgb, view?: CenternetView): Promise<DetectedObject[]> {
+  return (await detectCenternet(rgb, view))
     .map((o) => ({ coco: o.label, score: o.score, box: ratioBox(o.box, rgb.width, rgb.height) }))
     .filter((o) => o.box.Width > 0 && o.box.Height > 0)
     .sort((a, b) => b.score - a.score);
 }
+
+/** centernet's view and score for the persons whose skin moderation measures. */
+const TORSO_PERSON_VIEW = 256;
+const TORSO_PERSON_MIN_SCORE = 0.3;
 
 /** Faces whose human face score is weaker than this are not reported (src/analysis/calibration.ts's FACE_CURVE maps it to 50). */
 const FACE_MIN_SCORE = 0.4;
@@ -207,7 +214,7 @@ export async function poseOf(rgb: Rgb, box: RatioBox): Promise<Keypoint[]> {
 export const visionTasks = {
   'vision.objects': async (payload: ObjectsPayload, ctx) => {
     const rgb = rgbOf(payload);
-    const objects = await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb));
+    const objects = await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb, payload.view));
     const result: ObjectsResult = { objects };
     const props = payload.properties;
     if (props) {
@@ -225,6 +232,17 @@ export const visionTasks = {
   'vision.faces': async (payload: PixelsPayload & { faceCurve: Logistic }, ctx) => tracked(ctx, VISION_MODELS.faces, () => detectFaces(rgbOf(payload), payload.faceCurve)),
 
   'vision.nsfw': async (payload: PixelsPayload, ctx): Promise<NsfwScores> => tracked(ctx, VISION_MODELS.nsfw, () => classifyNsfw(rgbOf(payload))),
+
+  /**
+   * Skin share of the persons' torso bands (shoulders to mid-thigh), for moderation's Swimwear or
+   * Underwear. Persons come from centernet at 256 px (~30 ms; a person big enough to judge is
+   * found there); without one the whole image is the band.
+   */
+  'vision.torsoSkin': async (payload: PixelsPayload, ctx): Promise<number> => {
+    const rgb = rgbOf(payload);
+    const persons = (await tracked(ctx, VISION_MODELS.objects, () => detectObjects(rgb, { longSide: TORSO_PERSON_VIEW }))).filter((o) => o.coco === 'person' && o.score >= TORSO_PERSON_MIN_SCORE);
+    return skinShareOfPersons(rgb, persons.length ? persons.map((p) => torsoBand(p.box)) : [{ Left: 0, Top: 0, Width: 1, Height: 1 }]);
+  },
 
   'vision.ppe': async (payload: PpePayload, ctx): Promise<PpePersonEvidence[]> => {
     const rgb = rgbOf(payload);

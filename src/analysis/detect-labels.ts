@@ -6,15 +6,43 @@
 import type { DetectLabelsImageProperties, GeneralLabelsSettings, Label } from '../api/generated/types';
 import type { ModelsClient } from '../../models/client';
 import type { FaceEvidence, RgbPixels } from '../../models/evidence';
-import type { ObjectsResult } from '../../models/tasks/vision';
-import { FACE_CURVE, OBJECT_CURVE } from './calibration';
+import type { ObjectsPayload, ObjectsResult } from '../../models/tasks/vision';
+import { boxContains, type DetectedObject } from '../../models/evidence';
+import { FACE_CURVE, OBJECT_CURVE, objectConfidence } from './calibration';
 import { toImageProperties } from './image-properties';
 import { buildLabels, DEFAULT_MIN_CONFIDENCE, LABEL_FLOOR, type ClassifiedLabel, type DetectedLabel, type TextEvidence } from './labels';
 import { pluginConfidence } from './model-config';
+import { calibratedConfidence, mergeViews, OBJECT_CALIBRATION } from './object-calibration';
 import { readTextLines } from './read-text';
 
 /** Instances at this confidence or more make up ImageProperties' Foreground (independent of the request's MinConfidence). */
 const FOREGROUND_MIN_CONFIDENCE = DEFAULT_MIN_CONFIDENCE;
+/**
+ * Main-view objects from this raw score get instance colours: with the other views' agreement an
+ * object that weak can still make a label (object-calibration.ts).
+ */
+const INSTANCE_COLOUR_MIN_SCORE = 0.1;
+
+/**
+ * centernet's views of the image (object-calibration.json: the image as it is at 512 px and
+ * mirrored at 256 px, where objects filling the frame come out), merged into objects with
+ * calibrated confidences. The main view carries the image properties; each other view is a task
+ * of its own, so the two workers share them.
+ */
+async function calibratedObjects(models: ModelsClient, rgb: RgbPixels, properties: ObjectsPayload['properties'], forLabels: boolean): Promise<ObjectsResult> {
+  const [main, ...views] = OBJECT_CALIBRATION.views;
+  // ImageProperties alone needs only the main view's foreground.
+  const others = forLabels ? views : [];
+  const viewOf = (v: (typeof OBJECT_CALIBRATION.views)[number]) => ({ longSide: v.longSide, flip: v.flip, minScore: OBJECT_CALIBRATION.floor });
+  const [found, ...more] = await Promise.all([
+    models.run('vision.objects', { image: rgb, view: viewOf(main), properties }),
+    ...others.map((v) => models.run('vision.objects', { image: rgb, view: viewOf(v) })),
+  ]);
+  const merged = mergeViews([{ name: main.name, objects: found.objects }, ...others.map((v, i) => ({ name: v.name, objects: more[i].objects }))]);
+  const objects: DetectedObject[] = merged.map((m) => ({ coco: m.coco, score: Math.max(...Object.values(m.scores)), box: m.box, confidence: calibratedConfidence(m) }));
+  const instanceColors = found.instanceColors && merged.map((m) => (m.mainIndex === undefined ? null : found.instanceColors![m.mainIndex]));
+  return { ...found, objects, instanceColors };
+}
 
 export interface LabelAnalysisOptions {
   minConfidence?: number;
@@ -87,6 +115,18 @@ async function pluginEvidence(models: ModelsClient, rgb: RgbPixels, maxColors: n
   return { labels: labels.flat(), detected: detected.flat(), replaceBuiltIn: models.plugins.some((p) => p.replaceBuiltIn) };
 }
 
+/**
+ * A face the detector is sure of (the development faces scored 99.9) stands on its own; a weaker
+ * one needs a person candidate of any score around it. Two geese on a lake made a face at 92.6,
+ * and so a confident Person, where centernet saw only birds.
+ */
+const FACE_ALONE_MIN_CONFIDENCE = 99;
+
+export function supportedFaces(faces: FaceEvidence[], objects: DetectedObject[]): FaceEvidence[] {
+  const persons = objects.filter((o) => o.coco === 'person').map((o) => o.box);
+  return faces.filter((f) => f.confidence >= FACE_ALONE_MIN_CONFIDENCE || persons.some((b) => boxContains(b, { x: f.box.Left + f.box.Width / 2, y: f.box.Top + f.box.Height / 2 })));
+}
+
 /** Labels (and image properties) of `rgb`, which callers scale down first (DetectLabels to 1024 px on the long side). */
 export async function analyseLabels(models: ModelsClient, rgb: RgbPixels, options: LabelAnalysisOptions): Promise<LabelAnalysis> {
   const general = options.generalLabels;
@@ -97,12 +137,14 @@ export async function analyseLabels(models: ModelsClient, rgb: RgbPixels, option
   // Objects feed the labels and ImageProperties' foreground; a replacing plugin needs neither.
   const objectsTask =
     builtIn || properties
-      ? models.run('vision.objects', {
-          image: rgb,
-          properties: properties
-            ? { maxColors: properties.maxColors, instanceColors: general, objectCurve: OBJECT_CURVE, foregroundMinConfidence: FOREGROUND_MIN_CONFIDENCE, instanceMinConfidence: LABEL_FLOOR }
+      ? calibratedObjects(
+          models,
+          rgb,
+          properties
+            ? { maxColors: properties.maxColors, instanceColors: general, objectCurve: OBJECT_CURVE, foregroundMinConfidence: FOREGROUND_MIN_CONFIDENCE, instanceMinConfidence: objectConfidence(INSTANCE_COLOUR_MIN_SCORE) }
             : undefined,
-        })
+          general && builtIn,
+        )
       : Promise.resolve<ObjectsResult>({ objects: [] });
   // Three tasks for two workers: the pool hands the third (OCR) to whichever worker frees first.
   const labelEvidence = general && builtIn;
@@ -114,7 +156,7 @@ export async function analyseLabels(models: ModelsClient, rgb: RgbPixels, option
 
   const labels = general
     ? buildLabels(
-        { objects: builtIn ? found.objects : [], faces, text, instanceColors: found.instanceColors, classified: plugins.labels, detected: plugins.detected },
+        { objects: builtIn ? found.objects : [], faces: supportedFaces(faces, found.objects), text, instanceColors: found.instanceColors, classified: plugins.labels, detected: plugins.detected },
         { minConfidence: options.minConfidence, maxLabels: options.maxLabels, settings: options.settings, instanceColors: Boolean(properties) },
       )
     : [];

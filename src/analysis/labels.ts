@@ -136,7 +136,7 @@ export function buildLabels(evidence: LabelEvidence, options: LabelOptions = {})
   // Objects.
   const persons: { box: RatioBox; confidence: number; instance: Instance }[] = [];
   evidence.objects.forEach((o, index) => {
-    const confidence = objectConfidence(o.score);
+    const confidence = o.confidence ?? objectConfidence(o.score);
     const name = rekognitionNameForCoco(o.coco);
     if (!name || confidence < LABEL_FLOOR) return;
     const withBox = labelInfo(name)?.boundingBox ?? false;

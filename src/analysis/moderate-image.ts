@@ -8,7 +8,8 @@ import type { ContentType, DetectModerationLabelsRequest, DetectModerationLabels
 import type { ModelsClient } from '../../models/client';
 import type { RgbPixels } from '../../models/evidence';
 import { loadImage, type ImageContext } from '../media/image';
-import { contentTypes, DEFAULT_MIN_CONFIDENCE, MODERATION_MODEL_VERSION, moderationLabels } from './moderation';
+import { applyCurve } from './calibration';
+import { contentTypes, DEFAULT_MIN_CONFIDENCE, MODERATION_MODEL_VERSION, moderationLabels, SUGGESTIVE_CURVE } from './moderation';
 
 /** DetectModerationLabels (and DetectLabels) refuse larger sides [SEEN 2023]. */
 const MODERATION_IMAGE_LIMITS = { maxSide: 10000 };
@@ -22,7 +23,10 @@ export interface ModerationAnalysis {
 export async function analyseModeration(models: ModelsClient, rgb: RgbPixels, minConfidence = DEFAULT_MIN_CONFIDENCE): Promise<ModerationAnalysis> {
   // The client resizes to the model's input.
   const scores = await models.run('vision.nsfw', { image: rgb });
-  return { labels: moderationLabels(scores, minConfidence), contentTypes: contentTypes(scores, minConfidence) };
+  // Swimwear or Underwear needs bare skin on the persons; measured only when the label could pass.
+  const suggestive = applyCurve(SUGGESTIVE_CURVE, scores.Sexy) >= minConfidence;
+  const evidence = suggestive ? { torsoSkin: await models.run('vision.torsoSkin', { image: rgb }) } : {};
+  return { labels: moderationLabels(scores, minConfidence, evidence), contentTypes: contentTypes(scores, minConfidence) };
 }
 
 /**

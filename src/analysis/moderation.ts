@@ -33,16 +33,34 @@ interface Mapping {
   label: string;
   evidence: (s: NsfwScores) => number;
   curve: Logistic;
+  /** A second piece of evidence the label needs (0-1, multiplies the confidence), when measured. */
+  support?: (e: ModerationEvidence) => number | undefined;
 }
 
+/** Measurements beside nsfwjs's scores. */
+export interface ModerationEvidence {
+  /** Skin share of the persons' torso bands (models/skin.ts), measured when Swimwear or Underwear could be reported. */
+  torsoSkin?: number;
+}
+
+/**
+ * Swimwear and underwear leave the torso and thighs bare. nsfwjs's Sexy class also fires on sports
+ * kit and summer clothes: on the COCO development photos a softball uniform scored Sexy 0.97 with
+ * 10% skin in the torso band and a tennis dress 0.97 with 21%. The label keeps its full confidence
+ * from 35% skin and none under 15%.
+ */
+export const TORSO_SKIN_NONE = 0.15;
+export const TORSO_SKIN_FULL = 0.35;
+export const skinSupport = (skin: number) => Math.min(1, Math.max(0, (skin - TORSO_SKIN_NONE) / (TORSO_SKIN_FULL - TORSO_SKIN_NONE)));
+
 export const EXPLICIT_CURVE: Logistic = { midpoint: 0.85, slope: 1.2, logit: true };
-export const SUGGESTIVE_CURVE: Logistic = { midpoint: 0.8, slope: 1.2, logit: true };
+export const SUGGESTIVE_CURVE: Logistic = { midpoint: 0.9, slope: 1.2, logit: true };
 export const ILLUSTRATED_CURVE: Logistic = { midpoint: 0.9, slope: 1.5, logit: true };
 export const ANIMATED_CURVE: Logistic = { midpoint: 0.85, slope: 1.2, logit: true };
 
 export const MAPPINGS: readonly Mapping[] = [
   { label: 'Explicit Nudity', evidence: (s) => s.Porn + s.Hentai, curve: EXPLICIT_CURVE },
-  { label: 'Swimwear or Underwear', evidence: (s) => s.Sexy, curve: SUGGESTIVE_CURVE },
+  { label: 'Swimwear or Underwear', evidence: (s) => s.Sexy, curve: SUGGESTIVE_CURVE, support: (e) => (e.torsoSkin === undefined ? undefined : skinSupport(e.torsoSkin)) },
 ];
 
 const CONTENT_TYPES: readonly { name: string; evidence: (s: NsfwScores) => number; curve: Logistic }[] = [
@@ -54,8 +72,8 @@ const CONTENT_TYPES: readonly { name: string; evidence: (s: NsfwScores) => numbe
  * Labels at or above `minConfidence`, each chain child first (L3, L2, L1) with one confidence, as
  * AWS lists them (AWS-BEHAVIOUR §3.9); chains ordered by confidence, highest first.
  */
-export function moderationLabels(scores: NsfwScores, minConfidence = DEFAULT_MIN_CONFIDENCE): ModerationLabel[] {
-  const chains = MAPPINGS.map((m) => ({ confidence: applyCurve(m.curve, m.evidence(scores)), chain: moderationChain(m.label) }))
+export function moderationLabels(scores: NsfwScores, minConfidence = DEFAULT_MIN_CONFIDENCE, evidence: ModerationEvidence = {}): ModerationLabel[] {
+  const chains = MAPPINGS.map((m) => ({ confidence: applyCurve(m.curve, m.evidence(scores)) * (m.support?.(evidence) ?? 1), chain: moderationChain(m.label) }))
     .filter((c) => c.confidence >= minConfidence && c.chain.length)
     .sort((a, b) => b.confidence - a.confidence);
   const out: ModerationLabel[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCurve, invertCurve, KEYPOINT_CURVE, OBJECT_CURVE, objectConfidence } from '../../src/analysis/calibration';
-import { contentTypes, EXPLICIT_CURVE, moderationLabels, SUGGESTIVE_CURVE, type NsfwScores } from '../../src/analysis/moderation';
+import { contentTypes, EXPLICIT_CURVE, moderationLabels, skinSupport, SUGGESTIVE_CURVE, type NsfwScores } from '../../src/analysis/moderation';
 
 const scores = (s: Partial<NsfwScores>): NsfwScores => {
   const base = { Drawing: 0, Hentai: 0, Porn: 0, Sexy: 0, ...s };
@@ -27,6 +27,17 @@ describe('calibration curves', () => {
     expect(objectConfidence(0.6)).toBeGreaterThan(94);
     expect(objectConfidence(0.32)).toBeLessThan(45);
     expect(objectConfidence(0.28)).toBeLessThan(35);
+  });
+});
+
+describe('Swimwear or Underwear', () => {
+  it('needs bare skin in the torso band once skin is measured', () => {
+    const sexy = scores({ Sexy: 0.99 });
+    expect(moderationLabels(sexy).map((l) => l.Name)).toEqual(['Swimwear or Underwear']);
+    // A softball uniform: Sexy 0.97, 10% skin in the torso band (COCO train2017/000000294912).
+    expect(moderationLabels(scores({ Sexy: 0.97 }), 50, { torsoSkin: 0.1 })).toEqual([]);
+    expect(moderationLabels(sexy, 50, { torsoSkin: 0.6 })[0].Confidence).toBeCloseTo(applyCurve(SUGGESTIVE_CURVE, 0.99), 9);
+    expect(skinSupport(0.25)).toBeCloseTo(0.5, 9);
   });
 });
 

@@ -8,13 +8,19 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelsClient, TaskName } from '../../models/client';
 import { analyseLabels } from '../../src/analysis/detect-labels';
-import { objectConfidence } from '../../src/analysis/calibration';
+import { calibratedConfidence, OBJECT_CALIBRATION } from '../../src/analysis/object-calibration';
+
+/** The cup the fake finds, as every view sees it. */
+const cupConfidence = () =>
+  calibratedConfidence({ coco: 'cup', box: { Left: 0.1, Top: 0.1, Width: 0.5, Height: 0.5 }, scores: Object.fromEntries(OBJECT_CALIBRATION.views.map((v) => [v.name, 0.6])) });
+const objectTasks = OBJECT_CALIBRATION.views.map(() => 'vision.objects');
 import { ApiError, testEmulator, type TestEmulator } from '../support/emulator';
 
 /** Canned task results; `tasks` lists what ran. */
-function fakeModels(nsfw = { Drawing: 0, Hentai: 0, Neutral: 1, Porn: 0, Sexy: 0 }) {
+function fakeModels(nsfw = { Drawing: 0, Hentai: 0, Neutral: 1, Porn: 0, Sexy: 0 }, torsoSkin = 0) {
   const tasks: TaskName[] = [];
   const results: Partial<Record<TaskName, (payload: Record<string, unknown>) => unknown>> = {
+    // The same cup in every view (the views differ only in size and mirroring).
     'vision.objects': (payload) => ({
       objects: [{ coco: 'cup', score: 0.6, box: { Left: 0.1, Top: 0.1, Width: 0.5, Height: 0.5 } }],
       properties: payload.properties ? { quality: { Brightness: 50, Sharpness: 60, Contrast: 20 }, colors: [] } : undefined,
@@ -22,6 +28,7 @@ function fakeModels(nsfw = { Drawing: 0, Hentai: 0, Neutral: 1, Porn: 0, Sexy: 0
     'vision.faces': () => [],
     'text.read': () => [],
     'vision.nsfw': () => nsfw,
+    'vision.torsoSkin': () => torsoSkin,
     'vision.ppe': () => [],
     'faces.detect': () => ({ faces: [], padded: false }),
   };
@@ -55,10 +62,10 @@ describe('DetectLabels', () => {
   it('runs objects, faces and OCR for GENERAL_LABELS and names the objects', async () => {
     fake.tasks.length = 0;
     const out = await api.call('DetectLabels', { Image: { Bytes: png } });
-    expect([...fake.tasks].sort()).toEqual(['text.read', 'vision.faces', 'vision.objects']);
+    expect([...fake.tasks].sort()).toEqual(['text.read', 'vision.faces', ...objectTasks]);
     expect(out.LabelModelVersion).toBe('3.0');
     expect(out.Labels.map((l: { Name: string }) => l.Name)).toEqual(['Cup']);
-    expect(out.Labels[0].Confidence).toBeCloseTo(objectConfidence(0.6), 3);
+    expect(out.Labels[0].Confidence).toBeCloseTo(cupConfidence(), 3);
     expect(out.ImageProperties).toBeUndefined();
   });
 
@@ -81,7 +88,7 @@ describe('the label analysis of video frames', () => {
     const fake = fakeModels();
     const frame = { data: new Uint8Array(64 * 48 * 3), width: 64, height: 48 };
     const { labels, imageProperties } = await analyseLabels(fake.models, frame, { minConfidence: 50, generalLabels: true, readText: false, plugins: false });
-    expect([...fake.tasks].sort()).toEqual(['vision.faces', 'vision.objects']);
+    expect([...fake.tasks].sort()).toEqual(['vision.faces', ...objectTasks]);
     expect(labels.map((l) => l.Name)).toEqual(['Cup']);
     expect(imageProperties).toBeUndefined();
   });
@@ -109,6 +116,36 @@ describe('DetectModerationLabels', () => {
     const err = await api.call('DetectModerationLabels', { Image: { Bytes: png }, ProjectVersion: 'arn:aws:rekognition:us-east-1:123456789012:project/p/version/v/1' }).catch((e: unknown) => e);
     expect((err as ApiError).type).toBe('ResourceNotFoundException');
     expect(fake.tasks).toEqual([]);
+  });
+});
+
+describe('DetectModerationLabels on clothed people', () => {
+  const sexy = { Drawing: 0, Hentai: 0, Neutral: 0.01, Porn: 0, Sexy: 0.99 };
+
+  it('says Swimwear or Underwear only when the torso band shows bare skin', async () => {
+    const covered = fakeModels(sexy, 0.1);
+    const kit = testEmulator({}, { inference: covered.models });
+    const bare = fakeModels(sexy, 0.6);
+    const beach = testEmulator({}, { inference: bare.models });
+    try {
+      expect((await kit.call('DetectModerationLabels', { Image: { Bytes: png } })).ModerationLabels).toEqual([]);
+      expect(covered.tasks).toEqual(['vision.nsfw', 'vision.torsoSkin']);
+      const out = await beach.call('DetectModerationLabels', { Image: { Bytes: png } });
+      expect(out.ModerationLabels.map((l: { Name: string }) => l.Name)).toEqual(['Swimwear or Underwear']);
+    } finally {
+      await Promise.all([kit.close(), beach.close()]);
+    }
+  });
+
+  it('measures no skin when the Sexy score could not reach MinConfidence', async () => {
+    const fake = fakeModels({ Drawing: 0, Hentai: 0, Neutral: 0.5, Porn: 0, Sexy: 0.5 }, 0.9);
+    const api = testEmulator({}, { inference: fake.models });
+    try {
+      expect((await api.call('DetectModerationLabels', { Image: { Bytes: png } })).ModerationLabels).toEqual([]);
+      expect(fake.tasks).toEqual(['vision.nsfw']);
+    } finally {
+      await api.close();
+    }
   });
 });
 
