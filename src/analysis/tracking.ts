@@ -63,7 +63,7 @@ export interface TrackerOptions {
 }
 
 /**
- * Defaults. Faces: 0.59 is where same and different people separate on the development pairs
+ * Defaults. Faces: DISTANCE_AT_80 is where same and different people separate on the development pairs
  * (docs/FACES.md); 0.65 is beyond all but a handful of same-person pairs there, and one face in consecutive samples of a shot lies far nearer. Colours: the middle of one
  * person's box in consecutive samples of a shot stays above 0.8 (the test clips; a walk past
  * changing light lowers it), while two people in different clothes fall well below 0.9.
