@@ -18,7 +18,8 @@ interface LandmarkNet extends Net {
   forward(input: TfCore.Tensor4D): Promise<TfCore.Tensor2D>;
 }
 interface RecognitionNet extends Net {
-  forward(input: TfCore.Tensor4D): Promise<TfCore.Tensor2D>;
+  /** A batch is an array of single images (a Tensor4D must hold one). */
+  forward(input: TfCore.Tensor4D | TfCore.Tensor3D[]): Promise<TfCore.Tensor2D>;
 }
 interface AgeGenderNet extends Net {
   /** age: [1] in years; gender: [1, 2] softmax of (male, female). */
@@ -100,18 +101,43 @@ export async function landmarks68(crop: { data: Float32Array; size: number }): P
   }
 }
 
-/** The 128-d descriptor of an aligned 150x150 RGB chip (values 0-255). */
-export async function descriptor(chip: Float32Array): Promise<number[]> {
-  const faceapi = await getFaceApi();
-  const input = tf.tensor4d(chip, [1, CHIP_SIZE, CHIP_SIZE, 3]);
-  try {
-    const out = await faceapi.nets.faceRecognitionNet.forward(input);
-    const values = Array.from(await out.data());
-    out.dispose();
-    return values;
-  } finally {
-    input.dispose();
+/** The chip mirrored left to right (a face seen from its other side). */
+export function mirrorChip(chip: Float32Array, size = CHIP_SIZE): Float32Array {
+  const out = new Float32Array(chip.length);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const from = (y * size + (size - 1 - x)) * 3, to = (y * size + x) * 3;
+      out[to] = chip[from];
+      out[to + 1] = chip[from + 1];
+      out[to + 2] = chip[from + 2];
+    }
   }
+  return out;
+}
+
+/** The 128-d descriptors of aligned 150x150 RGB chips (values 0-255), in one batch. */
+export async function descriptors(chips: Float32Array[]): Promise<number[][]> {
+  const faceapi = await getFaceApi();
+  const inputs = chips.map((c) => tf.tensor3d(c, [CHIP_SIZE, CHIP_SIZE, 3]));
+  try {
+    const out = await faceapi.nets.faceRecognitionNet.forward(inputs);
+    const values = await out.data();
+    out.dispose();
+    const n = values.length / chips.length;
+    return chips.map((_, k) => Array.from(values.subarray(k * n, (k + 1) * n)));
+  } finally {
+    tf.dispose(inputs);
+  }
+}
+
+/**
+ * The identity descriptor of an aligned chip: the mean of the chip's and its mirror image's
+ * descriptors. Fewer same-person misses at the same false accepts across pose and lighting
+ * (docs/FACES.md, similarity across pose), for one more run of the net in the same batch.
+ */
+export async function descriptor(chip: Float32Array): Promise<number[]> {
+  const [plain, mirrored] = await descriptors([chip, mirrorChip(chip)]);
+  return plain.map((v, i) => (v + mirrored[i]) / 2);
 }
 
 /** A 2-D similarity transform: x' = a·x − b·y + tx, y' = b·x + a·y + ty. */

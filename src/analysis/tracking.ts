@@ -1,21 +1,42 @@
 /**
- * Links detections across sampled frames into tracks (person tracking): each frame's boxes are
- * matched to the tracks' predicted boxes (constant velocity) by minimum total cost, mostly 1 - IoU
- * with a centre-distance term (Hungarian assignment), a box with
- * no match opens a track, and a track unseen for too long closes. Tracks seen only once are
- * dropped as noise; the rest are numbered 0, 1, … by first appearance (left to right among tracks
- * that appear together), so Index is stable.
+ * Links detections across sampled frames into tracks (person tracking, face search), in two steps.
+ * Within a shot, each frame's boxes are matched to the open tracks' predicted boxes (constant
+ * velocity) by minimum total cost, mostly 1 - IoU with a centre-distance term (Hungarian
+ * assignment); a detection whose face or colours clearly differ from the track's cannot continue
+ * it, a cut closes every track, and a track unseen for too long closes. Then the pieces are joined
+ * into people by appearance: pieces never seen in the same frame whose faces match (identity
+ * embeddings), or, where a face is missing, whose colours match closely, are one person. A person
+ * seen only once is dropped as noise; the rest are numbered 0, 1, … by first appearance (left to
+ * right among people who appear together), so a person keeps one Index for the whole video.
  */
 
 import type { RatioBox } from '../../models/evidence';
+import { histogramSimilarity, meanHistogram } from './appearance';
+import { DISTANCE_AT_80, faceDistance } from './faces';
 
 export type Box = RatioBox;
+
+/** What a detection looks like, for telling people apart when boxes alone cannot (./appearance.ts). */
+export interface Appearance {
+  /** Identity embedding of the face in the box, when one was found. */
+  face?: number[];
+  /** Colour histogram of the middle of the box. */
+  colours?: number[];
+}
 
 export interface Detection<T = unknown> {
   box: Box;
   confidence: number;
   /** Anything to carry along (a face, keypoints). */
   data?: T;
+  appearance?: Appearance;
+}
+
+export interface TrackedFrame<T = unknown> {
+  timestamp: number;
+  detections: Detection<T>[];
+  /** The frame starts a new shot: no track continues across it. */
+  cut?: boolean;
 }
 
 export interface TrackedDetection<T = unknown> extends Detection<T> {
@@ -29,9 +50,26 @@ export interface TrackerOptions {
   minIou?: number;
   /** A track not matched for this long (ms) is closed. */
   maxGapMs?: number;
-  /** Tracks with fewer detections are dropped as noise. */
+  /** People with fewer detections are dropped as noise. */
   minHits?: number;
+  /** Faces whose embeddings are at most this far apart are one person (the distance CompareFaces scores 80). */
+  sameFace?: number;
+  /** Within a shot, a face this far from the track's faces does not continue it. */
+  differentFace?: number;
+  /** Without faces to decide, pieces whose colours are at least this similar (Bhattacharyya) are one person. */
+  sameColours?: number;
+  /** Within a shot, colours less similar than this do not continue a track. */
+  differentColours?: number;
 }
+
+/**
+ * Defaults. Faces: DISTANCE_AT_80 is where same and different people separate on the development pairs
+ * (docs/FACES.md); 0.65 is beyond all but a handful of same-person pairs there, and one face in consecutive samples of a shot lies far nearer. Colours: the middle of one
+ * person's box in consecutive samples of a shot stays above 0.8 (the test clips; a walk past
+ * changing light lowers it), while two people in different clothes fall well below 0.9.
+ */
+const DEFAULTS = { minIou: 0.2, maxGapMs: 2000, minHits: 2, sameFace: DISTANCE_AT_80, differentFace: 0.65, sameColours: 0.9, differentColours: 0.5 };
+
 
 export function iou(a: Box, b: Box): number {
   const x1 = Math.max(a.Left, b.Left);
@@ -107,6 +145,9 @@ interface Track {
   velocity: { x: number; y: number };
   lastSeen: number;
   hits: number;
+  /** Face embeddings seen so far, and the colours at the last match. */
+  faces: number[][];
+  colours?: number[];
 }
 
 /** Centre distance in box sizes: fast sideways motion at 5 fps can leave a narrow box with no overlap. */
@@ -134,20 +175,80 @@ function predict(track: Track, timestamp: number): Box {
   return { ...track.box, Left: track.box.Left + track.velocity.x * dt, Top: track.box.Top + track.velocity.y * dt };
 }
 
-/** Tracks detections given frame by frame, in time order; returns every kept detection with its track Index. */
-export function trackDetections<T>(frames: { timestamp: number; detections: Detection<T>[] }[], options: TrackerOptions = {}): TrackedDetection<T>[] {
-  const minIou = options.minIou ?? 0.2;
-  const maxGapMs = options.maxGapMs ?? 2000;
-  const minHits = options.minHits ?? 2;
-  let open: Track[] = [];
-  let nextId = 0;
-  const hits = new Map<number, number>();
-  const out: (Detection<T> & { track: number; timestamp: number })[] = [];
+/** Whether appearance rules out that a detection continues a track (within one shot). */
+function looksDifferent(d: Appearance | undefined, track: Track, o: typeof DEFAULTS): boolean {
+  if (d?.face && track.faces.length && Math.min(...track.faces.map((f) => faceDistance(f, d.face!))) > o.differentFace) return true;
+  return Boolean(d?.colours && track.colours && histogramSimilarity(d.colours, track.colours) < o.differentColours);
+}
 
-  for (const { timestamp, detections } of frames) {
-    open = open.filter((t) => timestamp - t.lastSeen <= maxGapMs);
+/** A track's detections, and what they looked like, for joining tracks into people. */
+interface Piece {
+  track: number;
+  first: { timestamp: number; box: Box };
+  timestamps: Set<number>;
+  /** Mean face embedding, when the track saw a face. */
+  face?: number[];
+  colours?: number[];
+}
+
+function meanVector(vectors: readonly (readonly number[])[]): number[] {
+  const mean = new Array<number>(vectors[0].length).fill(0);
+  for (const v of vectors) for (let i = 0; i < mean.length; i++) mean[i] += v[i] / vectors.length;
+  return mean;
+}
+
+/**
+ * Joins tracks into people, in order of first appearance: a track joins the earlier person whose
+ * face is nearest to its own within `sameFace`, or, when either has no face, whose colours match
+ * within `sameColours`; never a person seen in one of its frames. Returns track -> person.
+ */
+function joinPieces(pieces: Piece[], o: typeof DEFAULTS): Map<number, number> {
+  const people: Piece[][] = [];
+  const personOf = new Map<number, number>();
+  const sorted = [...pieces].sort((a, b) => a.first.timestamp - b.first.timestamp || a.first.box.Left - b.first.box.Left);
+  for (const piece of sorted) {
+    let best = -1;
+    let bestScore = Infinity;
+    people.forEach((members, p) => {
+      if (members.some((m) => [...piece.timestamps].some((t) => m.timestamps.has(t)))) return;
+      const faces = members.filter((m) => m.face);
+      let score = Infinity;
+      if (piece.face && faces.length) {
+        // Faces decide when both sides have one.
+        const distance = Math.min(...faces.map((m) => faceDistance(m.face!, piece.face!)));
+        if (distance <= o.sameFace) score = distance;
+      } else if (piece.colours) {
+        const colours = members.filter((m) => m.colours).map((m) => histogramSimilarity(m.colours!, piece.colours!));
+        // After every face match: colours are the weaker evidence.
+        if (colours.length && Math.max(...colours) >= o.sameColours) score = 1 + (1 - Math.max(...colours));
+      }
+      if (score < bestScore) {
+        bestScore = score;
+        best = p;
+      }
+    });
+    if (best < 0) {
+      best = people.length;
+      people.push([]);
+    }
+    people[best].push(piece);
+    personOf.set(piece.track, best);
+  }
+  return personOf;
+}
+
+/** Tracks detections given frame by frame, in time order; returns every kept detection with its person's Index. */
+export function trackDetections<T>(frames: TrackedFrame<T>[], options: TrackerOptions = {}): TrackedDetection<T>[] {
+  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS;
+  let open: Track[] = [];
+  const all: Track[] = [];
+  const out: (Detection<T> & { track: number; timestamp: number })[] = [];
+  const colours = new Map<number, number[][]>();
+
+  for (const { timestamp, detections, cut } of frames) {
+    open = cut ? [] : open.filter((t) => timestamp - t.lastSeen <= o.maxGapMs);
     const predicted = open.map((t) => predict(t, timestamp));
-    const costs = detections.map((d) => predicted.map((p) => matchCost(d.box, p, minIou)));
+    const costs = detections.map((d) => predicted.map((p, j) => (looksDifferent(d.appearance, open[j], o) ? Infinity : matchCost(d.box, p, o.minIou))));
     // Impossible pairs get a cost no real pair reaches, and are refused after the assignment.
     const assignment = hungarian(costs.map((row) => row.map((c) => (Number.isFinite(c) ? c : 1000))));
     detections.forEach((d, k) => {
@@ -160,24 +261,50 @@ export function trackDetections<T>(frames: { timestamp: number; detections: Dete
         track.lastSeen = timestamp;
         track.hits++;
       } else {
-        track = { id: nextId++, box: d.box, velocity: { x: 0, y: 0 }, lastSeen: timestamp, hits: 1 };
+        track = { id: all.length, box: d.box, velocity: { x: 0, y: 0 }, lastSeen: timestamp, hits: 1, faces: [] };
         open.push(track);
+        all.push(track);
+        colours.set(track.id, []);
       }
-      hits.set(track.id, track.hits);
+      if (d.appearance?.face) track.faces.push(d.appearance.face);
+      if (d.appearance?.colours) {
+        track.colours = d.appearance.colours;
+        colours.get(track.id)!.push(d.appearance.colours);
+      }
       out.push({ ...d, track: track.id, timestamp });
     });
   }
-  // Renumber the kept tracks by first appearance; tracks born together, left to right.
+
+  const pieces = new Map<number, Piece>();
+  for (const d of out) {
+    const piece = pieces.get(d.track);
+    if (piece) piece.timestamps.add(d.timestamp);
+    else pieces.set(d.track, { track: d.track, first: { timestamp: d.timestamp, box: d.box }, timestamps: new Set([d.timestamp]) });
+  }
+  for (const track of all) {
+    const piece = pieces.get(track.id)!;
+    if (track.faces.length) piece.face = meanVector(track.faces);
+    const seen = colours.get(track.id)!;
+    if (seen.length) piece.colours = meanHistogram(seen);
+  }
+  const personOf = joinPieces([...pieces.values()], o);
+
+  // Number the kept people by first appearance; people who appear together, left to right.
   const first = new Map<number, { timestamp: number; box: Box }>();
-  for (const d of out) if (!first.has(d.track)) first.set(d.track, { timestamp: d.timestamp, box: d.box });
+  const hits = new Map<number, number>();
+  for (const d of out) {
+    const person = personOf.get(d.track)!;
+    if (!first.has(person)) first.set(person, { timestamp: d.timestamp, box: d.box });
+    hits.set(person, (hits.get(person) ?? 0) + 1);
+  }
   const order = [...first.entries()]
-    .filter(([track]) => (hits.get(track) ?? 0) >= minHits)
+    .filter(([person]) => (hits.get(person) ?? 0) >= o.minHits)
     .sort(([, a], [, b]) => a.timestamp - b.timestamp || a.box.Left - b.box.Left || a.box.Top - b.box.Top)
-    .map(([track]) => track);
-  const index = new Map(order.map((track, i) => [track, i]));
+    .map(([person]) => person);
+  const index = new Map(order.map((person, i) => [person, i]));
   const kept: TrackedDetection<T>[] = [];
   for (const d of out) {
-    const i = index.get(d.track);
+    const i = index.get(personOf.get(d.track)!);
     if (i !== undefined) kept.push({ box: d.box, confidence: d.confidence, data: d.data, index: i, timestamp: d.timestamp });
   }
   return kept;

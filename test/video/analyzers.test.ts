@@ -19,7 +19,9 @@ import { fontFile, synthVideo } from './synth';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'video-analyzers-'));
 const s3Dir = path.join(tmp, 's3');
 const image = (name: string) => fileURLToPath(new URL(`../../fixtures/images/${name}`, import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
 const PEOPLE = { S3Object: { Bucket: 'vids', Name: 'people.mp4' } };
+const CUTS = { S3Object: { Bucket: 'vids', Name: 'cuts.mp4' } };
 const CARD = { S3Object: { Bucket: 'vids', Name: 'card.mp4' } };
 
 const inference = sharedModels();
@@ -127,6 +129,31 @@ describe('GetPersonTracking', () => {
     expect(k[0] - k[k.length - 1]).toBeGreaterThan(0.15);
     const byIndex = (await call('GetPersonTracking', { JobId, SortBy: 'INDEX' })).Persons as typeof persons;
     expect(byIndex.map((p) => p.Person.Index)).toEqual([...byIndex.map((p) => p.Person.Index)].sort());
+  }, 240_000);
+});
+
+describe('GetPersonTracking across cuts', () => {
+  /** Obama, a cut to Rose Leslie, to Alex Lacamoire, then back to Obama in another photo; 0.4 s each (two samples at 5 fps), 320x240. */
+  const SHOTS = ['celebrities/barack_obama/1.jpg', 'face-search/rose_leslie/1.jpg', 'face-search/alex_lacamoire/3.jpg', 'face-search/barack_obama/2.jpg'];
+  const SHOT_MS = 400;
+  beforeAll(async () => {
+    const inputs = SHOTS.flatMap((shot) => ['-loop', '1', '-t', String(SHOT_MS / 1000), '-i', fixture(shot)]);
+    const fit = SHOTS.map((_, i) => `[${i}:v]scale=320:240:force_original_aspect_ratio=decrease,pad=320:240:-1:-1,setsar=1,fps=10[s${i}]`).join(';');
+    await promisify(execFile)(ffmpegPath(), [
+      '-v', 'error', '-y', ...inputs,
+      '-filter_complex', `${fit};${SHOTS.map((_, i) => `[s${i}]`).join('')}concat=n=${SHOTS.length}:v=1:a=0,format=yuv420p`,
+      '-c:v', 'libx264', '-preset', 'ultrafast', path.join(s3Dir, 'vids', 'cuts.mp4'),
+    ]);
+  }, 60_000);
+
+  it('gives each of three people their own Index, and the first one back their old Index', async () => {
+    const { out } = await analyse('StartPersonTracking', 'GetPersonTracking', { Video: CUTS });
+    const persons = out.Persons as { Timestamp: number; Person: { Index: number } }[];
+    const shotOf = (ts: number) => Math.floor(ts / SHOT_MS);
+    const indexesIn = (shot: number) => [...new Set(persons.filter((p) => shotOf(p.Timestamp) === shot).map((p) => p.Person.Index))];
+    const shots = SHOTS.map((_, i) => indexesIn(i));
+    for (const indexes of shots) expect(indexes).toHaveLength(1);
+    expect(shots.map(([index]) => index)).toEqual([0, 1, 2, 0]);
   }, 240_000);
 });
 

@@ -65,4 +65,45 @@ describe('trackDetections', () => {
     expect(tracked.map((t) => t.index)).toEqual([0, 0, 1, 1]);
     expect(iou(box(0, 0, 0.2, 0.2), box(0.1, 0, 0.2, 0.2))).toBeCloseTo(1 / 3, 6);
   });
+
+  describe('across cuts, by appearance', () => {
+    // Unit-length 128-d vectors standing in for identity embeddings: distinct axes are 1.41 apart.
+    const face = (axis: number, noise = 0) => Array.from({ length: 128 }, (_, i) => (i === axis ? 1 : i === axis + 1 ? noise : 0));
+    const colours = (bin: number) => Array.from({ length: 64 }, (_, i) => (i === bin ? 1 : 0));
+    const shot = (t0: number, who: Detection<string>, cut = true) =>
+      [0, 200, 400].map((dt, k) => ({ timestamp: t0 + dt, cut: cut && k === 0, detections: [{ ...who }] }));
+    const person = (name: string, appearance: Detection['appearance'], at = box(0.4, 0.2)): Detection<string> => ({ box: at, confidence: 90, data: name, appearance });
+    const indexes = (tracked: { data?: string; index: number }[]) => Object.fromEntries(['A', 'B', 'C'].map((n) => [n, [...new Set(tracked.filter((t) => t.data === n).map((t) => t.index))]]));
+
+    it('gives a new person after a cut a new Index, and one who comes back their old one, by face', () => {
+      const a = person('A', { face: face(0) });
+      const tracked = trackDetections([...shot(0, a, false), ...shot(600, person('B', { face: face(10) })), ...shot(1200, person('C', { face: face(20) })), ...shot(1800, { ...a, appearance: { face: face(0, 0.3) } })]);
+      expect(indexes(tracked)).toEqual({ A: [0], B: [1], C: [2] });
+    });
+
+    it('tells people apart in the same place without a detected cut, when their faces differ', () => {
+      const tracked = trackDetections([...shot(0, person('A', { face: face(0) }), false), ...shot(600, person('B', { face: face(10) }), false)]);
+      expect(indexes(tracked)).toEqual({ A: [0], B: [1], C: [] });
+    });
+
+    it('joins by colours only when a face is missing, and never against faces that differ', () => {
+      const tracked = trackDetections([
+        ...shot(0, person('A', { face: face(0), colours: colours(3) }), false),
+        ...shot(600, person('B', { colours: colours(40) })),
+        // A seen from behind: no face, same clothes.
+        ...shot(1200, person('A', { colours: colours(3) })),
+        // C dressed like A, but with another face.
+        ...shot(1800, person('C', { face: face(20), colours: colours(3) })),
+      ]);
+      expect(indexes(tracked)).toEqual({ A: [0], B: [1], C: [2] });
+    });
+
+    it('never joins two people seen in the same frame', () => {
+      const frames = [0, 200, 400].map((timestamp) => ({
+        timestamp,
+        detections: [person('A', { face: face(0) }, box(0.1, 0.2)), person('B', { face: face(0, 0.1) }, box(0.7, 0.2))],
+      }));
+      expect(indexes(trackDetections(frames))).toEqual({ A: [0], B: [1], C: [] });
+    });
+  });
 });

@@ -77,7 +77,7 @@ export function createFacesProvider({ runtime }: ProviderDeps, analysis: FaceAna
         handle: compareFaces,
         notes:
           "The source image's largest face is compared with up to 100 target faces by the euclidean distance of face-api's 128-d " +
-          'embeddings (dlib ResNet on dlib-aligned chips), mapped to Similarity by a logistic curve: distance 0.59 is 80, identical ' +
+          'embeddings (dlib ResNet on dlib-aligned chips), mapped to Similarity by a logistic curve: distance 0.58 is 80 (each descriptor averaged with its mirror image), identical ' +
           'faces 100. QualityFilter uses the same bars as IndexFaces.',
       },
     },

@@ -17,9 +17,10 @@ import { MODERATION_MODEL_VERSION } from '../../analysis/moderation';
 import { detectSegments } from '../../analysis/segments';
 import { analyseText, TEXT_MODEL_VERSION } from '../../analysis/read-text';
 import { regionPolygons } from '../../analysis/text-results';
-import { FACE_CURVE, objectConfidence } from '../../analysis/calibration';
+import { objectConfidence } from '../../analysis/calibration';
 import { personFromFace } from '../../analysis/ppe';
-import { trackDetections, type Box, type Detection } from '../../analysis/tracking';
+import { trackDetections, type Box, type Detection, type TrackedFrame } from '../../analysis/tracking';
+import { colourHistogram, histogramSimilarity } from '../../analysis/appearance';
 import { analyzeSampledFrames, detectionSegments, frameImage, sampleIntervalMs } from '../../analysis/video-frames';
 import type { Frame } from '../../media/frames';
 import { bestCelebrity, type Gallery } from '../../faces/celebrities';
@@ -41,8 +42,23 @@ async function objectsOf(frame: Frame, job: VideoJob): Promise<DetectedObject[]>
   return (await job.models.run('vision.objects', { image: frame })).objects;
 }
 
-async function faceEvidenceOf(frame: Frame, job: VideoJob): Promise<FaceEvidence[]> {
-  return job.models.run('vision.faces', { image: frame, faceCurve: FACE_CURVE });
+/** A face in a video frame, with its identity embedding (to tell people apart across cuts). */
+type SeenFace = FaceEvidence & { embedding?: number[] };
+
+/** The faces GetFaceDetection and GetFaceSearch find (the DetectFaces analysis), with embeddings. */
+async function facesWithEmbeddings(frame: Frame, job: VideoJob): Promise<SeenFace[]> {
+  const faces = await detectFaces(frameImage(frame), { inference: job.models }, { embeddings: true });
+  return faces.map((f) => ({ box: f.detail.BoundingBox as Box, confidence: f.detail.Confidence ?? 0, embedding: f.embedding }));
+}
+
+/** Share of a person box's width and height left off each side when taking its colours: the person, not the background. */
+const PERSON_COLOUR_INSET = 0.2;
+/** Consecutive samples whose colours are less similar than this lie on either side of a cut. */
+const CUT_SIMILARITY = 0.8;
+
+/** Marks the samples that start a new shot (their colours differ from the previous sample's). */
+function markCuts<T>(frames: (TrackedFrame<T> & { colours: number[] })[]): TrackedFrame<T>[] {
+  return frames.map((f, i) => ({ timestamp: f.timestamp, detections: f.detections, cut: i > 0 && histogramSimilarity(frames[i - 1].colours, f.colours) < CUT_SIMILARITY }));
 }
 
 const parallelism = (job: VideoJob) => Math.max(1, job.models.size);
@@ -52,13 +68,13 @@ const parallelism = (job: VideoJob) => Math.max(1, job.models.size);
  * them (centernet misses small or cut-off people), a body box grown from the face. Each carries
  * the face inside it, if any.
  */
-function peopleIn(objects: DetectedObject[], faces: FaceEvidence[]): Detection<FaceEvidence>[] {
+function peopleIn(objects: DetectedObject[], faces: SeenFace[]): Detection<SeenFace>[] {
   const persons = dedupePersons(
     objects.filter((o) => o.coco === 'person').map((o) => ({ box: clampBox(o.box), confidence: objectConfidence(o.score) })).filter((p) => p.confidence >= PERSON_MIN_CONFIDENCE),
     faces,
   );
   const centre = (f: FaceEvidence) => ({ x: f.box.Left + f.box.Width / 2, y: f.box.Top + f.box.Height / 2 });
-  const people: Detection<FaceEvidence>[] = persons.map((p) => ({ ...p, data: faces.find((f) => boxContains(p.box, centre(f))) }));
+  const people: Detection<SeenFace>[] = persons.map((p) => ({ ...p, data: faces.find((f) => boxContains(p.box, centre(f))) }));
   for (const face of faces) {
     if (face.confidence < PERSON_MIN_CONFIDENCE || persons.some((p) => boxContains(p.box, centre(face)))) continue;
     people.push({ box: personFromFace(face), confidence: face.confidence, data: face });
@@ -203,12 +219,16 @@ export function createVideoAnalyzers(deps: ProviderDeps, gallery: () => Gallery)
         const perFrame = await analyzeSampledFrames(
           job,
           async (frame) => {
-            const [objects, faces] = await Promise.all([objectsOf(frame, job), faceEvidenceOf(frame, job)]);
-            return [{ item: { persons: peopleIn(objects, faces) }, ts: frame.timestampMs }];
+            const [objects, faces] = await Promise.all([objectsOf(frame, job), facesWithEmbeddings(frame, job)]);
+            const persons = peopleIn(objects, faces).map((p) => ({
+              ...p,
+              appearance: { face: p.data?.embedding, colours: colourHistogram(frame, p.box, PERSON_COLOUR_INSET) },
+            }));
+            return [{ item: { detections: persons, colours: colourHistogram(frame) }, ts: frame.timestampMs }];
           },
           { parallel: parallelism(job) },
         );
-        const frames = perFrame.map((f) => ({ timestamp: f.ts, detections: (f.item as { persons: Detection<FaceEvidence>[] }).persons }));
+        const frames = markCuts(perFrame.map((f) => ({ timestamp: f.ts, ...(f.item as { detections: Detection<SeenFace>[]; colours: number[] }) })));
         const items = trackDetections(frames).map((d) => ({
           item: { Timestamp: d.timestamp, Person: { Index: d.index, BoundingBox: d.box, ...(d.data ? { Face: { BoundingBox: d.data.box, Confidence: d.data.confidence } } : {}) } } as Record<string, unknown>,
           ts: d.timestamp,
@@ -218,7 +238,7 @@ export function createVideoAnalyzers(deps: ProviderDeps, gallery: () => Gallery)
         return { items };
       },
       notes:
-        'Every 200 ms: centernet person boxes (plus a body box around any face outside them) linked across frames by a tracker (constant-velocity prediction, IoU and centre distance, Hungarian assignment); Index is stable per person, numbered by first appearance. People Pathing was discontinued by AWS on 2025-10-31.',
+        'Every 200 ms: centernet person boxes (plus a body box around any face outside them) and the DetectFaces faces inside them, linked across frames by a tracker (within a shot: constant-velocity prediction, IoU and centre distance, Hungarian assignment, refused when the face or colours differ; across cuts and gaps: the face embedding, or the colours of the box when no face is seen); Index is stable per person for the whole video, numbered by first appearance, and a person who comes back gets their old Index. People Pathing was discontinued by AWS on 2025-10-31.',
     },
 
     StartFaceSearch: {
@@ -233,14 +253,20 @@ export function createVideoAnalyzers(deps: ProviderDeps, gallery: () => Gallery)
         const threshold = input.FaceMatchThreshold ?? DEFAULT_FACE_MATCH_THRESHOLD;
         const perFrame = await analyzeSampledFrames(
           job,
-          async (frame) => [{ item: { faces: await detectFaces(frameImage(frame), { inference: job.models }, { embeddings: true }) }, ts: frame.timestampMs }],
+          async (frame) => {
+            const faces = await detectFaces(frameImage(frame), { inference: job.models }, { embeddings: true });
+            const detections: Detection<DetectedFace>[] = faces.map((face) => ({
+              box: face.detail.BoundingBox as Box,
+              confidence: face.detail.Confidence ?? 0,
+              data: face,
+              appearance: { face: face.embedding },
+            }));
+            return [{ item: { detections, colours: colourHistogram(frame) }, ts: frame.timestampMs }];
+          },
           { fps: FACE_FPS, parallel: parallelism(job) },
         );
-        // Faces linked across samples make the persons; each sample of a person is searched.
-        const frames = perFrame.map((f) => ({
-          timestamp: f.ts,
-          detections: (f.item as { faces: DetectedFace[] }).faces.map((face) => ({ box: face.detail.BoundingBox as Box, confidence: face.detail.Confidence ?? 0, data: face })),
-        }));
+        // Faces linked across samples, and across cuts by their embeddings, make the persons; each sample of a person is searched.
+        const frames = markCuts(perFrame.map((f) => ({ timestamp: f.ts, ...(f.item as { detections: Detection<DetectedFace>[]; colours: number[] }) })));
         deps.stores.collections.in(job).require(input.CollectionId);
         const stored = deps.stores.faces.in(job);
         const items = trackDetections(frames, { minHits: 1 }).map((d) => {
@@ -251,7 +277,8 @@ export function createVideoAnalyzers(deps: ProviderDeps, gallery: () => Gallery)
         });
         return { items };
       },
-      notes: 'Every 500 ms: faces (DetectFaces, default attributes) linked into persons by the tracker and searched in the collection as SearchFacesByImage does; persons without a match have FaceMatches [].',
+      notes:
+        'Every 500 ms: faces (DetectFaces, default attributes) linked into persons by the tracker (box motion within a shot; identity embeddings across cuts and gaps, so a person who comes back keeps their Index) and searched in the collection as SearchFacesByImage does; persons without a match have FaceMatches [].',
     },
 
     StartCelebrityRecognition: {
