@@ -29,6 +29,17 @@ export interface FaceTaskPayload {
   regions?: Record<string, number[]>;
   /** Faces whose mesh confidence is below this are dropped before any further work. */
   minFaceScore?: number;
+  /**
+   * When given, replaces minFaceScore: a face is kept when, for one gate, both its mesh confidence
+   * and its detector score reach the gate's.
+   */
+  gates?: FaceGate[];
+}
+
+/** Minimum mesh confidence and detector (blazeface) score that together let a face through. */
+export interface FaceGate {
+  mesh: number;
+  detector: number;
 }
 
 /** Pixel statistics of one region of the canonical face image. */
@@ -366,29 +377,29 @@ function padImage(rgb: Rgb, pad: number): Rgb {
 /** Tight crops (a face filling the frame) defeat the detector; padding by this share of the longer side fixes most. */
 const CROP_PAD = 0.3;
 
-async function detect(rgb: Rgb, minFaceScore: number, wantCrops: boolean): Promise<HumanFace[]> {
+async function detect(rgb: Rgb, gates: FaceGate[], wantCrops: boolean): Promise<HumanFace[]> {
   const result = await detectWithHuman(rgb, { face: true }, {
     emotion: { enabled: false },
     description: { enabled: false },
     detector: { enabled: true, rotation: true, maxDetected: 100, minConfidence: 0.2, iouThreshold: 0.1, return: wantCrops },
   });
   const faces = result.face as HumanFace[];
-  const keep = faces.filter((f) => f.faceScore >= minFaceScore && f.mesh.length >= 478);
+  const keep = faces.filter((f) => f.mesh.length >= 478 && gates.some((g) => f.faceScore >= g.mesh && f.boxScore >= g.detector));
   for (const f of faces) if (!keep.includes(f)) f.tensor?.dispose();
   return keep;
 }
 
 export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext): Promise<FaceTaskResult> {
   await loadDetector(ctx);
-  const minFaceScore = payload.minFaceScore ?? 0.5;
+  const gates = payload.gates ?? [{ mesh: payload.minFaceScore ?? 0.5, detector: 0 }];
   const wantCrops = Boolean(payload.emotion || payload.ageGender);
   let rgb: Rgb = { data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height };
   let offset = 0;
-  let found = await detect(rgb, minFaceScore, wantCrops);
+  let found = await detect(rgb, gates, wantCrops);
   if (!found.length) {
     offset = Math.round(Math.max(rgb.width, rgb.height) * CROP_PAD);
     const padded = padImage(rgb, offset);
-    found = await detect(padded, minFaceScore, wantCrops);
+    found = await detect(padded, gates, wantCrops);
     if (found.length) rgb = padded;
     else offset = 0;
   }
@@ -441,7 +452,7 @@ export async function warmupFacesTask(_payload: unknown, ctx: TaskContext): Prom
   }
   await loadIdentity(ctx);
   const grey: Rgb = { data: new Uint8Array(160 * 160 * 3).fill(128), width: 160, height: 160 };
-  await detect(grey, 0.5, false);
+  await detect(grey, [{ mesh: 0.5, detector: 0 }], false);
   await descriptor(warp(grey, { a: 1, b: 0, tx: 0, ty: 0 }, CHIP_SIZE));
   await landmarks68({ data: new Float32Array(LANDMARK_INPUT * LANDMARK_INPUT * 3), size: LANDMARK_INPUT });
   return { ok: true };

@@ -7,7 +7,7 @@
 import type { AgeRange, BoundingBox, Emotion, EmotionName, FaceDetail, Landmark, LandmarkType, Pose } from '../api/generated/types';
 import { fitRgb, type LoadedImage } from '../media/image';
 import type { ModelsClient } from '../../models/client';
-import type { FaceTaskResult, RawFace, RegionStats } from '../../models/tasks/faces';
+import type { FaceGate, FaceTaskResult, RawFace, RegionStats } from '../../models/tasks/faces';
 import type { PixelPoint } from '../../models/evidence';
 import { EMOTION_LABELS, REGIONS } from '../../models/face-regions';
 
@@ -68,6 +68,22 @@ export function resolveAttributes(
 export const MAX_FACES = 100;
 /** Mesh confidence below this is not a face (real faces score 0.99-1.0; false ones on the fixtures 0.29-0.56). */
 export const MIN_FACE_SCORE = 0.7;
+/**
+ * Detector (blazeface) score below this is not a face, whatever the mesh says: the mesh fits a face
+ * to anything face-like (a poster, sprinkles, a skyline: mesh 0.95-1.0) and only the detector's score
+ * tells them apart. On the dev split, real faces over 30 px scored 0.40-0.99 and every false face
+ * over 30 px 0.11-0.36 (docs/FACES.md).
+ */
+export const MIN_DETECTOR_SCORE = 0.4;
+/**
+ * Which faces the detector keeps: a plausible mesh with a fair detector score, or a doubtful mesh
+ * (three-quarter views and small faces score 0.3-0.7) with a clear detector score. Chosen on the
+ * dev split: the second gate finds 2 more faces there and adds no false one.
+ */
+export const FACE_GATES: readonly FaceGate[] = [
+  { mesh: MIN_FACE_SCORE, detector: MIN_DETECTOR_SCORE },
+  { mesh: 0.3, detector: 0.6 },
+];
 
 // ---------------------------------------------------------------------------------------------
 // Similarity
@@ -347,12 +363,21 @@ function boundingBox(mesh: Mesh, width: number, height: number): BoundingBox {
   return { Width: (maxX - minX) / width, Height: (maxY - minY) / height, Left: minX / width, Top: minY / height };
 }
 
+/** How fast confidence climbs from 90 at MIN_DETECTOR_SCORE: 99 at +0.18, 99.9 at +0.37. */
+const CONFIDENCE_SCALE = 0.08;
+
 /**
- * Face confidence: mesh confidence and detector score as independent evidence,
- * 1 - P(not a face by both). human rounds the mesh score to 0.01, so it is capped at 0.999.
+ * Face confidence from the detector score (the mesh only gates, at MIN_FACE_SCORE: it is near 1.0
+ * for false faces too). 90 at MIN_DETECTOR_SCORE, rising to 99+ by 0.58; real faces on the
+ * development photos score 0.6-0.99 (99.3-99.99), so anything under 90 has already been dropped.
  */
-export function faceConfidence(faceScore: number, boxScore: number): number {
-  return 100 * (1 - (1 - Math.min(faceScore, 0.999)) * (1 - clamp(boxScore, 0, 1)));
+export function faceConfidence(boxScore: number): number {
+  return 100 - 10 * Math.exp(-(clamp(boxScore, 0, 1) - MIN_DETECTOR_SCORE) / CONFIDENCE_SCALE);
+}
+
+/** The detector score that faceConfidence turns into `confidence` (its inverse; for fakes in tests). */
+export function detectorScoreFor(confidence: number): number {
+  return clamp(MIN_DETECTOR_SCORE - CONFIDENCE_SCALE * Math.log((100 - confidence) / 10), 0, 1);
 }
 
 /** Sharpness 0-100 from the mean absolute Laplacian of the face on the scale-normalised image (fixtures: 2.4-26). */
@@ -393,7 +418,7 @@ export function buildFace(raw: RawFace, width: number, height: number, requested
   const ev = evidence(raw);
   const box = boundingBox(mesh, width, height);
   const wPx = (box.Width ?? 0) * width, hPx = (box.Height ?? 0) * height;
-  const confidence = faceConfidence(raw.faceScore, raw.boxScore);
+  const confidence = faceConfidence(raw.boxScore);
   const pose: Required<Pose> = { Roll: degrees(frame.angle), Yaw: degrees(raw.angles.yaw), Pitch: degrees(raw.angles.pitch) };
   const quality = { Brightness: (raw.regions.face.mean / 255) * 100, Sharpness: sharpness(raw.regions.face.laplacian) };
   const openness = eyeOpenness(mesh);
@@ -481,7 +506,7 @@ async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Pro
   const pixels = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
   const { width, height } = pixels;
   // the client sends a copy, so the image's own pixels stay usable here
-  return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, minFaceScore: MIN_FACE_SCORE }), width, height };
+  return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, gates: [...FACE_GATES] }), width, height };
 }
 
 function needsOf(requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions): Needs {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ageRange, buildFace, decide, resolveAttributes, FACE_ATTRIBUTES } from '../../src/analysis/faces';
+import { ageRange, buildFace, decide, detectorScoreFor, faceConfidence, resolveAttributes, FACE_ATTRIBUTES, MIN_DETECTOR_SCORE } from '../../src/analysis/faces';
 import type { RawFace } from '../../models/tasks/faces';
 
 const recorded = JSON.parse(readFileSync(new URL('./astronaut-face.json', import.meta.url), 'utf8')) as { width: number; height: number; face: RawFace };
@@ -19,6 +19,27 @@ function movePoint(face: RawFace, i: number, target: number, dx = 0, dy = 0): vo
   face.mesh[3 * i] = face.mesh[3 * target] + dx;
   face.mesh[3 * i + 1] = face.mesh[3 * target + 1] + dy;
 }
+
+describe('face confidence', () => {
+  it('is 90 at the detector cut, 99+ for a clear detection, and rises with the detector score', () => {
+    expect(faceConfidence(MIN_DETECTOR_SCORE)).toBeCloseTo(90, 6);
+    expect(faceConfidence(0.6)).toBeGreaterThan(99);
+    expect(faceConfidence(0.87)).toBeGreaterThan(99.9);
+    expect(faceConfidence(1)).toBeLessThanOrEqual(100);
+    expect(faceConfidence(0.5)).toBeLessThan(faceConfidence(0.55));
+  });
+
+  it('comes from the detector, not the mesh: the recorded face with a weak detector score drops', () => {
+    const weak = copy();
+    weak.boxScore = 0.45;
+    expect(buildFace(weak, width, height, DEFAULT).detail.Confidence!).toBeLessThan(96);
+    expect(buildFace(copy(), width, height, DEFAULT).detail.Confidence!).toBeGreaterThan(99.9);
+  });
+
+  it('inverts for fakes', () => {
+    for (const c of [90, 95, 99.5]) expect(faceConfidence(detectorScoreFor(c))).toBeCloseTo(c, 6);
+  });
+});
 
 describe('resolveAttributes', () => {
   it('gives the defaults only for no list and for DEFAULT', () => {

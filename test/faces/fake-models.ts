@@ -5,7 +5,7 @@
  * the real analysis in src/analysis/faces.ts turns them into FaceDetail, quality and embeddings.
  */
 import { createHash } from 'node:crypto';
-import { ANALYSIS_MAX_SIDE } from '../../src/analysis/faces';
+import { ANALYSIS_MAX_SIDE, detectorScoreFor } from '../../src/analysis/faces';
 import { fitRgb, loadImage } from '../../src/media/image';
 import { defaultConfig } from '../../src/runtime/config';
 import { SdkClients } from '../../src/runtime/sdk-clients';
@@ -67,9 +67,9 @@ export function rawFace(face: SyntheticFace, width: number, height: number, embe
   const [dx, dy] = [half * Math.cos(radians(quality.pose.roll)), half * Math.sin(radians(quality.pose.roll))];
   for (const i of [33, 133, 468]) points[i] = [centre[0] - dx, centre[1] - dy, 0];
   for (const i of [362, 263, 473]) points[i] = [centre[0] + dx, centre[1] + dy, 0];
-  // FaceDetail.Confidence is 100 * (1 - (1 - faceScore) * (1 - boxScore)), faceScore at most 0.999.
-  const faceScore = Math.min(0.999, quality.confidence / 100);
-  const boxScore = 1 - (1 - quality.confidence / 100) / (1 - faceScore);
+  // FaceDetail.Confidence comes from the detector score alone (faceConfidence); the mesh only gates.
+  const faceScore = 1;
+  const boxScore = detectorScoreFor(quality.confidence);
   const skin = 150;
   const regions = Object.fromEntries(Object.keys(REGIONS).map((name) => [name, stats(skin, 5)]));
   // Brightness is the face's mean luma on 0-100; sharpness 100 * (1 - exp(-laplacian / 8)).
