@@ -10,7 +10,7 @@ import type { ObjectsPayload, ObjectsResult } from '../../models/tasks/vision';
 import { boxContains, type DetectedObject } from '../../models/evidence';
 import { FACE_CURVE, OBJECT_CURVE, objectConfidence } from './calibration';
 import { toImageProperties } from './image-properties';
-import { buildLabels, DEFAULT_MIN_CONFIDENCE, LABEL_FLOOR, type ClassifiedLabel, type DetectedLabel, type TextEvidence } from './labels';
+import { buildLabels, DEFAULT_MIN_CONFIDENCE, type ClassifiedLabel, type DetectedLabel, type TextEvidence } from './labels';
 import { pluginConfidence } from './model-config';
 import { calibratedConfidence, mergeViews, OBJECT_CALIBRATION } from './object-calibration';
 import { readTextLines } from './read-text';
