@@ -208,7 +208,8 @@ export interface OpenedFile {
  * and read only from that descriptor. The proof is the descriptor's own path (/proc/self/fd on
  * Linux) or, where there is no procfs, the real path of the name resolving to the same inode as the
  * descriptor. Opening does not read: an outside file opened through a link is closed unread.
- * `root` must be a real path. Anything refused is InvalidS3ObjectException.
+ * `root` must be a real path. A file outside ROOT, or not a regular file, is InvalidS3ObjectException;
+ * a failed open keeps its system error (ENOENT...) for the caller's log.
  */
 export async function openInside(root: string, relative: string): Promise<OpenedFile> {
   let handle: FileHandle | undefined;
@@ -221,13 +222,15 @@ export async function openInside(root: string, relative: string): Promise<Opened
     return { handle, path: real, size: opened.size };
   } catch (err) {
     await handle?.close();
-    throw asS3Error(err);
+    throw err;
   }
 }
 
 /** The whole of ROOT/<relative>, read through openInside (refused past `maxBytes`). */
 export async function readFileInside(root: string, relative: string, maxBytes: number): Promise<Buffer> {
-  const file = await openInside(await realpath(root), relative);
+  const file = await openInside(await realpath(root), relative).catch((err: unknown) => {
+    throw asS3Error(err);
+  });
   try {
     const limit = { maxBytes, tooLarge: () => errors.invalidS3Object() };
     if (file.size > maxBytes) throw limit.tooLarge();

@@ -66,7 +66,7 @@ afterAll(async () => {
 
 /** Inference for jobs that need none (segment detection) or a stand-in: label jobs get no objects and no faces. */
 function fakeInference(run: (task: string) => Promise<unknown> = () => Promise.reject(new Error('no models in this test'))): ModelsClient {
-  const fake = { size: 1, run, broadcast: async () => undefined, close: async () => undefined, background: () => fake };
+  const fake = { size: 1, plugins: [], run, broadcast: async () => undefined, close: async () => undefined, background: () => fake };
   return fake as unknown as ModelsClient;
 }
 
