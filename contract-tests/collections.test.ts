@@ -119,11 +119,9 @@ describe('ListCollections', () => {
     const ours = seen.filter((id) => id.startsWith(prefix));
     expect([...ours].sort()).toEqual([...ids].sort());
     expect(new Set(seen).size).toBe(seen.length);
-    if (isEmulator) {
-      // The emulator lists by id; pages are full until the last.
-      expect(ours).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
-      expect(pages).toBe(Math.max(1, Math.ceil(seen.length / 2)));
-    }
+    // The emulator lists by id. (Page counts are not asserted: other test files create and delete
+    // collections in the same account meanwhile.)
+    if (isEmulator) expect(ours).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
   });
 
   it('keeps NextToken within 255 characters when collection ids have the longest length', async () => {

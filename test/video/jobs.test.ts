@@ -239,6 +239,8 @@ describe('the time budget (--video-job-timeout)', () => {
     const done = await get(t, { JobId });
     expect(done.JobStatus).toBe('FAILED');
     expect(done.StatusMessage).toBe('The job exceeded the 0.001-second time budget of rekognition-local (--video-job-timeout).');
+    // The killed ffmpeg may take a moment to be reaped.
+    for (let i = 0; i < 50 && ffmpegChildren().length; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(ffmpegChildren()).toEqual([]);
   });
 });
