@@ -8,7 +8,6 @@ import { configDefaults, defineConfig } from 'vitest/config';
  */
 const modelBacked = [
   'test/browser/detect-faces.test.ts',
-  'test/custom-labels/lifecycle.test.ts',
   'test/faces/face-groups.test.ts',
   'test/faces/real-photos.test.ts',
   'test/liveness/liveness.test.ts',
