@@ -7,6 +7,8 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ModelsClient } from '../../models/client';
+import { PoolClosedError } from '../../models/pool';
 import { DATASET_MESSAGES } from '../../src/providers/custom-labels/datasets';
 import { TRAINING_MESSAGES } from '../../src/providers/custom-labels/training';
 import { call, callError, describeDataset, describeVersion, fakeInference, FIXTURE_BUCKET, makeClient, manifestObject, restarted, s3DirWithFixtures, tempDir, waitFor, type Client, type Wire } from './helpers';
@@ -481,18 +483,25 @@ describe('restart recovery (--data-dir)', () => {
     const p = await project('flaky');
     await dataset(p, 'TRAIN', { GroundTruthManifest: subset('train', 4) });
     await dataset(p, 'TEST', { GroundTruthManifest: subset('test', 2) });
-    // Models that never answer: each run of the training is still embedding when the emulator stops.
+    // Models that answer only when closed, as a pool does when the server stops: each run of the
+    // training is still embedding when the emulator stops.
     const embeddings: number[] = [];
+    let current: ModelsClient | undefined;
     const stuck = () => {
       const models = fakeInference();
-      Object.assign(models, { size: 1, run: () => (embeddings.push(1), new Promise(() => undefined)) });
-      return models;
+      const pending: (() => void)[] = [];
+      const run = () => (embeddings.push(1), new Promise((_, reject) => pending.push(() => reject(new PoolClosedError()))));
+      Object.assign(models, { size: 1, run, close: async () => pending.forEach((fail) => fail()) });
+      return (current = models);
     };
     await restart(stuck());
     await call(ctx, 'CreateProjectVersion', { ProjectArn: p, VersionName: 'v1', OutputConfig: {} });
     for (let run = 1; run <= 3; run++) {
       await vi.waitFor(() => expect(embeddings).toHaveLength(run));
-      await restart(run < 3 ? stuck() : fakeInference());
+      const stopped = current!;
+      const restarting = restart(run < 3 ? stuck() : fakeInference());
+      await stopped.close();
+      await restarting;
     }
     await ctx.t.emulator.idle();
     expect(await describeVersion(ctx, p, 'v1')).toMatchObject({ Status: 'TRAINING_FAILED', StatusMessage: TRAINING_MESSAGES.interrupted });
