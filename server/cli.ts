@@ -8,7 +8,8 @@ Options (each also read from the environment variable shown):
   --port N              listening port (REKOGNITION_LOCAL_PORT, default 4599; 0 picks a free one)
   --host HOST           listening address (REKOGNITION_LOCAL_HOST, default 0.0.0.0)
   --data-dir DIR        persist state in SQLite under DIR (REKOGNITION_LOCAL_DATA_DIR; default in memory)
-  --s3-dir DIR          read S3 objects from DIR/<Bucket>/<Key> (REKOGNITION_LOCAL_S3_DIR)
+  --s3-dir DIR          read S3 objects from DIR/<Bucket>/<Key>, a Version from
+                        DIR/<Bucket>/<Key>.versions/<Version> (REKOGNITION_LOCAL_S3_DIR)
   --s3-endpoint URL     read S3 objects from an S3-compatible endpoint (REKOGNITION_LOCAL_S3_ENDPOINT,
                         else AWS_ENDPOINT_URL_S3)
   --sns-endpoint URL    publish video job completions to an SNS-compatible endpoint

@@ -14,7 +14,7 @@ export interface Config {
   host: string;
   /** Persist state in SQLite under this folder; in memory when absent. */
   dataDir?: string;
-  /** Read S3 objects from DIR/<Bucket>/<Key>. */
+  /** Read S3 objects from DIR/<Bucket>/<Key>, versions from DIR/<Bucket>/<Key>.versions/<Version>. */
   s3Dir?: string;
   /** Read S3 objects from this S3-compatible endpoint. */
   s3Endpoint?: string;
