@@ -3,11 +3,12 @@
  * SearchUsers, SearchUsersByImage. A user is a named group of up to 100 stored faces; it matches a
  * query as well as its best face does (our choice: AWS does not say how it scores a user).
  *
- * UserStatus as AWS reports it (API_AssociateFaces): CREATED for a new user without faces; a call
- * that changes a user's faces answers UPDATING, and the user stays UPDATING for
- * `config.userUpdateDelaySeconds`, then is ACTIVE ("all associations or disassociations ... are
- * complete"), also once its last face is gone (our reading; AWS does not say). CREATING is never
- * reported: no capture shows when AWS uses it.
+ * UserStatus as AWS reports it (API_AssociateFaces, and the SDK examples of ListUsers,
+ * AssociateFaces and DisassociateFaces): CREATED for a new user without faces; a call that changes
+ * a user's faces answers UPDATING, and the user stays UPDATING for `config.userUpdateDelaySeconds`,
+ * then is ACTIVE ("all associations or disassociations ... are complete"), also once its last face
+ * is gone (our reading; AWS does not say). CREATING is never reported: no capture shows when AWS
+ * uses it.
  */
 import { similarity, type DetectedFace, type FaceAnalysis } from '../../analysis/faces';
 import { errors } from '../../api/errors';
