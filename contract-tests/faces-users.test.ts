@@ -10,8 +10,10 @@ import {
   DisassociateFacesCommand,
   IndexFacesCommand,
   ListFacesCommand,
+  ListUsersCommand,
   type RekognitionClient,
 } from '@aws-sdk/client-rekognition';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEmulator, rekognitionClient, s3Image, uniqueName } from './support/client';
 
@@ -26,6 +28,20 @@ async function createCollection(id: string) {
 async function indexFace(collection: string, image: Parameters<typeof s3Image>[0]): Promise<string> {
   const out = await client.send(new IndexFacesCommand({ CollectionId: collection, Image: s3Image(image), MaxFaces: 1, QualityFilter: 'NONE' }));
   return out.FaceRecords![0].Face!.FaceId!;
+}
+
+/**
+ * The user's status once the service's background work on it is done: ListUsers is polled while it
+ * says CREATING or UPDATING (AWS gives no duration; the emulator's contract run settles at once).
+ */
+async function settledStatus(collection: string, userId: string): Promise<string | undefined> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { Users } = await client.send(new ListUsersCommand({ CollectionId: collection }));
+    const status = Users?.find((u) => u.UserId === userId)?.UserStatus;
+    if ((status !== 'CREATING' && status !== 'UPDATING') || Date.now() > deadline) return status;
+    await sleep(1000);
+  }
 }
 
 beforeAll(() => {
@@ -87,4 +103,27 @@ describe('AssociateFaces and DisassociateFaces', () => {
     expect(dis.DisassociatedFaces).toEqual([{ FaceId: biden }]);
     expect(dis.UnsuccessfulFaceDisassociations).toEqual([{ FaceId: kit, UserId: 'other', Reasons: ['ASSOCIATED_TO_A_DIFFERENT_USER'] }]);
   });
+});
+
+describe('UserStatus', () => {
+  it('is CREATED without faces, UPDATING in the answers of AssociateFaces and DisassociateFaces, ACTIVE once associated', async () => {
+    const collection = uniqueName('user-status');
+    await createCollection(collection);
+    const face = await indexFace(collection, 'face-search/joe_biden/1.jpg');
+    await client.send(new CreateUserCommand({ CollectionId: collection, UserId: 'joe' }));
+    expect(await settledStatus(collection, 'joe')).toBe('CREATED');
+
+    const associated = await client.send(new AssociateFacesCommand({ CollectionId: collection, UserId: 'joe', FaceIds: [face] }));
+    expect(associated.AssociatedFaces).toEqual([{ FaceId: face }]);
+    expect(associated.UserStatus).toBe('UPDATING');
+    expect(await settledStatus(collection, 'joe')).toBe('ACTIVE');
+
+    const disassociated = await client.send(new DisassociateFacesCommand({ CollectionId: collection, UserId: 'joe', FaceIds: [face] }));
+    expect(disassociated.DisassociatedFaces).toEqual([{ FaceId: face }]);
+    expect(disassociated.UserStatus).toBe('UPDATING');
+    // What a user without faces settles in after an update is not documented; the emulator says ACTIVE.
+    const after = await settledStatus(collection, 'joe');
+    if (isEmulator) expect(after).toBe('ACTIVE');
+    else expect(['ACTIVE', 'CREATED']).toContain(after);
+  }, 240_000);
 });

@@ -133,6 +133,14 @@ describe('DetectLabels on the fixture photos', () => {
     expect(names(out.Labels)).toEqual(names(labelsOf.get('coffee.png')!.Labels));
   });
 
+  it('refuses an S3 Version the bucket does not hold with InvalidS3ObjectException', async () => {
+    const image = s3Image('images/coffee.png');
+    const missingVersion = { S3Object: { ...image.S3Object, Version: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo' } };
+    const err = await expectServiceError(client.send(new DetectLabelsCommand({ Image: missingVersion })), 'InvalidS3ObjectException', { status: 400 });
+    // No capture shows the message for a missing version; the emulator gives the missing-object one.
+    if (isEmulator) expect(err.message).toBe('Unable to get object metadata from S3. Check object key, region and/or access permissions.');
+  });
+
   it('reports image properties, with colours on Person\'s instances and DominantColors: [] on its derived labels\'', async () => {
     const out = await client.send(
       new DetectLabelsCommand({ Image: { Bytes: fixture('astronaut.png') }, Features: ['GENERAL_LABELS', 'IMAGE_PROPERTIES'], Settings: { ImageProperties: { MaxDominantColors: 4 } } }),

@@ -8,7 +8,8 @@ Options (each also read from the environment variable shown):
   --port N              listening port (REKOGNITION_LOCAL_PORT, default 4599; 0 picks a free one)
   --host HOST           listening address (REKOGNITION_LOCAL_HOST, default 0.0.0.0)
   --data-dir DIR        persist state in SQLite under DIR (REKOGNITION_LOCAL_DATA_DIR; default in memory)
-  --s3-dir DIR          read S3 objects from DIR/<Bucket>/<Key> (REKOGNITION_LOCAL_S3_DIR)
+  --s3-dir DIR          read S3 objects from DIR/<Bucket>/<Key>, a Version from
+                        DIR/<Bucket>/<Key>.versions/<Version> (REKOGNITION_LOCAL_S3_DIR)
   --s3-endpoint URL     read S3 objects from an S3-compatible endpoint (REKOGNITION_LOCAL_S3_ENDPOINT,
                         else AWS_ENDPOINT_URL_S3)
   --sns-endpoint URL    publish video job completions to an SNS-compatible endpoint
@@ -36,6 +37,8 @@ Options (each also read from the environment variable shown):
                         (REKOGNITION_LOCAL_DECODE_BUDGET_MB, default 2048)
   --video-job-timeout S a stored-video job running longer fails, in seconds
                         (REKOGNITION_LOCAL_VIDEO_JOB_TIMEOUT, default 21600: AWS's longest video)
+  --user-update-delay S how long a user stays UPDATING after AssociateFaces or DisassociateFaces, in
+                        seconds; 0 makes it ACTIVE at once (REKOGNITION_LOCAL_USER_UPDATE_DELAY, default 2)
   --help                this text
   --version             the version
 `;
@@ -83,6 +86,14 @@ function positive(flag: string, text: string | undefined, fallback: number): num
   return value;
 }
 
+/** A number of 0 or more given as a flag or its environment twin; `fallback` when absent. */
+function notNegative(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new Error(`invalid --${flag} ${text}`);
+  return value;
+}
+
 function parseQueueLimits(text: string | undefined): Config['queueLimits'] {
   if (text === undefined) return defaultConfig.queueLimits;
   const [image, other] = text.split(',').map((n) => Number(n.trim()));
@@ -115,6 +126,7 @@ export function parseConfig(argv: string[]): Config | 'help' | 'version' {
       'cors-origins': { type: 'string' },
       'decode-budget-mb': { type: 'string' },
       'video-job-timeout': { type: 'string' },
+      'user-update-delay': { type: 'string' },
       help: { type: 'boolean' },
       version: { type: 'boolean' },
     },
@@ -150,5 +162,6 @@ export function parseConfig(argv: string[]): Config | 'help' | 'version' {
     corsOrigins: parseCorsOrigins(values['cors-origins'] ?? env('CORS_ORIGINS')),
     decodeBudgetMb: positive('decode-budget-mb', values['decode-budget-mb'] ?? env('DECODE_BUDGET_MB'), defaultConfig.decodeBudgetMb),
     videoJobTimeoutSeconds: positive('video-job-timeout', values['video-job-timeout'] ?? env('VIDEO_JOB_TIMEOUT'), defaultConfig.videoJobTimeoutSeconds),
+    userUpdateDelaySeconds: notNegative('user-update-delay', values['user-update-delay'] ?? env('USER_UPDATE_DELAY'), defaultConfig.userUpdateDelaySeconds),
   };
 }

@@ -39,7 +39,8 @@ async function setupEmulator(project: TestProject, runId: string): Promise<() =>
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--host', '127.0.0.1', '--s3-dir', s3Dir], {
     cwd: repoRoot,
     // The project's `env` (vitest.config.ts) reaches the emulator too.
-    env: { ...process.env, REKOGNITION_LOCAL_LOG_LEVEL: process.env.REKOGNITION_LOCAL_LOG_LEVEL ?? 'warn', ...project.config.env },
+    // Users settle at once unless the environment asks for a delay: the tests poll for ACTIVE as on AWS.
+    env: { ...process.env, REKOGNITION_LOCAL_LOG_LEVEL: process.env.REKOGNITION_LOCAL_LOG_LEVEL ?? 'warn', REKOGNITION_LOCAL_USER_UPDATE_DELAY: process.env.REKOGNITION_LOCAL_USER_UPDATE_DELAY ?? '0', ...project.config.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let logTail = '';

@@ -1,8 +1,9 @@
 /**
  * Reads `S3Object {Bucket, Name, Version}` inputs, from a local folder (`--s3-dir DIR`, objects at
- * DIR/<Bucket>/<Name>) or from an S3-compatible endpoint (`--s3-endpoint URL`). When both are
- * configured the folder wins: it is the explicit choice, while the endpoint may come from
- * AWS_ENDPOINT_URL_S3 in the environment.
+ * DIR/<Bucket>/<Name>, versions at DIR/<Bucket>/<Name>.versions/<Version>) or from an S3-compatible
+ * endpoint (`--s3-endpoint URL`, Version sent as VersionId). When both are configured the folder
+ * wins: it is the explicit choice, while the endpoint may come from AWS_ENDPOINT_URL_S3 in the
+ * environment.
  *
  * Every failure to find or reach an object is InvalidS3ObjectException, as on AWS, where a missing
  * key, a missing bucket and a denied access all give the same message.
@@ -177,17 +178,27 @@ function isInside(root: string, target: string): boolean {
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
-/** Opens DIR/<Bucket>/<Name> for reading (see openInside). Versions are not modelled here: the current file is read whatever Version asks for. */
+/**
+ * The file of an object inside its bucket folder: <Name> itself, or for a Version the sidecar
+ * <Name>.versions/<Version> (a `/` in the version id is a sub-folder there, as in keys). A version
+ * without its file fails as a missing object does, as AWS fails for a version the bucket does not hold.
+ */
+function fileKey(where: Location): string {
+  return where.version === undefined ? where.key : `${where.key}.versions/${where.version}`;
+}
+
+/** Opens DIR/<Bucket>/<Name> or the requested version for reading (see openInside). */
 async function openInDir(ctx: MediaContext, dir: string, where: Location): Promise<OpenedFile> {
-  const file = path.join(dir, where.bucket, where.key);
-  if (escapes(where.bucket, where.key)) {
-    ctx.clients.log.debug('S3 object refused: its name leaves the --s3-dir folder', { bucket: where.bucket, key: where.key, dir });
+  const key = fileKey(where);
+  const file = path.join(dir, where.bucket, key);
+  if (escapes(where.bucket, key)) {
+    ctx.clients.log.debug('S3 object refused: its name leaves the --s3-dir folder', { bucket: where.bucket, key: where.key, version: where.version, dir });
     throw errors.invalidS3Object();
   }
   try {
-    return await openInside(await realpath(dir), path.join(where.bucket, where.key));
+    return await openInside(await realpath(dir), path.join(where.bucket, key));
   } catch (err) {
-    ctx.clients.log.debug('S3 object not read from the --s3-dir folder', { path: file, error: describe(err) });
+    ctx.clients.log.debug('S3 object not read from the --s3-dir folder', { path: file, version: where.version, error: describe(err) });
     throw asS3Error(err);
   }
 }

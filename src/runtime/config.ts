@@ -14,7 +14,7 @@ export interface Config {
   host: string;
   /** Persist state in SQLite under this folder; in memory when absent. */
   dataDir?: string;
-  /** Read S3 objects from DIR/<Bucket>/<Key>. */
+  /** Read S3 objects from DIR/<Bucket>/<Key>, versions from DIR/<Bucket>/<Key>.versions/<Version>. */
   s3Dir?: string;
   /** Read S3 objects from this S3-compatible endpoint. */
   s3Endpoint?: string;
@@ -50,6 +50,8 @@ export interface Config {
   decodeBudgetMb: number;
   /** Longest a stored-video job may run before it fails, in seconds. */
   videoJobTimeoutSeconds: number;
+  /** How long a user stays UPDATING after AssociateFaces or DisassociateFaces changes it, in seconds. */
+  userUpdateDelaySeconds: number;
 }
 
 export const defaultConfig: Config = {
@@ -73,4 +75,6 @@ export const defaultConfig: Config = {
   decodeBudgetMb: 2048,
   // AWS's longest stored video is 6 hours; no job should take longer than that to analyse.
   videoJobTimeoutSeconds: 6 * 3600,
+  // AWS answers UPDATING and finishes the change in the background, for no documented time.
+  userUpdateDelaySeconds: 2,
 };

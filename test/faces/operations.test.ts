@@ -2,7 +2,7 @@
  * The face and user operations end to end through dispatch, with a fake models client that shows
  * synthetic faces and vectors (this suite tests storage, search and the AWS rules, not models).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { indexFile, quantiseBoundingBox } from '../../src/store/faces';
 import { createStores } from '../../src/store';
@@ -222,7 +222,7 @@ describe('users', () => {
     await call('CreateUser', { CollectionId: 'c', UserId: 'bob' });
 
     const first = await call('AssociateFaces', { CollectionId: 'c', UserId: 'alice', FaceIds: [a1] });
-    expect(first).toEqual({ AssociatedFaces: [{ FaceId: a1 }], UnsuccessfulFaceAssociations: [], UserStatus: 'ACTIVE' });
+    expect(first).toEqual({ AssociatedFaces: [{ FaceId: a1 }], UnsuccessfulFaceAssociations: [], UserStatus: 'UPDATING' });
 
     const missing = '00000000-0000-4000-8000-000000000000';
     const second = await call('AssociateFaces', { CollectionId: 'c', UserId: 'alice', FaceIds: [a1, a2, stranger, missing], UserMatchThreshold: 20 });
@@ -246,6 +246,7 @@ describe('users', () => {
     });
     const mine = await call('DisassociateFaces', { CollectionId: 'c', UserId: 'alice', FaceIds: [a2] });
     expect(mine.DisassociatedFaces).toEqual([{ FaceId: a2 }]);
+    expect(mine.UserStatus).toBe('UPDATING');
 
     expect(await call('DeleteUser', { CollectionId: 'c', UserId: 'alice' })).toEqual({});
     expect((await call('ListFaces', { CollectionId: 'c', FaceIds: [a1] })).Faces[0].UserId).toBeUndefined();
@@ -311,6 +312,73 @@ describe('users', () => {
 
     const noFace = await call('SearchUsersByImage', { CollectionId: 'c', Image: await image([]) });
     expect(noFace).toEqual({ UserMatches: [], FaceModelVersion: '7.0', UnsearchedFaces: [] });
+  });
+});
+
+describe('UserStatus over time', () => {
+  const DELAY_S = 1.5;
+  let now = Date.UTC(2026, 0, 1);
+  const clock = { now: () => now };
+  const statuses = async (em: TestEmulator) =>
+    Object.fromEntries((await em.call('ListUsers', { CollectionId: 'u' })).Users.map((u: { UserId: string; UserStatus: string }) => [u.UserId, u.UserStatus]));
+  const indexInto = async (em: TestEmulator, embedding: number[]) =>
+    (await em.call('IndexFaces', { CollectionId: 'u', Image: await image([syntheticFace(embedding, box(0.3))]) })).FaceRecords[0].Face.FaceId as string;
+
+  it('CREATED, then UPDATING for the configured delay after each change of faces, then ACTIVE', async () => {
+    const em = testEmulator({ userUpdateDelaySeconds: DELAY_S }, { inference: models.pool, runtime: { clock } });
+    try {
+      await em.call('CreateCollection', { CollectionId: 'u' });
+      const carol = unitVector(random);
+      const [f1, f2] = [await indexInto(em, photoOf(carol, random)), await indexInto(em, photoOf(carol, random))];
+      const probe = await indexInto(em, photoOf(carol, random));
+      await em.call('CreateUser', { CollectionId: 'u', UserId: 'carol' });
+      await em.call('CreateUser', { CollectionId: 'u', UserId: 'dave' });
+      expect(await statuses(em)).toEqual({ carol: 'CREATED', dave: 'CREATED' });
+
+      const associated = await em.call('AssociateFaces', { CollectionId: 'u', UserId: 'carol', FaceIds: [f1, f2] });
+      expect(associated.UserStatus).toBe('UPDATING');
+      expect(await statuses(em)).toEqual({ carol: 'UPDATING', dave: 'CREATED' });
+      const matchStatus = async () => (await em.call('SearchUsers', { CollectionId: 'u', FaceId: probe, UserMatchThreshold: 20 })).UserMatches[0].User.UserStatus;
+      expect(await matchStatus()).toBe('UPDATING');
+      // A call that changes nothing reports the status as it stands.
+      expect((await em.call('AssociateFaces', { CollectionId: 'u', UserId: 'carol', FaceIds: [f1] })).UserStatus).toBe('UPDATING');
+
+      now += DELAY_S * 1000 - 1;
+      expect((await statuses(em)).carol).toBe('UPDATING');
+      now += 1;
+      expect((await statuses(em)).carol).toBe('ACTIVE');
+      expect(await matchStatus()).toBe('ACTIVE');
+      expect((await em.call('DisassociateFaces', { CollectionId: 'u', UserId: 'carol', FaceIds: [probe] })).UserStatus).toBe('ACTIVE');
+
+      // Removing faces is an update too; a user whose last face is gone settles ACTIVE (our reading).
+      expect((await em.call('DisassociateFaces', { CollectionId: 'u', UserId: 'carol', FaceIds: [f1, f2] })).UserStatus).toBe('UPDATING');
+      expect((await statuses(em)).carol).toBe('UPDATING');
+      now += DELAY_S * 1000;
+      expect(await statuses(em)).toEqual({ carol: 'ACTIVE', dave: 'CREATED' });
+    } finally {
+      await em.close();
+    }
+  });
+
+  it('keeps an update under way across a restart with --data-dir', async () => {
+    const dir = tempDir();
+    const options = { inference: models.pool, runtime: { clock } };
+    const first = testEmulator({ dataDir: dir, userUpdateDelaySeconds: DELAY_S }, options);
+    await first.call('CreateCollection', { CollectionId: 'u' });
+    const face = await indexInto(first, unitVector(random));
+    await first.call('CreateUser', { CollectionId: 'u', UserId: 'erin' });
+    await first.call('AssociateFaces', { CollectionId: 'u', UserId: 'erin', FaceIds: [face] });
+    await first.close();
+
+    const again = testEmulator({ dataDir: dir, userUpdateDelaySeconds: DELAY_S }, options);
+    try {
+      expect(await statuses(again)).toEqual({ erin: 'UPDATING' });
+      now += DELAY_S * 1000;
+      expect(await statuses(again)).toEqual({ erin: 'ACTIVE' });
+    } finally {
+      await again.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

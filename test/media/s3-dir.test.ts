@@ -45,6 +45,14 @@ beforeAll(() => {
   symlinkSync(path.join(outside, 'dir'), path.join(s3Dir, 'photos', 'linkdir'));
   symlinkSync(outside, path.join(s3Dir, 'escape'));
   symlinkSync('coffee.png', path.join(s3Dir, 'photos', 'link-in.png'));
+  // Versions: DIR/<Bucket>/<Name>.versions/<Version>.
+  mkdirSync(path.join(s3Dir, 'photos', 'coffee.png.versions', '3'), { recursive: true });
+  copyFileSync(fixturePath('chelsea.png'), path.join(s3Dir, 'photos', 'coffee.png.versions', 'v1'));
+  copyFileSync(fixturePath('rocket.jpg'), path.join(s3Dir, 'photos', 'coffee.png.versions', '3', 'L4kqtJl+rmSp'));
+  mkdirSync(path.join(s3Dir, 'photos', 'deleted.png.versions'));
+  copyFileSync(fixturePath('chelsea.png'), path.join(s3Dir, 'photos', 'deleted.png.versions', 'old'));
+  symlinkSync(secret, path.join(s3Dir, 'photos', 'coffee.png.versions', 'link-out'));
+  symlinkSync(path.join(outside, 'dir'), path.join(s3Dir, 'photos', 'linked.png.versions'));
   fifos = hasMkfifo();
   if (fifos) {
     execFileSync('mkfifo', [path.join(s3Dir, 'photos', 'pipe')]);
@@ -75,9 +83,24 @@ describe('reading from --s3-dir', () => {
     expect(image).toMatchObject({ width: 451, height: 300 });
   });
 
-  it('ignores Version: versions are not modelled for the folder source', async () => {
-    const image = await loadImage({ S3Object: { Bucket: 'photos', Name: 'coffee.png', Version: 'some-version-id' } }, ctx);
-    expect(image.width).toBe(600);
+  it('reads a Version from DIR/<Bucket>/<Name>.versions/<Version>, and the plain file without one', async () => {
+    const version = (Version?: string) => loadImage({ S3Object: { Bucket: 'photos', Name: 'coffee.png', Version } }, ctx);
+    expect((await version('v1')).sha256).toBe(createHash('sha256').update(fixture('chelsea.png')).digest('hex'));
+    expect((await version()).sha256).toBe(createHash('sha256').update(fixture('coffee.png')).digest('hex'));
+    // A slash in a version id is a sub-folder, as in keys.
+    expect((await version('3/L4kqtJl+rmSp')).format).toBe('jpeg');
+    // A version outlives its object's deletion, as on S3.
+    expect((await loadImage({ S3Object: { Bucket: 'photos', Name: 'deleted.png', Version: 'old' } }, ctx)).width).toBe(451);
+    await expectError(loadImage({ S3Object: { Bucket: 'photos', Name: 'deleted.png' } }, ctx), 'InvalidS3ObjectException', S3_MISSING);
+  });
+
+  it.each([
+    ['a version the object does not have', { Name: 'coffee.png', Version: 'v2' }],
+    ['a version of an object without versions', { Name: '2024/trips/chelsea cat.png', Version: 'v1' }],
+    ['a version that names the versions folder', { Name: 'coffee.png', Version: '.' }],
+    ['a version that names a folder of versions', { Name: 'coffee.png', Version: '3' }],
+  ])('refuses %s with InvalidS3ObjectException', async (_name, object) => {
+    await expectError(loadImage({ S3Object: { Bucket: 'photos', ...object } }, ctx), 'InvalidS3ObjectException', S3_MISSING);
   });
 
   it('follows symlinks that stay inside the folder', async () => {
@@ -156,6 +179,12 @@ describe('nothing outside --s3-dir is read', () => {
     ['a relative symlink pointing outside', { Bucket: 'photos', Name: 'relative-link-out.png' }],
     ['a symlinked folder pointing outside', { Bucket: 'photos', Name: 'linkdir/secret.png' }],
     ['a symlinked bucket pointing outside', { Bucket: 'escape', Name: 'secret.png' }],
+    ['a .. version', { Bucket: 'photos', Name: 'coffee.png', Version: '../../../outside/secret.png' }],
+    ['a .. version in the middle', { Bucket: 'photos', Name: 'coffee.png', Version: 'x/../../../../outside/secret.png' }],
+    ['a backslash .. version', { Bucket: 'photos', Name: 'coffee.png', Version: '..\\..\\..\\outside\\secret.png' }],
+    ['a NUL byte in the version', { Bucket: 'photos', Name: 'coffee.png', Version: 'v1\0../../../outside/secret.png' }],
+    ['a symlinked version pointing outside', { Bucket: 'photos', Name: 'coffee.png', Version: 'link-out' }],
+    ['a symlinked versions folder pointing outside', { Bucket: 'photos', Name: 'linked.png', Version: 'secret.png' }],
   ])('refuses %s with InvalidS3ObjectException', async (_name, object) => {
     await expectError(loadImage({ S3Object: object }, ctx), 'InvalidS3ObjectException', S3_MISSING);
     await expectError(readS3Object(object, ctx, { maxBytes: 1e9, tooLarge: () => errors.imageTooLarge('x') }), 'InvalidS3ObjectException');

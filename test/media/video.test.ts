@@ -22,7 +22,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('loadVideoObject from --s3-dir', () => {
   it('gives a private copy of DIR/<Bucket>/<Name>, which cleanup removes', async () => {
-    const local = await loadVideoObject({ S3Object: { Bucket: 'videos', Name: 'clips/movie.mp4', Version: 'ignored' } }, ctx);
+    const local = await loadVideoObject({ S3Object: { Bucket: 'videos', Name: 'clips/movie.mp4' } }, ctx);
     const file = realpathSync(path.join(s3Dir, 'videos', 'clips', 'movie.mp4'));
     expect(local.path).not.toBe(file);
     expect(readFileSync(local.path).equals(readFileSync(file))).toBe(true);
@@ -30,6 +30,16 @@ describe('loadVideoObject from --s3-dir', () => {
     await local.cleanup();
     expect(existsSync(local.path)).toBe(false);
     expect(realpathSync(file)).toBe(file); // the object itself stays
+  });
+
+  it('copies a Version from <Name>.versions/<Version>; a version that is not there is InvalidS3ObjectException', async () => {
+    const versions = path.join(s3Dir, 'videos', 'clips', 'movie.mp4.versions');
+    mkdirSync(versions, { recursive: true });
+    writeFileSync(path.join(versions, 'v1'), 'first cut');
+    const local = await loadVideoObject({ S3Object: { Bucket: 'videos', Name: 'clips/movie.mp4', Version: 'v1' } }, ctx);
+    expect(readFileSync(local.path, 'utf8')).toBe('first cut');
+    await local.cleanup();
+    await expectError(loadVideoObject({ S3Object: { Bucket: 'videos', Name: 'clips/movie.mp4', Version: 'v2' } }, ctx), 'InvalidS3ObjectException', S3_MISSING);
   });
 
   it('refuses a video over 10 GB with AWS message, without reading it', async () => {

@@ -31,7 +31,8 @@ export interface TestEmulator {
 }
 
 export function testEmulator(config: Partial<Config> = {}, overrides: EmulatorOverrides = {}): TestEmulator {
-  const emulator = createEmulator(config, { ...overrides, runtime: { log: new Logger('error'), ...overrides.runtime } });
+  // Users settle at once (AssociateFaces still answers UPDATING); a test of the delay sets its own.
+  const emulator = createEmulator({ userUpdateDelaySeconds: 0, ...config }, { ...overrides, runtime: { log: new Logger('error'), ...overrides.runtime } });
   return {
     emulator,
     async call(operation, input = {}, caller = TEST_CALLER) {

@@ -26,9 +26,18 @@ export function createCollectionsProvider(deps: ProviderDeps, analysis: FaceAnal
       SearchFacesByImage: { handle: faces.searchFacesByImage },
       CreateUser: { handle: users.createUser },
       DeleteUser: { handle: users.deleteUser },
-      ListUsers: { handle: users.listUsers },
-      AssociateFaces: { handle: users.associateFaces },
-      DisassociateFaces: { handle: users.disassociateFaces },
+      ListUsers: {
+        handle: users.listUsers,
+        notes: 'UserStatus is CREATED until faces are first associated, UPDATING for --user-update-delay seconds (default 2) after each change of faces, then ACTIVE. CREATING is never reported.',
+      },
+      AssociateFaces: {
+        handle: users.associateFaces,
+        notes: 'Answers UserStatus UPDATING when it associated faces, as AWS does; the user turns ACTIVE after --user-update-delay seconds. A call that associates nothing reports the status as it is.',
+      },
+      DisassociateFaces: {
+        handle: users.disassociateFaces,
+        notes: 'Answers UserStatus UPDATING when it removed faces; the user turns ACTIVE after --user-update-delay seconds, also without faces left (AWS does not say). A call that removes nothing reports the status as it is.',
+      },
       SearchUsers: { handle: users.searchUsers },
       SearchUsersByImage: { handle: users.searchUsersByImage },
     },

@@ -2,6 +2,13 @@
  * Users of a collection: CreateUser, DeleteUser, ListUsers, AssociateFaces, DisassociateFaces,
  * SearchUsers, SearchUsersByImage. A user is a named group of up to 100 stored faces; it matches a
  * query as well as its best face does (our choice: AWS does not say how it scores a user).
+ *
+ * UserStatus as AWS reports it (API_AssociateFaces, and the SDK examples of ListUsers,
+ * AssociateFaces and DisassociateFaces): CREATED for a new user without faces; a call that changes
+ * a user's faces answers UPDATING, and the user stays UPDATING for `config.userUpdateDelaySeconds`,
+ * then is ACTIVE ("all associations or disassociations ... are complete"), also once its last face
+ * is gone (our reading; AWS does not say). CREATING is never reported: no capture shows when AWS
+ * uses it.
  */
 import { similarity, type DetectedFace, type FaceAnalysis } from '../../analysis/faces';
 import { errors } from '../../api/errors';
@@ -20,6 +27,7 @@ import { searchUsers, userMatchConfidence } from '../../faces/search';
 import { loadImage } from '../../media/image';
 import type { Scope } from '../../runtime/scope';
 import type { FaceRow } from '../../store/faces';
+import type { UserRow } from '../../store/users';
 import type { ProviderDeps } from '../deps';
 
 /** AssociateFaces' UserMatchThreshold when absent (AWS-BEHAVIOUR §5). */
@@ -34,7 +42,20 @@ export const DEFAULT_USER_PAGE = 500;
 /** Message not captured from AWS (AWS-BEHAVIOUR §6); styled after the collection message. */
 const userNotFound = (userId: string) => errors.resourceNotFound(`The user id: ${userId} does not exist`);
 
+/** A user's status at `nowMs`: UPDATING while the last change of its faces is under way, else the settled status. */
+export function userStatus(user: Pick<UserRow, 'user_status' | 'updating_until_ms'>, nowMs: number): UserStatus {
+  return user.updating_until_ms !== null && nowMs < user.updating_until_ms ? 'UPDATING' : (user.user_status as UserStatus);
+}
+
 export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAnalysis) {
+  const statusNow = (user: UserRow) => userStatus(user, runtime.clock.now());
+
+  /** Starts the background update AWS runs after the user's faces changed; the caller is told UPDATING. */
+  function startUpdate(scope: Scope, collection: string, userId: string): UserStatus {
+    stores.users.in(scope).setUpdating(collection, userId, 'ACTIVE', runtime.clock.now() + runtime.config.userUpdateDelaySeconds * 1000);
+    return 'UPDATING';
+  }
+
   function requireUser(scope: Scope, collection: string, userId: string) {
     const user = stores.users.in(scope).get(collection, userId);
     if (!user) throw userNotFound(userId);
@@ -58,7 +79,7 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
     });
     return scores.flatMap((s) => {
       const user = users.get(collection, s.userId);
-      return user ? [{ Similarity: s.similarity, User: { UserId: user.user_id, UserStatus: user.user_status as UserStatus } }] : [];
+      return user ? [{ Similarity: s.similarity, User: { UserId: user.user_id, UserStatus: statusNow(user) } }] : [];
     });
   }
 
@@ -72,7 +93,7 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
       () => {
         // Wording from the API reference's description of ConflictException; no capture (AWS-BEHAVIOUR §6).
         if (users.get(id, input.UserId)) throw errors.conflict('A User with the same Id already exists within the collection.');
-        users.insert(id, input.UserId, runtime.ids.uuid(), 'CREATED');
+        users.insert(id, input.UserId, runtime.ids.uuid(), 'CREATED', runtime.clock.now());
         return {};
       },
       id,
@@ -107,7 +128,7 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      Users: page.map((u) => ({ UserId: u.user_id, UserStatus: u.user_status as UserStatus })),
+      Users: page.map((u) => ({ UserId: u.user_id, UserStatus: statusNow(u) })),
       NextToken: rows.length > limit && last ? encodePageToken(last.internal_id, 'ListUsers', id) : undefined,
     };
   };
@@ -153,13 +174,17 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
             }
           }
         }
-        faces.setUser(
-          accepted.map((r) => r.label),
-          input.UserId,
-        );
-        // The emulator associates synchronously, so the user is ACTIVE (never UPDATING) once it has faces.
-        let status = user.user_status as UserStatus;
-        if (accepted.length && status !== 'ACTIVE') stores.users.in(ctx).setStatus(id, input.UserId, (status = 'ACTIVE'));
+        // A call that associates nothing changes nothing, so it reports the status as it is (our choice).
+        let status = statusNow(user);
+        if (accepted.length) {
+          stores.transaction(() => {
+            faces.setUser(
+              accepted.map((r) => r.label),
+              input.UserId,
+            );
+            status = startUpdate(ctx, id, input.UserId);
+          });
+        }
         return { AssociatedFaces: accepted.map((r) => ({ FaceId: r.face_id })), UnsuccessfulFaceAssociations: unsuccessful, UserStatus: status };
       },
       id,
@@ -184,14 +209,20 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
           else if (row.user_id === input.UserId) removed.push(row);
           // A face associated with nobody is ignored (API_DisassociateFaces).
         }
-        faces.setUser(
-          removed.map((r) => r.label),
-          null,
-        );
+        let status = statusNow(user);
+        if (removed.length) {
+          stores.transaction(() => {
+            faces.setUser(
+              removed.map((r) => r.label),
+              null,
+            );
+            status = startUpdate(ctx, id, input.UserId);
+          });
+        }
         return {
           DisassociatedFaces: removed.map((r) => ({ FaceId: r.face_id })),
           UnsuccessfulFaceDisassociations: unsuccessful,
-          UserStatus: user.user_status as UserStatus,
+          UserStatus: status,
         };
       },
       id,
