@@ -24,6 +24,8 @@ import { synthVideo } from './synth';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'video-jobs-'));
 const s3Dir = path.join(tmp, 's3');
 const VIDEO = { S3Object: { Bucket: 'vids', Name: 'clips/two shots.mp4' } };
+/** A few frames, for tests about jobs rather than what they find. */
+const SHORT = { S3Object: { Bucket: 'vids', Name: 'short.mp4' } };
 
 /** A stand-in SNS (query protocol) and webhook receiver that records what it is sent. */
 interface Captured {
@@ -55,6 +57,7 @@ beforeAll(async () => {
     { kind: 'black', frames: 10 },
     { kind: 'mandelbrot', frames: 25 },
   ]);
+  await synthVideo(path.join(s3Dir, 'vids', 'short.mp4'), [{ kind: 'testsrc2', frames: 5 }]);
   await synthVideo(path.join(s3Dir, 'vids', 'xvid.avi'), [{ kind: 'testsrc2', frames: 10 }], { codec: 'mpeg4' });
   writeFileSync(path.join(s3Dir, 'vids', 'corrupt.mp4'), Buffer.alloc(4096, 7));
 });
@@ -273,6 +276,26 @@ describe('failures', () => {
   });
 });
 
+describe('label detection', () => {
+  it('filters labels, not instances, by MinConfidence, as DetectLabels does', async () => {
+    // A sure face makes a sure Person; centernet's box around it is weaker than MinConfidence.
+    const face = { box: { Left: 0.4, Top: 0.2, Width: 0.1, Height: 0.15 }, confidence: 99.9 };
+    const person = { coco: 'person', score: 0.35, box: { Left: 0.3, Top: 0.1, Width: 0.3, Height: 0.8 } };
+    const t = makeEmulator({ notifyUrl: undefined }, fakeInference(async (task) => (task === 'vision.objects' ? { objects: [person] } : task === 'vision.faces' ? [face] : [])));
+    const { JobId } = await t.call('StartLabelDetection', { Video: SHORT, MinConfidence: 90 });
+    await t.emulator.idle();
+    const out = await t.call('GetLabelDetection', { JobId });
+    expect(out.JobStatus, String(out.StatusMessage)).toBe('SUCCEEDED');
+    const persons = (out.Labels as { Label: { Name: string; Confidence: number; Instances: { Confidence: number }[] } }[]).filter((l) => l.Label.Name === 'Person');
+    expect(persons.length).toBeGreaterThan(0);
+    for (const { Label } of persons) {
+      expect(Label.Confidence).toBeGreaterThanOrEqual(90);
+      expect(Label.Instances).toHaveLength(1);
+      expect(Label.Instances[0].Confidence).toBeLessThan(90);
+    }
+  });
+});
+
 describe('the open-jobs limit', () => {
   afterEach(() => vi.unstubAllEnvs());
 
@@ -283,7 +306,7 @@ describe('the open-jobs limit', () => {
     // Label jobs wait for the gate at their first frame: they stay open until it opens.
     const t = makeEmulator({ notifyUrl: undefined }, fakeInference(async (task) => (await gate, task === 'vision.objects' ? { objects: [] } : [])));
     const caller = { account: '123456789012', region: CALLER.region };
-    const input = { Video: VIDEO };
+    const input = { Video: SHORT };
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push((await t.call('StartLabelDetection', input, caller)).JobId as string);
     const refused = await callError(t, 'StartLabelDetection', input, caller);
