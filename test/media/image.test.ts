@@ -1,10 +1,11 @@
 /** loadImage from Bytes: AWS's checks in order, formats, sizes, EXIF orientation, RGB pixels. */
 import { createHash } from 'node:crypto';
-import { crc32, deflateSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodePeakBytes, loadImage, MAX_PIXELS } from '../../src/media/image';
 import { MemoryBudget } from '../../src/runtime/memory-budget';
+import { pngBomb } from '../support/png-bomb';
 import { expectError, fixture, mediaCtx } from './helpers';
 
 // No S3 source: these tests only use Bytes.
@@ -29,29 +30,6 @@ function pngHeaderOnly(width: number, height: number): Buffer {
   ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, default compression, filter, no interlace
   const idat = Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]); // an empty zlib stream
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
-}
-
-/**
- * A real, complete PNG of a few KB that decodes to 16383 x 16383 pixels (1-bit grey, all black).
- * Deflated by hand: sharp's encoder needs over ten seconds for 268 megapixels.
- */
-function pngBomb(side = 16383): Buffer {
-  const rowBytes = 1 + Math.ceil(side / 8); // filter byte + 1-bit pixels
-  const idat = deflateSync(Buffer.alloc(rowBytes * side), { level: 9 });
-  const header = pngHeaderOnly(side, side);
-  const ihdrEnd = 8 + 8 + 13 + 4;
-  const ihdr = Buffer.from(header.subarray(8, ihdrEnd));
-  ihdr.set([1, 0], 16); // bit depth 1, colour type grey
-  ihdr.writeUInt32BE(crc32(ihdr.subarray(4, 21)), 21);
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(8 + data.length + 4);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  return Buffer.concat([header.subarray(0, 8), ihdr, chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /** A small real JPEG whose frame header (SOF) is rewritten to claim `width` x `height`. */
@@ -268,7 +246,7 @@ describe('EXIF orientation and pixels', () => {
 
 describe('image bombs', () => {
   it('refuses a PNG of a few KB that decodes to 16383 x 16383, from its header, with AWS error', async () => {
-    const bomb = pngBomb();
+    const bomb = pngBomb(16383); // a few KB that decode to 16383 x 16383 pixels
     expect(bomb.length).toBeLessThan(64 * 1024);
     expect(await sharp(bomb).metadata()).toMatchObject({ width: 16383, height: 16383, format: 'png' });
     await expectError(loadImage({ Bytes: bomb }, ctx), 'ImageTooLargeException', 'Image dimensions: 16383 x 16383 pixels exceed the maximum limit.');
