@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { loadOcrModels } from '../models/ocr';
 import { readText } from '../models/text/read';
 import { toTextDetections } from '../src/analysis/text-results';
-import { addScores, iou, matchBoxes, renderPage, scoreWords, wordsOf, type FoundWord, type PageLine, type WordScore } from '../test/text/pages';
+import { addScores, iou, isGlued, matchBoxes, renderPage, scoreWords, wordsOf, type FoundWord, type PageLine, type WordScore } from '../test/text/pages';
 
 const VOCABULARY = [
   'invoice', 'total', 'order', 'Street', 'north', 'OPEN', 'daily', 'coffee', 'Station', 'platform', 'EXIT', 'parking',
@@ -118,6 +118,8 @@ function explain(name: string, truth: FoundWord[], found: FoundWord[]): void {
     const best = found.reduce<{ w?: FoundWord; v: number }>((acc, f) => (iou(t, f) > acc.v ? { w: f, v: iou(t, f) } : acc), { v: 0 });
     console.log(`  ${name}: ${box(t)} nearest ${best.w ? `${box(best.w)} IoU ${best.v.toFixed(2)}` : 'none'}`);
   });
+  const glued = found.filter((f) => isGlued(f, truth));
+  if (glued.length) console.log(`  ${name}: glued ${glued.map(box).join(', ')}`);
 }
 
 async function fixturesRecall(): Promise<void> {

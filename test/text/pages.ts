@@ -125,7 +125,7 @@ export interface WordScore {
   caseless: number;
   /** Truth words with their own answered box at IoU >= 0.5 (one-to-one, best IoU first). */
   boxed: number;
-  /** Answered WORDs whose box holds the centres of two or more truth words. */
+  /** Answered WORDs that glue true words together (isGlued). */
   glued: number;
 }
 
@@ -159,19 +159,31 @@ export function matchBoxes(truth: Box[], found: Box[], minIou = 0.5): Map<number
   return match;
 }
 
+/** Whether box `b` holds the centre of box `t`. */
+export function holdsCentre(b: Box, t: Box): boolean {
+  const x = t.left + t.width / 2;
+  const y = t.top + t.height / 2;
+  return x >= b.left && x <= b.left + b.width && y >= b.top && y <= b.top + b.height;
+}
+
+/**
+ * Whether answered box `f` glues true words together: it holds the centres of two or more and is
+ * wider than any one of them by half (so stacked or tilted words whose upright boxes overlap do
+ * not count).
+ */
+export function isGlued(f: Box, truth: Box[]): boolean {
+  const held = truth.filter((t) => holdsCentre(f, t));
+  return held.length >= 2 && f.width > 1.5 * Math.max(...held.map((t) => t.width));
+}
+
 export function scoreWords(truth: FoundWord[], found: FoundWord[]): WordScore {
-  const inside = (b: Box, t: Box) => {
-    const x = t.left + t.width / 2;
-    const y = t.top + t.height / 2;
-    return x >= b.left && x <= b.left + b.width && y >= b.top && y <= b.top + b.height;
-  };
   return {
     truth: truth.length,
     found: found.length,
     exact: textMatches(truth.map((w) => w.text), found.map((w) => w.text), (s) => s),
     caseless: textMatches(truth.map((w) => w.text), found.map((w) => w.text), (s) => s.toLowerCase()),
     boxed: matchBoxes(truth, found).size,
-    glued: found.filter((f) => truth.filter((t) => inside(f, t)).length >= 2).length,
+    glued: found.filter((f) => isGlued(f, truth)).length,
   };
 }
 
