@@ -190,7 +190,9 @@ function restoreSpaces(placed: PlacedChar[], decoded: DecodedChar[], ink: LineIn
   const wordGapAfter = new Map(gaps.filter(isWordGap).map((g) => [g.after, g]));
   return placed.flatMap((c, i) => {
     const gap = wordGapAfter.get(i);
-    return gap ? [c, { text: ' ', prob: 1, from: gap.start / ink.width, to: (gap.start + gap.length) / ink.width }] : [c];
+    if (!gap) return [c];
+    // As the decoder's own restored spaces: the space class's probability over the gap.
+    return [c, { text: ' ', prob: Math.min(1, decoded[i + 1].spaceBefore ?? 0), from: gap.start / ink.width, to: (gap.start + gap.length) / ink.width }];
   });
 }
 
