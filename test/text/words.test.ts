@@ -53,6 +53,13 @@ describe('lineInk', () => {
     expect(ink.mask[2 * W + 2]).toBe(0);
   });
 
+  it('gives nothing when most of the crop would pass for ink (the background was split, not the text)', () => {
+    // Light at the border, dark over most of the inside: a dark panel, not strokes.
+    const panel = new Uint8Array(W * H * 3).fill(255);
+    for (let y = 4; y < H - 4; y++) panel.fill(0, (y * W + 4) * 3, (y * W + W - 4) * 3);
+    expect(lineInk(panel, W, H)).toBeUndefined();
+  });
+
   it('gives nothing for a flat crop', () => {
     expect(lineInk(new Uint8Array(W * H * 3).fill(128), W, H)).toBeUndefined();
   });
