@@ -118,6 +118,13 @@ function explain(name: string, truth: FoundWord[], found: FoundWord[]): void {
     const best = found.reduce<{ w?: FoundWord; v: number }>((acc, f) => (iou(t, f) > acc.v ? { w: f, v: iou(t, f) } : acc), { v: 0 });
     console.log(`  ${name}: ${box(t)} nearest ${best.w ? `${box(best.w)} IoU ${best.v.toFixed(2)}` : 'none'}`);
   });
+  const left = found.map((f) => f.text);
+  const unread = truth.filter((t) => {
+    const k = left.indexOf(t.text);
+    if (k >= 0) left.splice(k, 1);
+    return k < 0;
+  });
+  if (unread.length) console.log(`  ${name}: not read exactly ${unread.map((t) => `"${t.text}"`).join(', ')}; unmatched WORDs ${left.map((w) => `"${w}"`).join(', ')}`);
   const glued = found.filter((f) => isGlued(f, truth));
   if (glued.length) console.log(`  ${name}: glued ${glued.map(box).join(', ')}`);
 }
