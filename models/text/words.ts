@@ -199,8 +199,9 @@ function restoreSpaces(placed: PlacedChar[], decoded: DecodedChar[], ink: LineIn
   return placed.flatMap((c, i) => {
     const gap = wordGapAfter.get(i);
     if (!gap) return [c];
-    // As the decoder's own restored spaces: the space class's probability over the gap.
-    return [c, { text: ' ', prob: Math.min(1, decoded[i + 1].spaceBefore ?? 0), from: gap.start / ink.width, to: (gap.start + gap.length) / ink.width }];
+    // Its neighbours' confidence, so a line's mean over its characters (DetectLabels' Text) stays as it was.
+    const prob = (c.prob + placed[i + 1].prob) / 2;
+    return [c, { text: ' ', prob, from: gap.start / ink.width, to: (gap.start + gap.length) / ink.width }];
   });
 }
 
