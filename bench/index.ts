@@ -18,6 +18,7 @@ const benches: Bench[] = [
   { name: 'search', file: './search.ts', fn: 'benchSearch' },
   { name: 'vision', file: './vision.ts', fn: 'benchVision' },
   { name: 'text', file: './text.ts', fn: 'benchText' },
+  { name: 'text-words', file: './text-words.ts', fn: 'benchTextWords' },
   { name: 'video', file: './video.ts', fn: 'benchVideo' },
   { name: 'image-bombs', file: './image-bombs.ts', fn: 'benchImageBombs' },
   { name: 'labels-accuracy', file: './labels-accuracy.ts', fn: 'benchLabelsAccuracy' },

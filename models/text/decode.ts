@@ -61,6 +61,8 @@ export interface DecodedChar {
   /** First and last timestep (inclusive) of the run that produced it. */
   start: number;
   end: number;
+  /** The space class's probability summed over the blank timesteps just before it (evidence of a word gap). */
+  spaceBefore?: number;
 }
 
 /**
@@ -116,7 +118,7 @@ export function ctcGreedy(probs: Float32Array, offset: number, steps: number, ch
       if (best !== spaceGroup && last && last.text !== ' ' && hint > SPACE_HINT) {
         out.push({ text: ' ', prob: Math.min(1, hint), start: hintAt, end: hintAt });
       }
-      out.push({ text: groups[best].text, prob: Math.min(1, bestP), start: t, end: t });
+      out.push({ text: groups[best].text, prob: Math.min(1, bestP), start: t, end: t, spaceBefore: hint });
     }
     if (best >= 0) hint = peak = 0;
     prev = best;

@@ -30,10 +30,21 @@ export function boxCorners(b: RotatedBox): [Point, Point, Point, Point] {
   return [at(-1, -1), at(1, -1), at(1, 1), at(-1, 1)];
 }
 
-/** The part of a box between fractions `from` and `to` of its width (a word inside a line). */
-export function subBox(b: RotatedBox, from: number, to: number): RotatedBox {
-  const mid = ((from + to) / 2 - 0.5) * b.w;
-  return { cx: b.cx + mid * b.ux, cy: b.cy + mid * b.uy, ux: b.ux, uy: b.uy, w: Math.max(0, to - from) * b.w, h: b.h };
+/**
+ * The part of a box between fractions `from` and `to` of its width and, across it, `top` and
+ * `bottom` of its height (a word inside a line).
+ */
+export function subBox(b: RotatedBox, from: number, to: number, top = 0, bottom = 1): RotatedBox {
+  const midU = ((from + to) / 2 - 0.5) * b.w;
+  const midV = ((top + bottom) / 2 - 0.5) * b.h;
+  return {
+    cx: b.cx + midU * b.ux - midV * b.uy,
+    cy: b.cy + midU * b.uy + midV * b.ux,
+    ux: b.ux,
+    uy: b.uy,
+    w: Math.max(0, to - from) * b.w,
+    h: Math.max(0, bottom - top) * b.h,
+  };
 }
 
 /** The same rectangle with the reading direction turned 90° clockwise (text running downwards). */

@@ -8,18 +8,12 @@
 import sharp from 'sharp';
 import { loadOcrModels, runNchw, type OcrModels } from '../ocr';
 import { buildCharset, ctcGreedy, type Charset } from './decode';
+import { lineInk, placeWords, type PlacedChar } from './words';
 import { dbBoxes, joinLines, mostHorizontal, rotate180, rotate90, scaleBox, warpBox, type RgbPixels, type RotatedBox } from './geometry';
 
-/** One recognised character; `from`/`to` are fractions of the line box's width. */
-export interface PlacedChar {
-  text: string;
-  /** 0-1 */
-  prob: number;
-  from: number;
-  to: number;
-}
+export type { PlacedChar };
 
-/** A recognised line: its rotated box in image pixels (reading direction along u) and its characters. */
+/** A recognised line: its rotated box in image pixels (reading direction along u) and its characters, word spaces included. */
 export interface OcrLine {
   box: RotatedBox;
   chars: PlacedChar[];
@@ -128,12 +122,13 @@ async function recognise(models: OcrModels, img: RgbPixels, boxes: RotatedBox[])
   for (const box of boxes) {
     const width = recWidth(box);
     const input = new Float32Array(3 * REC_HEIGHT * width);
-    putCrop(input, 0, width, warpBox(img, box, width, REC_HEIGHT), width, REC_HEIGHT);
+    const crop = warpBox(img, box, width, REC_HEIGHT);
+    putCrop(input, 0, width, crop, width, REC_HEIGHT);
     const { data, dims } = await runNchw(models, models.rec, input, [1, 3, REC_HEIGHT, width]);
     const steps = dims[1];
-    const chars = ctcGreedy(data, 0, steps, cs);
     // Timestep t covers input columns [t, t+1) * width / steps; as fractions of the crop: t / steps.
-    lines.push({ box, chars: chars.map((c) => ({ text: c.text, prob: c.prob, from: c.start / steps, to: (c.end + 1) / steps })) });
+    const chars = placeWords(ctcGreedy(data, 0, steps, cs), steps, lineInk(crop, width, REC_HEIGHT), REC_HEIGHT / width);
+    lines.push({ box, chars });
   }
   return lines;
 }

@@ -36,46 +36,31 @@ const REGION_SHARE = 0.5;
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /**
- * Splits a line at its spaces. Each word spans from half a character pitch before its first
- * character's centre to half a pitch after its last (never past the spaces around it); the first
- * and last words reach the line's ends. The pitch is the median distance between neighbouring
- * characters of a word, or the line's height for lines of single characters.
+ * Splits a line at its spaces (the reader restores the word spaces the recogniser left blank,
+ * models/text/words.ts). A word runs from its first character's `from` to its last one's `to`,
+ * and across the line over its glyphs' ink rows when the reader measured them.
  */
 export function splitWords(line: OcrLine): OcrWord[] {
-  const centre = (c: PlacedChar) => (c.from + c.to) / 2;
-  const isSpace = (c: PlacedChar) => c.text.trim() === '';
-  if (line.chars.every(isSpace)) return [];
-  const steps: number[] = [];
-  line.chars.forEach((c, i) => {
-    const next = line.chars[i + 1];
-    if (next && !isSpace(c) && !isSpace(next)) steps.push(centre(next) - centre(c));
-  });
-  steps.sort((a, b) => a - b);
-  const pitch = steps.length ? steps[steps.length >> 1] : Math.min(1, line.box.h / Math.max(1e-6, line.box.w));
-  const groups: { chars: PlacedChar[]; spaceBefore?: number; spaceAfter?: number }[] = [];
+  const words: PlacedChar[][] = [];
   let current: PlacedChar[] = [];
-  let spaceBefore: number | undefined;
-  let previousSpace: number | undefined;
   for (const c of line.chars) {
-    if (isSpace(c)) {
-      if (current.length) groups.push({ chars: current, spaceBefore, spaceAfter: centre(c) });
+    if (c.text.trim() === '') {
+      if (current.length) words.push(current);
       current = [];
-      previousSpace = centre(c);
-    } else {
-      if (!current.length) spaceBefore = previousSpace;
-      current.push(c);
-    }
+    } else current.push(c);
   }
-  if (current.length) groups.push({ chars: current, spaceBefore });
-  return groups.map((g, k) => {
-    const first = g.chars[0];
-    const last = g.chars[g.chars.length - 1];
-    const from = k === 0 ? 0 : Math.max(g.spaceBefore ?? 0, centre(first) - pitch / 2);
-    const to = k === groups.length - 1 ? 1 : Math.min(g.spaceAfter ?? 1, centre(last) + pitch / 2);
+  if (current.length) words.push(current);
+  return words.map((chars) => {
+    const from = Math.max(0, chars[0].from);
+    const to = Math.min(1, Math.max(from, chars[chars.length - 1].to));
+    const tops = chars.flatMap((c) => (c.top === undefined ? [] : [c.top]));
+    const bottoms = chars.flatMap((c) => (c.bottom === undefined ? [] : [c.bottom]));
+    const top = tops.length ? Math.max(0, Math.min(...tops)) : 0;
+    const bottom = bottoms.length ? Math.min(1, Math.max(top, ...bottoms)) : 1;
     return {
-      text: g.chars.map((c) => c.text).join(''),
-      confidence: 100 * mean(g.chars.map((c) => c.prob)),
-      box: subBox(line.box, Math.max(0, from), Math.min(1, Math.max(from, to))),
+      text: chars.map((c) => c.text).join(''),
+      confidence: 100 * mean(chars.map((c) => c.prob)),
+      box: subBox(line.box, from, to, top, bottom),
     };
   });
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelsClient } from '../../models/client';
 import { sharedModels } from '../support/models';
 import { ApiError, testEmulator, type TestEmulator } from '../support/emulator';
+import { GLUED_PAGE, iou, renderPage, wordsOf } from './pages';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/images/${name}`, import.meta.url)));
 
@@ -52,6 +53,15 @@ describe('DetectText handler', () => {
     const words = out.TextDetections.filter((d: { Type: string }) => d.Type === 'WORD').map((d: { DetectedText: string }) => d.DetectedText);
     // Only the no-parking sign is in the region; its "ANY TIME" line is under 5% of the height.
     expect(words).toEqual(['NO', 'PARKING']);
+  });
+
+  it('finds each word of a rendered page on its own, with its own box', async () => {
+    // Words with digits the recogniser reads without spaces ("alpha30bravo31..."), mono and bold type, punctuation.
+    const page = await renderPage(GLUED_PAGE);
+    const out = await detectText({ Image: { Bytes: page.png.toString('base64') } });
+    const found = wordsOf(out.TextDetections, page.width, page.height);
+    expect(found.map((w) => w.text)).toEqual(page.words.map((w) => w.text));
+    page.words.forEach((truth, i) => expect(iou(truth, found[i]), truth.text).toBeGreaterThanOrEqual(0.5));
   });
 
   it('answers an empty list for an image without text', async () => {

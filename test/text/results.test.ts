@@ -32,6 +32,17 @@ describe('splitting words', () => {
     expect(hi.box.h).toBe(40);
   });
 
+  it('spans a word over its glyphs\' ink rows when the reader measured them', () => {
+    const l = line('ab', flat(50, 100, 100, 40));
+    l.chars[0] = { ...l.chars[0], top: 0.25, bottom: 0.75 };
+    l.chars[1] = { ...l.chars[1], top: 0.1, bottom: 0.75 };
+    const [ab] = splitWords(l);
+    // Rows 0.1-0.75 of a 40 px line centred at y 100: y 84 to 110.
+    expect(ab.box.h).toBeCloseTo(26);
+    expect(ab.box.cy).toBeCloseTo(97);
+    expect(ab.box.w).toBeCloseTo(100);
+  });
+
   it('averages character probabilities into a 0-100 confidence', () => {
     const l = line('ab', flat(50, 50, 100, 20));
     l.chars[0].prob = 0.8;

@@ -184,6 +184,9 @@ describe.skipIf(!fontFile)('GetTextDetection', () => {
     expect([...new Set(detections.map((d) => d.Timestamp))]).toEqual([0, 1000]);
     const lines = detections.filter((d) => d.Timestamp === 0 && d.TextDetection.Type === 'LINE').map((d) => d.TextDetection.DetectedText);
     expect(lines).toEqual(['SLATE 42', 'OCEAN VIEW']);
+    // Words as DetectText's: one WORD per word.
+    const words = detections.filter((d) => d.Timestamp === 0 && d.TextDetection.Type === 'WORD').map((d) => d.TextDetection.DetectedText);
+    expect(words).toEqual(['SLATE', '42', 'OCEAN', 'VIEW']);
     expect(out.TextModelVersion).toBe('3.0');
   }, 240_000);
 });

@@ -19,8 +19,9 @@ export function createTextProvider(deps: ProviderDeps): ApiProvider {
       DetectText: {
         handle: detectText,
         notes:
-          'PP-OCRv4 (detection + recognition ONNX) reads Latin-script text; WORDs are split from LINEs at spaces, ' +
-          "their boxes placed from the recogniser's character positions. WordFilter, RegionsOfInterest and the 100-word limit apply.",
+          'PP-OCRv4 (detection + recognition ONNX) reads Latin-script text; WORDs are split from LINEs at spaces, including those ' +
+          "the recogniser leaves blank (found from its space evidence and the gaps in the line's ink), each with its own ink box and polygon. " +
+          'WordFilter (per word), RegionsOfInterest and the 100-word limit apply.',
       },
     },
   };
