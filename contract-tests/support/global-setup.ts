@@ -40,15 +40,7 @@ async function setupEmulator(project: TestProject, runId: string): Promise<() =>
     cwd: repoRoot,
     // The project's `env` (vitest.config.ts) reaches the emulator too.
     // Users settle at once unless the environment asks for a delay: the tests poll for ACTIVE as on AWS.
-    // One inference worker unless asked for more: the test processes beside it already keep both
-    // cores busy, and a second worker would load every model twice.
-    env: {
-      ...process.env,
-      REKOGNITION_LOCAL_LOG_LEVEL: process.env.REKOGNITION_LOCAL_LOG_LEVEL ?? 'warn',
-      REKOGNITION_LOCAL_USER_UPDATE_DELAY: process.env.REKOGNITION_LOCAL_USER_UPDATE_DELAY ?? '0',
-      REKOGNITION_LOCAL_WORKERS: process.env.REKOGNITION_LOCAL_WORKERS ?? '1',
-      ...project.config.env,
-    },
+    env: { ...process.env, REKOGNITION_LOCAL_LOG_LEVEL: process.env.REKOGNITION_LOCAL_LOG_LEVEL ?? 'warn', REKOGNITION_LOCAL_USER_UPDATE_DELAY: process.env.REKOGNITION_LOCAL_USER_UPDATE_DELAY ?? '0', ...project.config.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let logTail = '';
