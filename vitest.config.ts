@@ -1,29 +1,31 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import LongestFirst from './test/support/sequencer';
 
 /**
- * Test files that run real models, ffmpeg-heavy video jobs or their own emulator process: the
- * `models` project runs them one after another in one process, so they share one warmed models
- * client (test/support/models.ts) and do not fight over the two cores. Everything else is `unit`
- * and runs in parallel.
+ * Test files that run real models, ffmpeg-heavy video jobs or their own emulator process. Test
+ * files run without isolation, so the model-backed files one test process runs share its warmed
+ * models client (test/support/models.ts). Everything else is `unit`. Listed by cost, longest
+ * first: test/support/sequencer.ts starts them in this order when vitest has no durations from a
+ * previous run.
  */
 const modelBacked = [
-  'test/browser/detect-faces.test.ts',
-  'test/faces/face-groups.test.ts',
-  'test/faces/real-photos.test.ts',
-  'test/liveness/liveness.test.ts',
-  'test/media-analysis/jobs.test.ts',
-  'test/models/pool.test.ts',
-  'test/server/startup-errors.test.ts',
-  'test/store/crash.test.ts',
-  'test/streams/processing.test.ts',
-  'test/text/detect-text.test.ts',
   'test/video/analyzers.test.ts',
   'test/video/jobs.test.ts',
-  'test/video/restart.test.ts',
+  'test/faces/face-groups.test.ts',
+  'test/streams/processing.test.ts',
   'test/vision/detector-plugins.test.ts',
-  'test/vision/coco-ground-truth.test.ts',
+  'test/faces/real-photos.test.ts',
   'test/vision/models.test.ts',
+  'test/liveness/liveness.test.ts',
+  'test/browser/detect-faces.test.ts',
+  'test/video/restart.test.ts',
+  'test/media-analysis/jobs.test.ts',
+  'test/text/detect-text.test.ts',
+  'test/store/crash.test.ts',
+  'test/vision/coco-ground-truth.test.ts',
   'test/vision/plugins.test.ts',
+  'test/server/startup-errors.test.ts',
+  'test/models/pool.test.ts',
 ];
 /** Pairwise accuracy evaluations over many photos: `npm run accuracy`, not `npm test`. */
 const accuracy = ['**/*.accuracy.test.ts'];
@@ -37,6 +39,7 @@ export default defineConfig({
     // The test processes mostly wait on model workers and the contract suite's emulator, so three
     // share the two cores: one takes the model-backed files in turn, the others the rest.
     maxWorkers: 3,
+    sequence: { sequencer: LongestFirst },
     // No module keeps state, so test files need no isolation from each other: each process loads
     // the modules once, and the model-backed files of a process share its models client.
     isolate: false,
