@@ -5,7 +5,7 @@
  * recognition waits for them. RecognizeCelebrities and GetCelebrityRecognition match against it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { similarity, type FaceAnalysis } from '../analysis/faces';
 import type { KnownGenderType } from '../api/generated/types';
@@ -56,18 +56,21 @@ export function displayName(folder: string): string {
     .join(' ');
 }
 
+/** Largest meta.json read: a few names and urls. */
+const MAX_META_BYTES = 64 * 1024;
+
 /** Reads the gallery's catalogue; problems with one folder are reported and that folder skipped. */
-export function scanGallery(dir: string, log: Logger): CelebrityEntry[] {
+export async function scanGallery(dir: string, log: Logger): Promise<CelebrityEntry[]> {
   const entries: CelebrityEntry[] = [];
   const seen = new Set<string>();
   for (const folder of readdirSync(dir).sort()) {
     const path = join(dir, folder);
     if (!statSync(path).isDirectory()) continue;
     let meta: { Name?: unknown; Id?: unknown; Urls?: unknown; KnownGender?: unknown } = {};
-    const metaFile = join(path, 'meta.json');
-    if (existsSync(metaFile)) {
+    if (existsSync(join(path, 'meta.json'))) {
       try {
-        meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+        // Read as the photos are: a link cannot lead the read outside the gallery folder.
+        meta = JSON.parse((await readFileInside(dir, join(folder, 'meta.json'), MAX_META_BYTES)).toString('utf8'));
       } catch (err) {
         log.warn('celebrity meta.json unreadable; folder skipped', { folder, error: (err as Error).message });
         continue;
@@ -96,7 +99,8 @@ export function scanGallery(dir: string, log: Logger): CelebrityEntry[] {
 }
 
 export interface Gallery {
-  byId: Map<string, CelebrityEntry>;
+  /** The catalogue, once read. */
+  byId: Promise<Map<string, CelebrityEntry>>;
   /** Resolves when every photo has been embedded. */
   ready: Promise<GalleryIndex>;
 }
@@ -142,15 +146,16 @@ async function embedGallery(dir: string, entries: CelebrityEntry[], deps: Galler
 
 /** Reads the catalogue of `dir` (none when absent) and starts embedding its photos in the background. */
 export function openGallery(dir: string | undefined, deps: GalleryDeps): Gallery {
-  let entries: CelebrityEntry[] = [];
-  if (dir) {
-    try {
-      entries = scanGallery(dir, deps.log);
-    } catch (err) {
-      deps.log.error('celebrities directory unreadable', { dir, error: (err as Error).message });
-    }
-  }
-  return { byId: new Map(entries.map((e) => [e.id, e])), ready: embedGallery(dir ?? '.', entries, deps) };
+  const entries = dir
+    ? scanGallery(dir, deps.log).catch((err: Error) => {
+        deps.log.error('celebrities directory unreadable', { dir, error: err.message });
+        return [];
+      })
+    : Promise.resolve([]);
+  return {
+    byId: entries.then((list) => new Map(list.map((e) => [e.id, e]))),
+    ready: entries.then((list) => embedGallery(dir ?? '.', list, deps)),
+  };
 }
 
 /** The gallery of `dir`, opened (and its embedding started) on first use, then kept. */

@@ -1,5 +1,5 @@
 /** The celebrity gallery: catalogue from the fixture folder, recognition with synthetic faces shown by a fake models client. */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -15,8 +15,8 @@ const box = (size: number) => ({ Width: size, Height: size, Left: 0.1, Top: 0.1 
 const log = new Logger('error');
 
 describe('celebrity catalogue', () => {
-  it('reads names, derived ids, scheme-less urls and genders from the fixture gallery', () => {
-    const entries = scanGallery(gallery, log);
+  it('reads names, derived ids, scheme-less urls and genders from the fixture gallery', async () => {
+    const entries = await scanGallery(gallery, log);
     expect(entries.map((e) => [e.name, e.urls, e.knownGender, e.images.length])).toEqual([
       ['Barack Obama', ['www.wikidata.org/wiki/Q76'], 'Male', 2],
       ['Joe Biden', ['www.wikidata.org/wiki/Q6279'], 'Male', 1],
@@ -29,7 +29,7 @@ describe('celebrity catalogue', () => {
     expect(new Set(entries.map((e) => e.id)).size).toBe(3);
   });
 
-  it('takes Id and Name from meta.json, skips unreadable meta and duplicate ids', () => {
+  it('takes Id and Name from meta.json, skips unreadable meta and duplicate ids', async () => {
     const dir = tempDir();
     const add = (folder: string, meta?: string) => {
       mkdirSync(join(dir, folder));
@@ -40,13 +40,23 @@ describe('celebrity catalogue', () => {
     add('broken', '{');
     add('copy', JSON.stringify({ Id: '3Ir0du6' }));
     add('Grace Hopper');
-    const entries = scanGallery(dir, log);
+    const entries = await scanGallery(dir, log);
     // Folders in code-point order: 'Grace Hopper' before 'ada_lovelace'; 'copy' reuses Ada's id.
     expect(entries.map((e) => [e.id, e.name, e.urls, e.knownGender])).toEqual([
       [celebrityIdFor('Grace Hopper'), 'Grace Hopper', [], undefined],
       ['3Ir0du6', 'Ada King', ['example.org/ada', 'www.imdb.com/x'], 'Female'],
     ]);
     expect(displayName('lin_manuel_miranda')).toBe('Lin Manuel Miranda');
+  });
+
+  it('does not follow a meta.json link out of the gallery folder', async () => {
+    const dir = tempDir();
+    const outside = join(tempDir(), 'meta.json');
+    writeFileSync(outside, JSON.stringify({ Name: 'Read From Outside' }));
+    mkdirSync(join(dir, 'linked'));
+    writeFileSync(join(dir, 'linked', 'a.jpg'), '');
+    symlinkSync(outside, join(dir, 'linked', 'meta.json'));
+    expect(await scanGallery(dir, log)).toEqual([]);
     expect(stripScheme('https://www.wikidata.org/wiki/Q76')).toBe('www.wikidata.org/wiki/Q76');
   });
 });

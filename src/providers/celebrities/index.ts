@@ -59,8 +59,8 @@ export function createCelebritiesProvider({ runtime }: ProviderDeps, analysis: F
     return { CelebrityFaces: celebrities, UnrecognizedFaces: unrecognized };
   };
 
-  const getCelebrityInfo: Handler<'GetCelebrityInfo'> = (input) => {
-    const entry = theGallery().byId.get(input.Id);
+  const getCelebrityInfo: Handler<'GetCelebrityInfo'> = async (input) => {
+    const entry = (await theGallery().byId).get(input.Id);
     // Message not captured from AWS; our wording.
     if (!entry) throw errors.resourceNotFound(`The celebrity id: ${input.Id} does not exist`);
     return { Urls: entry.urls, Name: entry.name, KnownGender: entry.knownGender ? { Type: entry.knownGender } : undefined };
