@@ -130,8 +130,10 @@ describe('strict auth checks what AWS checks', () => {
 describe('the control plane under strict auth', () => {
   const control = (path: string, init: RequestInit = {}) => fetch(`${server.endpoint}/_rekognition${path}`, init);
 
-  it('keeps health open', async () => {
+  it('keeps health and readiness open, for health checks', async () => {
     expect((await control('/health')).status).toBe(200);
+    // Lazy models: ready at once.
+    expect((await control('/ready')).status).toBe(200);
   });
 
   it('requires the control token for reset, pins and faults', async () => {
