@@ -23,7 +23,8 @@ import { ModelsClient } from '../models/client';
 import type { RawFace } from '../models/tasks/faces';
 import { REGIONS } from '../models/face-regions';
 import { buildFace, FACE_GATES, resolveAttributes } from '../src/analysis/faces';
-import { headFeatures, type FaceHead, type FeatureGroup } from '../src/analysis/face-heads';
+import { headFeatures, headProbability, type FaceHead, type FeatureGroup } from '../src/analysis/face-heads';
+import { fitLogistic } from './face-heads-fit';
 import { fitRgb, loadImage, type RgbPixels } from '../src/media/image';
 import { defaultConfig } from '../src/runtime/config';
 import { MemoryBudget } from '../src/runtime/memory-budget';
@@ -109,57 +110,6 @@ async function collect(out: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // train
 
-/** L2-regularised logistic regression on standardised features, by accelerated gradient descent (the loss is convex). */
-export function fitLogistic(x: number[][], y: number[], lambda: number): FaceHead & { groups: [] } {
-  const n = x.length, d = x[0].length;
-  const mean = Array.from({ length: d }, (_, j) => x.reduce((s, r) => s + r[j], 0) / n);
-  const std = mean.map((m, j) => Math.sqrt(x.reduce((s, r) => s + (r[j] - m) ** 2, 0) / n) || 1);
-  const z = x.map((r) => r.map((v, j) => (v - mean[j]) / std[j]));
-  let w = new Array<number>(d + 1).fill(0); // last = bias
-  let v = [...w];
-  // step from the Lipschitz bound of the mean logistic loss plus the penalty (lambda/n per weight)
-  const rowNorm = Math.max(...z.map((r) => r.reduce((s, a) => s + a * a, 1)));
-  const step = 1 / (rowNorm / 4 + lambda / n);
-  for (let it = 0, t = 1; it < 3000; it++) {
-    if (it % 50 === 0 && it > 0 && converged(w, z, y, lambda)) break;
-    const grad = new Array<number>(d + 1).fill(0);
-    for (let i = 0; i < n; i++) {
-      let s = v[d];
-      for (let j = 0; j < d; j++) s += v[j] * z[i][j];
-      const e = 1 / (1 + Math.exp(-s)) - y[i];
-      for (let j = 0; j < d; j++) grad[j] += (e * z[i][j]) / n;
-      grad[d] += e / n;
-    }
-    for (let j = 0; j < d; j++) grad[j] += (lambda / n) * v[j];
-    const next = v.map((vj, j) => vj - step * grad[j]);
-    const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
-    v = next.map((nj, j) => nj + ((t - 1) / tNext) * (nj - w[j]));
-    w = next;
-    t = tNext;
-  }
-  return { groups: [], mean, std, weights: w.slice(0, d), bias: w[d] };
-}
-
-/** The full gradient at w is below 1e-5 in every coordinate. */
-function converged(w: number[], z: number[][], y: number[], lambda: number): boolean {
-  const n = z.length, d = w.length - 1;
-  const grad = new Array<number>(d + 1).fill(0);
-  for (let i = 0; i < n; i++) {
-    let s = w[d];
-    for (let j = 0; j < d; j++) s += w[j] * z[i][j];
-    const e = 1 / (1 + Math.exp(-s)) - y[i];
-    for (let j = 0; j < d; j++) grad[j] += (e * z[i][j]) / n;
-    grad[d] += e / n;
-  }
-  return grad.every((g, j) => Math.abs(g + (j < d ? (lambda / n) * w[j] : 0)) < 1e-5);
-}
-
-function predict(head: Omit<FaceHead, 'groups'>, features: number[]): number {
-  let s = head.bias;
-  for (let j = 0; j < features.length; j++) s += (head.weights[j] * (features[j] - head.mean[j])) / head.std[j];
-  return 1 / (1 + Math.exp(-s));
-}
-
 /** What today's rules answer for a face (buildFace without heads). */
 function ruleValue(sample: Sample, attribute: Attribute): boolean {
   const detail = buildFace(sample.face, sample.width, sample.height, resolveAttributes(['ALL']), {}).detail;
@@ -184,9 +134,9 @@ function crossValidate(rows: Row[], groups: FeatureGroup[], lambda: number): num
     const train = rows.filter((r) => foldOf(r.group, repeat) !== k);
     const test = rows.filter((r) => foldOf(r.group, repeat) === k && !r.sample.mirrored);
     if (!test.length) continue;
-    const head = fitLogistic(train.map((r) => headFeatures(r.sample.face, groups)!), train.map((r) => +r.truth), lambda);
+    const head = { ...fitLogistic(train.map((r) => headFeatures(r.sample.face, groups)!), train.map((r) => +r.truth), lambda), groups };
     for (const r of test) {
-      hits += +((predict(head, headFeatures(r.sample.face, groups)!) >= 0.5) === r.truth);
+      hits += +((headProbability(head, headFeatures(r.sample.face, groups)!) >= 0.5) === r.truth);
       total++;
     }
   }
@@ -222,7 +172,7 @@ function train(cache: string, heldOut: boolean, write: boolean, only: readonly s
     if (heldOut) {
       const test = rows('held-out').filter((r) => !r.sample.mirrored);
       const ruleHits = test.filter((r) => ruleValue(r.sample, attribute) === r.truth).length;
-      const headHits = test.filter((r) => (predict(head, headFeatures(r.sample.face, best.groups)!) >= 0.5) === r.truth).length;
+      const headHits = test.filter((r) => (headProbability(head, headFeatures(r.sample.face, best.groups)!) >= 0.5) === r.truth).length;
       console.log(`  held-out (${test.length} faces, ${test.filter((r) => r.truth).length} true): rule ${pct(ruleHits, test.length)}, head ${pct(headHits, test.length)}`);
     }
     if (beats) heads[attribute] = head;
