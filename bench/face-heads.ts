@@ -183,7 +183,8 @@ function train(cache: string, heldOut: boolean, write: boolean, only: readonly s
     const all = JSON.parse(readFileSync(headsFile, 'utf8')) as Record<string, FaceHead>;
     for (const attribute of trained) delete all[attribute];
     for (const [attribute, head] of Object.entries(heads)) all[attribute] = round(head);
-    writeFileSync(headsFile, JSON.stringify(all, null, 1) + '\n');
+    const ordered = Object.fromEntries(ATTRIBUTES.filter((a) => all[a]).map((a) => [a, all[a]]));
+    writeFileSync(headsFile, JSON.stringify(ordered, null, 1) + '\n');
     console.log(`\nwrote ${Object.keys(heads).join(', ') || 'no head'} to ${headsFile}`);
   }
 }
