@@ -10,6 +10,7 @@ import type { ModelsClient } from '../../models/client';
 import type { FaceGate, FaceTaskResult, RawFace, RegionStats } from '../../models/tasks/faces';
 import type { PixelPoint } from '../../models/evidence';
 import { EMOTION_LABELS, REGIONS } from '../../models/face-regions';
+import { FACE_HEADS, headDecision, headFeatures, headProbability, type FaceHeads } from './face-heads';
 
 /** What the face analysis needs of the models client: running the `faces.detect` task. */
 export type FaceModels = Pick<ModelsClient, 'run'>;
@@ -411,7 +412,14 @@ interface BuiltFace extends DetectedFace {
   area: number;
 }
 
-export function buildFace(raw: RawFace, width: number, height: number, requested: ReturnType<typeof resolveAttributes>): BuiltFace {
+/** A trained head's answer for the face, when there is a head for the attribute and the face has its features. */
+function fromHead(heads: FaceHeads, attribute: keyof FaceHeads, raw: RawFace): { Value: boolean; Confidence: number } | undefined {
+  const head = heads[attribute];
+  const features = head && headFeatures(raw, head.groups);
+  return head && features ? headDecision(headProbability(head, features)) : undefined;
+}
+
+export function buildFace(raw: RawFace, width: number, height: number, requested: ReturnType<typeof resolveAttributes>, heads: FaceHeads = FACE_HEADS): BuiltFace {
   const { attributes: want, allLandmarks } = requested;
   const mesh = new Mesh(raw.mesh);
   const frame = new FaceFrame(mesh);
@@ -430,18 +438,18 @@ export function buildFace(raw: RawFace, width: number, height: number, requested
   if (want.has('SMILE') && raw.emotion) {
     const happy = raw.emotion[EMOTION_LABELS.indexOf('happy')];
     const score = 0.7 * happy + 0.3 * logistic((mouthCornerLift(frame) - 0.05) / 0.02);
-    detail.Smile = decide(score, 0.5, 0.15);
+    detail.Smile = fromHead(heads, 'smile', raw) ?? decide(score, 0.5, 0.15);
   }
   if (want.has('EYEGLASSES')) detail.Eyeglasses = decide(Math.log(Math.max(0.1, glassesScore(ev)) / 15), 0, 0.5);
   if (want.has('SUNGLASSES')) detail.Sunglasses = sunglasses;
   if (want.has('GENDER') && raw.male !== undefined) {
     detail.Gender = { Value: raw.male >= 0.5 ? 'Male' : 'Female', Confidence: 100 * Math.max(raw.male, 1 - raw.male) };
   }
-  if (want.has('BEARD')) detail.Beard = decide(beardScore(ev), 0.45, 0.1);
-  if (want.has('MUSTACHE')) detail.Mustache = decide(mustacheScore(ev), 0.4, 0.1);
+  if (want.has('BEARD')) detail.Beard = fromHead(heads, 'beard', raw) ?? decide(beardScore(ev), 0.45, 0.1);
+  if (want.has('MUSTACHE')) detail.Mustache = fromHead(heads, 'mustache', raw) ?? decide(mustacheScore(ev), 0.4, 0.1);
   // behind dark lenses the mesh can only guess the lids
   if (want.has('EYES_OPEN')) detail.EyesOpen = decide(openness, 0.16, 0.05, 1 - pSunglasses);
-  if (want.has('MOUTH_OPEN')) detail.MouthOpen = decide(mouthGap(mesh), 0.1, 0.04);
+  if (want.has('MOUTH_OPEN')) detail.MouthOpen = fromHead(heads, 'mouthOpen', raw) ?? decide(mouthGap(mesh), 0.1, 0.04);
   if (want.has('EMOTIONS') && raw.emotion) detail.Emotions = emotions(raw.emotion, frame);
   detail.Landmarks = landmarks(mesh, width, height, allLandmarks);
   detail.Pose = pose;
@@ -509,9 +517,18 @@ async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Pro
   return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, gates: [...FACE_GATES] }), width, height };
 }
 
-function needsOf(requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions): Needs {
+/** The attribute each trained head answers. */
+const HEAD_ATTRIBUTES: Record<keyof FaceHeads, FaceAttribute> = { smile: 'SMILE', mouthOpen: 'MOUTH_OPEN', beard: 'BEARD', mustache: 'MUSTACHE' };
+
+function needsOf(requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions, heads: FaceHeads = FACE_HEADS): Needs {
   const want = requested.attributes;
-  return { emotion: want.has('EMOTIONS') || want.has('SMILE'), ageGender: want.has('AGE_RANGE') || want.has('GENDER'), embeddings: Boolean(opts.embeddings) };
+  // a requested attribute answered by a head needs the models behind the head's features
+  const headGroups = Object.entries(heads).flatMap(([name, head]) => (head && want.has(HEAD_ATTRIBUTES[name as keyof FaceHeads]) ? head.groups : []));
+  return {
+    emotion: want.has('EMOTIONS') || want.has('SMILE') || headGroups.includes('emotion'),
+    ageGender: want.has('AGE_RANGE') || want.has('GENDER'),
+    embeddings: Boolean(opts.embeddings) || headGroups.includes('identity'),
+  };
 }
 
 /** The analysed faces, largest first, at most `maxFaces` (and 100), with the requested attributes. */
