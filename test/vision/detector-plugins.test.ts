@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelsClient, TaskName } from '../../models/client';
 import { detectWithPlugin, type DetectorPlugin } from '../../models/plugins';
 import { objectConfidence } from '../../src/analysis/calibration';
 import { buildLabels } from '../../src/analysis/labels';
@@ -21,6 +20,7 @@ import { loadModelConfig, parseModelConfig } from '../../src/analysis/model-conf
 import { cocoClassNames, rekognitionNameForCoco } from '../../src/analysis/taxonomy';
 import { ffmpegPath } from '../../src/media/probe';
 import { testEmulator } from '../support/emulator';
+import { scriptedModels, type TaskScript } from '../support/scripted-models';
 import { brightnessDetector } from '../support/onnx';
 import { call, startServer, type RunningServer } from '../support/spawn-server';
 
@@ -187,9 +187,8 @@ describe('merging detections with the built-in objects', () => {
 
 describe('DetectLabels with a detector plugin (fake models)', () => {
   const plugin = detector();
-  const ran: { task: TaskName; payload: Record<string, unknown> }[] = [];
   const shares = [{ css: { name: 'red', hex: '#ff0000', rgb: [255, 0, 0] as [number, number, number] }, percent: 90 }];
-  const results: Partial<Record<TaskName, (payload: Record<string, unknown>) => unknown>> = {
+  const results: TaskScript = {
     'vision.objects': (payload) => ({
       objects: [{ coco: 'car', score: 0.5, box: { Left: 0.1, Top: 0.1, Width: 0.4, Height: 0.4 } }],
       properties: payload.properties ? { quality: { Brightness: 50, Sharpness: 60, Contrast: 20 }, colors: [] } : undefined,
@@ -205,21 +204,8 @@ describe('DetectLabels with a detector plugin (fake models)', () => {
       colors: payload.colors ? [shares, shares] : undefined,
     }),
   };
-  const models = {
-    size: 1,
-    plugins: [plugin],
-    run: async (task: TaskName, payload: Record<string, unknown>) => {
-      ran.push({ task, payload });
-      const result = results[task];
-      if (!result) throw new Error(`unexpected task ${task}`);
-      return result(payload);
-    },
-    states: () => [],
-    warmup: async () => {},
-    close: async () => {},
-    background: () => models,
-  };
-  const api = testEmulator({}, { inference: models as unknown as ModelsClient });
+  const { models, ran } = scriptedModels(results, [plugin]);
+  const api = testEmulator({}, { inference: models });
   afterAll(() => api.close());
   let png: string;
   beforeAll(async () => {

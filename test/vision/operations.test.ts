@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelsClient, TaskName } from '../../models/client';
+import type { TaskName } from '../../models/client';
 import { analyseLabels } from '../../src/analysis/detect-labels';
 import { calibratedConfidence, OBJECT_CALIBRATION } from '../../src/analysis/object-calibration';
 
@@ -15,11 +15,11 @@ const cupConfidence = () =>
   calibratedConfidence({ coco: 'cup', box: { Left: 0.1, Top: 0.1, Width: 0.5, Height: 0.5 }, scores: Object.fromEntries(OBJECT_CALIBRATION.views.map((v) => [v.name, 0.6])) });
 const objectTasks = OBJECT_CALIBRATION.views.map(() => 'vision.objects');
 import { ApiError, testEmulator, type TestEmulator } from '../support/emulator';
+import { scriptedModels, type TaskScript } from '../support/scripted-models';
 
-/** Canned task results; `tasks` lists what ran. */
+/** Canned task results; `ran` lists what ran. */
 function fakeModels(nsfw = { Drawing: 0, Hentai: 0, Neutral: 1, Porn: 0, Sexy: 0 }, torsoSkin = 0) {
-  const tasks: TaskName[] = [];
-  const results: Partial<Record<TaskName, (payload: Record<string, unknown>) => unknown>> = {
+  const results: TaskScript = {
     // The same cup in every view (the views differ only in size and mirroring).
     'vision.objects': (payload) => ({
       objects: [{ coco: 'cup', score: 0.6, box: { Left: 0.1, Top: 0.1, Width: 0.5, Height: 0.5 } }],
@@ -32,22 +32,11 @@ function fakeModels(nsfw = { Drawing: 0, Hentai: 0, Neutral: 1, Porn: 0, Sexy: 0
     'vision.ppe': () => [],
     'faces.detect': () => ({ faces: [], padded: false }),
   };
-  const models = {
-    size: 1,
-    plugins: [],
-    run: async (task: TaskName, payload: Record<string, unknown>) => {
-      tasks.push(task);
-      const result = results[task];
-      if (!result) throw new Error(`unexpected task ${task}`);
-      return result(payload);
-    },
-    states: () => [],
-    warmup: async () => {},
-    close: async () => {},
-    background: () => models,
-  };
-  return { models: models as unknown as ModelsClient, tasks };
+  return scriptedModels(results);
 }
+
+/** The tasks a fake has run, in order. */
+const tasksOf = (fake: { ran: { task: TaskName }[] }) => fake.ran.map((r) => r.task);
 
 let png: string;
 beforeAll(async () => {
@@ -60,9 +49,9 @@ describe('DetectLabels', () => {
   afterAll(() => api.close());
 
   it('runs objects, faces and OCR for GENERAL_LABELS and names the objects', async () => {
-    fake.tasks.length = 0;
+    fake.ran.length = 0;
     const out = await api.call('DetectLabels', { Image: { Bytes: png } });
-    expect([...fake.tasks].sort()).toEqual(['text.read', 'vision.faces', ...objectTasks]);
+    expect(tasksOf(fake).sort()).toEqual(['text.read', 'vision.faces', ...objectTasks]);
     expect(out.LabelModelVersion).toBe('3.0');
     expect(out.Labels.map((l: { Name: string }) => l.Name)).toEqual(['Cup']);
     expect(out.Labels[0].Confidence).toBeCloseTo(cupConfidence(), 3);
@@ -70,9 +59,9 @@ describe('DetectLabels', () => {
   });
 
   it('runs only the objects task for IMAGE_PROPERTIES alone, and answers no labels', async () => {
-    fake.tasks.length = 0;
+    fake.ran.length = 0;
     const out = await api.call('DetectLabels', { Image: { Bytes: png }, Features: ['IMAGE_PROPERTIES'] });
-    expect(fake.tasks).toEqual(['vision.objects']);
+    expect(tasksOf(fake)).toEqual(['vision.objects']);
     expect(out).toEqual({ Labels: [], LabelModelVersion: '3.0', ImageProperties: { Quality: { Brightness: 50, Sharpness: 60, Contrast: 20 }, DominantColors: [] } });
   });
 
@@ -88,7 +77,7 @@ describe('the label analysis of video frames', () => {
     const fake = fakeModels();
     const frame = { data: new Uint8Array(64 * 48 * 3), width: 64, height: 48 };
     const { labels, imageProperties } = await analyseLabels(fake.models, frame, { minConfidence: 50, generalLabels: true, readText: false, plugins: false });
-    expect([...fake.tasks].sort()).toEqual(['vision.faces', ...objectTasks]);
+    expect(tasksOf(fake).sort()).toEqual(['vision.faces', ...objectTasks]);
     expect(labels.map((l) => l.Name)).toEqual(['Cup']);
     expect(imageProperties).toBeUndefined();
   });
@@ -112,10 +101,10 @@ describe('DetectModerationLabels', () => {
   });
 
   it('refuses any ProjectVersion before reading the image', async () => {
-    fake.tasks.length = 0;
+    fake.ran.length = 0;
     const err = await api.call('DetectModerationLabels', { Image: { Bytes: png }, ProjectVersion: 'arn:aws:rekognition:us-east-1:123456789012:project/p/version/v/1' }).catch((e: unknown) => e);
     expect((err as ApiError).type).toBe('ResourceNotFoundException');
-    expect(fake.tasks).toEqual([]);
+    expect(tasksOf(fake)).toEqual([]);
   });
 });
 
@@ -129,7 +118,7 @@ describe('DetectModerationLabels on clothed people', () => {
     const beach = testEmulator({}, { inference: bare.models });
     try {
       expect((await kit.call('DetectModerationLabels', { Image: { Bytes: png } })).ModerationLabels).toEqual([]);
-      expect(covered.tasks).toEqual(['vision.nsfw', 'vision.torsoSkin']);
+      expect(tasksOf(covered)).toEqual(['vision.nsfw', 'vision.torsoSkin']);
       const out = await beach.call('DetectModerationLabels', { Image: { Bytes: png } });
       expect(out.ModerationLabels.map((l: { Name: string }) => l.Name)).toEqual(['Swimwear or Underwear']);
     } finally {
@@ -142,7 +131,7 @@ describe('DetectModerationLabels on clothed people', () => {
     const api = testEmulator({}, { inference: fake.models });
     try {
       expect((await api.call('DetectModerationLabels', { Image: { Bytes: png } })).ModerationLabels).toEqual([]);
-      expect(fake.tasks).toEqual(['vision.nsfw']);
+      expect(tasksOf(fake)).toEqual(['vision.nsfw']);
     } finally {
       await api.close();
     }
@@ -155,12 +144,12 @@ describe('DetectProtectiveEquipment', () => {
   afterAll(() => api.close());
 
   it('answers the PPE model version, the persons and the summary asked for', async () => {
-    fake.tasks.length = 0;
+    fake.ran.length = 0;
     const out = await api.call('DetectProtectiveEquipment', { Image: { Bytes: png }, SummarizationAttributes: { MinConfidence: 80, RequiredEquipmentTypes: ['FACE_COVER'] } });
     expect(out.ProtectiveEquipmentModelVersion).toBe('1.0');
     expect(out.Persons).toEqual([]);
     expect(out.Summary).toEqual({ PersonsWithRequiredEquipment: [], PersonsWithoutRequiredEquipment: [], PersonsIndeterminate: [] });
     // Faces come from the faces module (DetectFaces' detector), persons and equipment from the PPE task.
-    expect([...fake.tasks].sort()).toEqual(['faces.detect', 'vision.ppe']);
+    expect(tasksOf(fake).sort()).toEqual(['faces.detect', 'vision.ppe']);
   });
 });
