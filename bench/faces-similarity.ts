@@ -79,7 +79,7 @@ interface Descriptors {
 }
 
 async function describe(rgb: Rgb): Promise<Descriptors | undefined> {
-  const { faces } = await detectFacesTask({ pixels: rgb.data.slice().buffer, width: rgb.width, height: rgb.height, minFaceScore: 0.7 }, ctx);
+  const { faces } = await detectFacesTask({ pixels: rgb.data.slice().buffer, width: rgb.width, height: rgb.height, gates: [{ mesh: 0.7, detector: 0 }] }, ctx);
   if (!faces.length) return undefined;
   const area = (m: number[]) => {
     const xs = [], ys = [];

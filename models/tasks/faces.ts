@@ -27,13 +27,11 @@ export interface FaceTaskPayload {
   embeddings?: boolean;
   /** Regions to measure on the canonical face: name -> mesh point indices whose convex hull is the region. */
   regions?: Record<string, number[]>;
-  /** Faces whose mesh confidence is below this are dropped before any further work. */
-  minFaceScore?: number;
   /**
-   * When given, replaces minFaceScore: a face is kept when, for one gate, both its mesh confidence
-   * and its detector score reach the gate's.
+   * Which faces are kept, before any further work: those whose mesh confidence and detector score
+   * both reach one gate's.
    */
-  gates?: FaceGate[];
+  gates: FaceGate[];
 }
 
 /** Minimum mesh confidence and detector (blazeface) score that together let a face through. */
@@ -391,7 +389,7 @@ async function detect(rgb: Rgb, gates: FaceGate[], wantCrops: boolean): Promise<
 
 export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext): Promise<FaceTaskResult> {
   await loadDetector(ctx);
-  const gates = payload.gates ?? [{ mesh: payload.minFaceScore ?? 0.5, detector: 0 }];
+  const { gates } = payload;
   const wantCrops = Boolean(payload.emotion || payload.ageGender);
   let rgb: Rgb = { data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height };
   let offset = 0;
