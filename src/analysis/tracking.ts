@@ -63,13 +63,13 @@ export interface TrackerOptions {
 }
 
 /**
- * Defaults. Faces: DISTANCE_AT_80 is where same and different people separate on the development pairs
- * (docs/FACES.md); 0.65 is beyond all but a handful of same-person pairs there, and one face in consecutive samples of a shot lies far nearer. Colours: the middle of one
- * person's box in consecutive samples of a shot stays above 0.8 (the test clips; a walk past
- * changing light lowers it), while two people in different clothes fall well below 0.9.
+ * Defaults. Faces: DISTANCE_AT_80 is where same and different people separate on the development
+ * pairs (docs/FACES.md); 0.65 is beyond all but a handful of same-person pairs there, and one face
+ * in consecutive samples of a shot lies far nearer. Colours: the middle of one person's box in
+ * consecutive samples of a shot stays above 0.8 (the test clips; a walk past changing light lowers
+ * it), while two people in different clothes fall well below 0.9.
  */
 const DEFAULTS = { minIou: 0.2, maxGapMs: 2000, minHits: 2, sameFace: DISTANCE_AT_80, differentFace: 0.65, sameColours: 0.9, differentColours: 0.5 };
-
 
 export function iou(a: Box, b: Box): number {
   const x1 = Math.max(a.Left, b.Left);
