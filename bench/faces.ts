@@ -1,9 +1,10 @@
 /**
  * Face latency and memory: DetectFaces (default attributes, then ALL) on a 640x480 photo with one
- * face, CompareFaces of two such photos, through an emulator's dispatch and a worker pool, one
- * request at a time, with the analysis cache cleared (a control-plane reset) before each call so
- * every call does the work.
- * Targets: DetectFaces p50 <= 200 ms (aim 100 ms); resident memory with face models <= 1 GB.
+ * face and on a 1920x1080 group photo, CompareFaces of two 640x480 photos, through an emulator's
+ * dispatch and a worker pool, one request at a time, with the analysis cache cleared (a
+ * control-plane reset) before each call so every call does the work.
+ * Targets: DetectFaces p50 <= 200 ms on the 640x480 photo, under 1 s on the group photo; resident
+ * memory with every model loaded <= 1.5 GB.
  * Reports wall-clock p50/p90 and CPU time per call (process-wide, steadier on a busy machine).
  */
 import { readFileSync } from 'node:fs';
@@ -25,6 +26,9 @@ function percentile(values: number[], p: number): number {
 /** A 640x480 JPEG (quality 90) cropped around the middle of a fixture photo. */
 const photo640 = (name: string) => sharp(fixture(name)).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
 
+/** face-api's demo group photo with five faces (MIT), cropped to 1920x1080 around its middle. */
+const group1080 = () => sharp(fileURLToPath(new URL('../node_modules/@vladmandic/face-api/demo/sample5.jpg', import.meta.url))).resize(1920, 1080, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
+
 const CALLER: Scope = { account: '000000000000', region: 'us-east-1' };
 
 /** One API call through the emulator, as a client would make it. */
@@ -43,9 +47,11 @@ export async function benchFaces(rounds = Number(process.env.BENCH_FACES_ROUNDS)
 
   const one = (await photo640('celebrities/barack_obama/3.jpg')).toString('base64');
   const other = (await photo640('celebrities/joe_biden/2.jpg')).toString('base64');
+  const group = (await group1080()).toString('base64');
   const cases: [string, string, unknown, (out: Record<string, unknown[]>) => string][] = [
     ['DetectFaces, default attributes, 640x480, 1 face', 'DetectFaces', { Image: { Bytes: one } }, (o) => `${o.FaceDetails.length} face`],
     ['DetectFaces, Attributes ALL, 640x480, 1 face', 'DetectFaces', { Image: { Bytes: one }, Attributes: ['ALL'] }, (o) => `${o.FaceDetails.length} face`],
+    ['DetectFaces, default attributes, 1920x1080 group photo', 'DetectFaces', { Image: { Bytes: group } }, (o) => `${o.FaceDetails.length} faces`],
     [
       'CompareFaces, two 640x480 photos of different people',
       'CompareFaces',
@@ -71,8 +77,10 @@ export async function benchFaces(rounds = Number(process.env.BENCH_FACES_ROUNDS)
     console.log(`${label}: p50 ${percentile(wall, 50).toFixed(0)} ms, p90 ${percentile(wall, 90).toFixed(0)} ms, CPU p50 ${percentile(cpu, 50).toFixed(0)} ms (${what}; ${rounds} calls)`);
   }
   await benchIndexFaces(emulator, pool.size);
-  const mem = process.memoryUsage();
-  console.log(`resident memory with the face models loaded in ${pool.size} workers: ${(mem.rss / 2 ** 20).toFixed(0)} MB (target <= 1024 MB)`);
+  const rss = () => (process.memoryUsage().rss / 2 ** 20).toFixed(0);
+  console.log(`resident memory with the face models loaded in ${pool.size} workers: ${rss()} MB`);
+  await pool.warmup();
+  console.log(`resident memory with every model loaded in ${pool.size} workers: ${rss()} MB (target <= 1536 MB)`);
   await emulator.stop();
 }
 
