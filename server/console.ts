@@ -21,14 +21,17 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /** The page's script: bundled from console/main.ts when esbuild is there (a clone), else the copy `npm run build` wrote to dist/. */
 async function bundlePage(): Promise<string> {
   const entry = fileURLToPath(new URL('../console/main.ts', import.meta.url));
-  let esbuild: typeof import('esbuild') | undefined;
   try {
-    esbuild = await import('esbuild');
-  } catch {
-    return readFile(fileURLToPath(new URL('../dist/console.js', import.meta.url)), 'utf8');
+    const esbuild = await import('esbuild');
+    const result = await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, write: false, logLevel: 'silent' });
+    return result.outputFiles[0].text;
+  } catch (err) {
+    try {
+      return await readFile(fileURLToPath(new URL('../dist/console.js', import.meta.url)), 'utf8');
+    } catch {
+      throw new Error(`the console page could not be built (${(err as Error).message}) and no prebuilt dist/console.js was found: run npm ci, or npm run build`);
+    }
   }
-  const result = await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, write: false, logLevel: 'silent' });
-  return result.outputFiles[0].text;
 }
 
 function page(script: string): string {

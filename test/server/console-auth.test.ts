@@ -69,7 +69,7 @@ describe('the console under --strict-auth with a control token', () => {
     const created = await fetch(`${s.url('api/call')}?account=111122223333&region=eu-west-1`, callInit('CreateCollection', { CollectionId: 'from-console' }, bearer));
     expect(created.status).toBe(200);
     expect(created.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await created.json()).CollectionArn).toContain('eu-west-1:111122223333:collection/from-console');
+    expect(((await created.json()) as { CollectionArn: string }).CollectionArn).toContain('eu-west-1:111122223333:collection/from-console');
 
     const invalid = await fetch(s.url('api/call'), callInit('CreateCollection', { CollectionId: 'bad id!' }, bearer));
     expect(invalid.status).toBe(400);
@@ -82,7 +82,7 @@ describe('the console under --strict-auth with a control token', () => {
     expect(first).toMatchObject({ operation: 'CreateCollection', account: '111122223333', region: 'eu-west-1', status: 200 });
     expect(last).toMatchObject({ operation: 'NoSuchOperation', status: 400 });
 
-    const state = await (await fetch(`${s.url('api/state/collections')}?account=111122223333&region=eu-west-1`, { headers: bearer })).json();
+    const state = (await (await fetch(`${s.url("api/state/collections")}?account=111122223333&region=eu-west-1`, { headers: bearer })).json()) as { collections: { CollectionId: string }[] };
     expect(state.collections.map((c: { CollectionId: string }) => c.CollectionId)).toEqual(['from-console']);
     expect((await fetch(`${s.url('api/state/collections')}?account=12`, { headers: bearer })).status).toBe(400);
   });
