@@ -74,6 +74,11 @@ export function shapesFor(operation: string, r: Json): Shape[] {
         ...faces((r.FaceMatches ?? []).map((m: Json) => ({ ...m.Face, Similarity: m.Similarity })), 'match', 1, (f) => `match ${pct(f.Similarity)}`),
         ...faces(r.UnmatchedFaces, 'unmatched', 1, () => 'no match'),
       ];
+    case 'IndexFaces':
+      return [
+        ...faces((r.FaceRecords ?? []).map((f: Json) => ({ ...f.FaceDetail, FaceId: f.Face.FaceId })), 'face', 0, (f) => `indexed ${String(f.FaceId).slice(0, 8)}`),
+        ...faces((r.UnindexedFaces ?? []).map((f: Json) => ({ ...f.FaceDetail, Reasons: f.Reasons })), 'unmatched', 0, (f) => `not indexed: ${(f.Reasons ?? []).join(', ')}`),
+      ];
     case 'SearchFacesByImage':
       return box(r.SearchedFaceBoundingBox, 'face', `searched face: ${(r.FaceMatches ?? []).length} match(es)`);
     default:
