@@ -36,6 +36,12 @@ async function collectionDetail(target: HTMLElement, id: string) {
   );
 }
 
+/** The frame of the job's video at `ms`, shown below the timeline. */
+async function showFrame(target: HTMLElement, jobId: string, ms: number) {
+  const url = await imageUrl(`state/video-jobs/${encodeURIComponent(jobId)}/frame?ms=${Math.round(ms)}`);
+  show(target, url ? h('img', { src: url, id: 'video-frame', 'data-ms': Math.round(ms), alt: `frame at ${ms} ms` }) : h('p', { class: 'muted' }, 'The video could not be read for a frame.'), h('figcaption', {}, `frame at ${(ms / 1000).toFixed(3)} s`));
+}
+
 function timeline(job: Json): HTMLElement {
   const items = [...(job.Items as Json[]), ...(job.Segments as Json[]).map((s) => ({ ...s, _segment: true }))];
   const { tracks, hidden, durationMs } = tracksOf(job.Items as Json[]);
@@ -59,10 +65,24 @@ function timeline(job: Json): HTMLElement {
       );
     }
   });
+  // A click anywhere on the chart shows the video's frame at that time, under a cursor.
+  const frame = h('figure', { class: 'frame', id: 'frame' });
+  const cursor = svg('line', { class: 'cursor', x1: x(0), x2: x(0), y1: row - 4, y2: (tracks.length + 1) * row });
+  chart.appendChild(cursor);
+  chart.addEventListener('click', (event) => {
+    const point = new DOMPoint(event.clientX, event.clientY).matrixTransform((chart as SVGSVGElement).getScreenCTM()!.inverse());
+    const ms = Math.min(total, Math.max(0, ((point.x - labelWidth) / plot) * total));
+    cursor.setAttribute('x1', String(x(ms)));
+    cursor.setAttribute('x2', String(x(ms)));
+    void showFrame(frame, job.JobId, ms);
+  });
+  void showFrame(frame, job.JobId, 0);
   return h(
     'div',
     {},
+    h('p', { class: 'muted' }, 'Click the timeline to see the frame at that time.'),
     chart,
+    frame,
     hidden ? h('p', { class: 'muted' }, `${hidden} more track(s) not shown`) : null,
     h('p', { class: 'muted' }, `${job.Items.length} result item(s), ${job.Segments.length} aggregated segment(s); hover a mark for its time.`),
     h('details', {}, h('summary', {}, 'Result items (JSON)'), json(items.slice(0, 200))),

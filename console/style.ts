@@ -44,6 +44,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .thumb { width: 64px; height: 64px; object-fit: cover; background: var(--bg); border-radius: 4px; }
 .timeline .mark { fill: var(--accent); opacity: 0.75; }
 .timeline .tick { stroke: var(--line); }
+.timeline { cursor: crosshair; }
+.timeline .cursor { stroke: #b3261e; stroke-width: 2; }
+.frame img { max-width: 640px; display: block; }
 .timeline text { font-size: 11px; fill: var(--fg); }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 4px 12px 10px; margin: 8px 0; }
 `;

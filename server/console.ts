@@ -121,6 +121,16 @@ export function consoleRoutes(emulator: Emulator): Router {
   );
   api.get('/state/video-jobs', scoped((scope, _req, res) => res.json({ jobs: state.videoJobs(scope) })));
   api.get('/state/video-jobs/:id', scoped((scope, req, res) => found(res, state.videoJob(scope, req.params.id), 'video job')));
+  api.get(
+    '/state/video-jobs/:id/frame',
+    scoped(async (scope, req, res) => {
+      const ms = Number(req.query.ms ?? 0);
+      if (!Number.isFinite(ms) || ms < 0) return res.status(400).json({ error: `'ms' must be a time in milliseconds` });
+      const jpeg = await state.videoFrame(scope, req.params.id, ms);
+      if (!jpeg) return res.status(404).json({ error: 'no such video job' });
+      res.type('image/jpeg').send(jpeg);
+    }),
+  );
   api.get('/state/media-analysis-jobs', scoped(async (scope, _req, res) => res.json({ jobs: await state.mediaAnalysisJobs(scope) })));
   api.get('/state/custom-labels', scoped(async (scope, _req, res) => res.json({ projects: await state.customLabels(scope) })));
   api.get('/state/stream-processors', scoped(async (scope, _req, res) => res.json({ processors: await state.streamProcessors(scope) })));

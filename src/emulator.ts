@@ -331,7 +331,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       return served;
     },
     control,
-    console: { requests, state: consoleState(stores, internalCall, () => runtime.clock.now()) },
+    console: { requests, state: consoleState(stores, internalCall, () => runtime.clock.now(), { config: runtime.config, clients: runtime.clients }) },
     async start() {
       log.info('state', { persistence: runtime.config.dataDir ?? 'memory', s3: runtime.config.s3Dir ?? runtime.config.s3Endpoint ?? 'none' });
       for (const provider of providers) await provider.start?.();

@@ -4,6 +4,10 @@
  * answer (project descriptions with their evaluation, stream processor status). Nothing here
  * changes state.
  */
+import type { Video } from '../api/generated/types';
+import { videoStill } from '../media/still';
+import { loadVideoObject } from '../media/video';
+import type { MediaContext } from '../media/s3';
 import type { Scope } from '../runtime/scope';
 import type { Stores } from '../store';
 import { faceFromRow } from '../store/faces';
@@ -40,12 +44,14 @@ export interface ConsoleState {
   videoJobs(scope: Scope): Json[];
   /** A video job with its results on a timeline: items as detected and aggregated segments, by timestamp. */
   videoJob(scope: Scope, jobId: string): Json | undefined;
+  /** A JPEG of the job's own video at `ms`; undefined when there is no such job. */
+  videoFrame(scope: Scope, jobId: string, ms: number): Promise<Buffer | undefined>;
   mediaAnalysisJobs(scope: Scope): Promise<Json[]>;
   customLabels(scope: Scope): Promise<Json[]>;
   streamProcessors(scope: Scope): Promise<Json[]>;
 }
 
-export function consoleState(stores: Stores, call: InternalCall, now: () => number): ConsoleState {
+export function consoleState(stores: Stores, call: InternalCall, now: () => number, media: Omit<MediaContext, 'region'>): ConsoleState {
   return {
     scopes: () => stores.scopes(),
 
@@ -101,6 +107,21 @@ export function consoleState(stores: Stores, call: InternalCall, now: () => numb
         Items: jobs.page(jobId, 'T', 'TIMESTAMP', 0, TIMELINE_ITEM_LIMIT).slice(0, TIMELINE_ITEM_LIMIT),
         Segments: jobs.page(jobId, 'S', 'TIMESTAMP', 0, TIMELINE_ITEM_LIMIT).slice(0, TIMELINE_ITEM_LIMIT),
       };
+    },
+
+    async videoFrame(scope, jobId, ms) {
+      const job = stores.videoJobs.in(scope).get(jobId);
+      if (!job) return undefined;
+      // Only the video the job itself analysed, read as the job read it.
+      const local = await loadVideoObject(job.request.Video as Video | undefined, { ...media, region: scope.region });
+      // Past the last frame's start ffmpeg finds nothing: the last frame is shown instead.
+      const meta = job.videoMetadata;
+      const last = meta?.DurationMillis && meta.FrameRate ? meta.DurationMillis - 1000 / meta.FrameRate : Infinity;
+      try {
+        return await videoStill(local.path, Math.max(0, Math.min(ms, last)));
+      } finally {
+        await local.cleanup();
+      }
     },
 
     mediaAnalysisJobs: (scope) => listAll(call, 'ListMediaAnalysisJobs', {}, scope, 'MediaAnalysisJobs'),

@@ -2,7 +2,7 @@
  * The web console in a real browser: headless Chromium (one launch for the file) opens each page of
  * /_rekognition/console against a served emulator with a control token. It runs DetectFaces
  * through the page and checks that the drawn boxes are the API's boxes, lists a collection with
- * its face thumbnails, shows a finished segment-detection job on a timeline, shows a request in the
+ * its face thumbnails, shows a finished segment-detection job on a timeline with a frame of its video, shows a request in the
  * log, adds a fault from the controls, and writes a screenshot of each page (the path is printed).
  * A fake models client shows one face on the photo (this tests the console, not the models).
  * Skipped when chromium is not installed, except in CI (.ci/run installs Debian's package).
@@ -138,6 +138,16 @@ describe.skipIf(skip)('the web console in headless Chromium', () => {
     const expected = (segments.Segments as { StartTimestampMillis: number; EndTimestampMillis: number }[]).map((s) => ({ start: s.StartTimestampMillis, end: s.EndTimestampMillis }));
     expect(expected.length).toBeGreaterThan(1);
     expect(marks.sort((a, b) => a.start - b.start || a.end - b.end)).toEqual(expected.sort((a, b) => a.start - b.start || a.end - b.end));
+    // A frame of the video to look at: the first one at first, another after a click on the timeline.
+    const first = await browser.waitFor<{ ms: number; width: number }>(`(() => { const img = document.getElementById('video-frame'); return img?.complete && img.naturalWidth > 0 && { ms: +img.dataset.ms, width: img.naturalWidth }; })()`);
+    expect(first).toEqual({ ms: 0, width: 320 });
+    await browser.evaluate(`(() => {
+      const chart = document.getElementById('timeline');
+      const box = chart.getBoundingClientRect();
+      chart.dispatchEvent(new MouseEvent('click', { clientX: box.right - 20, clientY: box.top + box.height / 2, bubbles: true }));
+    })()`);
+    const later = await browser.waitFor<number>(`(() => { const img = document.getElementById('video-frame'); return img?.complete && +img.dataset.ms > 1000 && +img.dataset.ms; })()`);
+    expect(later).toBeLessThanOrEqual(1600);
     await browser.screenshot(join(shots, 'state-video-timeline.png'));
   });
 
