@@ -23,6 +23,7 @@ figure { margin: 8px 0; max-width: 640px; }
 figcaption { font-size: 12px; color: var(--muted); }
 .stage { position: relative; display: inline-block; line-height: 0; }
 .stage img { max-width: 640px; max-height: 520px; display: block; }
+.blank { width: 640px; height: 480px; background: var(--bg); border: 1px dashed var(--line); color: var(--muted); font-size: 13px; line-height: 1.4; display: flex; align-items: flex-end; padding: 8px; box-sizing: border-box; }
 .overlay { position: absolute; inset: 0; width: 100%; height: 100%; }
 .shape { fill: none; stroke: #00e5ff; }
 .shape.face, .shape.celebrity { stroke: #00e676; }

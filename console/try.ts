@@ -27,12 +27,21 @@ function base64(file: File): Promise<string> {
   });
 }
 
-/** The image with its shapes drawn in an SVG of the image's own pixel size. */
-async function figure(file: File, shapes: Shape[], title: string): Promise<HTMLElement> {
-  const url = URL.createObjectURL(file);
-  const img = h('img', { src: url, alt: title });
-  await img.decode().catch(() => undefined);
-  const [W, H] = [img.naturalWidth || 1, img.naturalHeight || 1];
+/**
+ * The image with its shapes drawn in an SVG of the image's own pixel size. An S3 image is not read
+ * by the console (it reaches nothing the API does not return), so its shapes go on a blank frame.
+ */
+async function figure(file: File | undefined, shapes: Shape[], title: string): Promise<HTMLElement> {
+  let picture: HTMLElement;
+  let [W, H] = [640, 480];
+  if (file) {
+    const img = h('img', { src: URL.createObjectURL(file), alt: title });
+    await img.decode().catch(() => undefined);
+    [W, H] = [img.naturalWidth || 1, img.naturalHeight || 1];
+    picture = img;
+  } else {
+    picture = h('div', { class: 'blank' }, 'the console does not read S3 objects: the answer is drawn on a blank 4:3 frame');
+  }
   const overlay = svg('svg', { class: 'overlay', viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', 'data-width': W, 'data-height': H });
   const stroke = Math.max(2, Math.round(Math.max(W, H) / 300));
   const font = Math.max(12, Math.round(Math.max(W, H) / 50));
@@ -51,7 +60,7 @@ async function figure(file: File, shapes: Shape[], title: string): Promise<HTMLE
     }
     if (anchor && s.caption) overlay.appendChild(svg('text', { class: `caption ${s.kindClass}`, x: anchor[0] + stroke, y: Math.max(font, anchor[1] - stroke), 'font-size': font }, s.caption));
   }
-  return h('figure', {}, h('div', { class: 'stage' }, img, overlay), h('figcaption', {}, title));
+  return h('figure', {}, h('div', { class: 'stage' }, picture, overlay), h('figcaption', {}, title));
 }
 
 export function tryPage(root: HTMLElement): void {
@@ -65,7 +74,18 @@ export function tryPage(root: HTMLElement): void {
   const run = h('button', { id: 'run', type: 'button' }, 'Run');
   const status = h('span', { id: 'run-status', class: 'muted' });
   const result = h('div', { id: 'result' });
-  const drop = h('div', { class: 'drop', id: 'drop' }, 'Drop a JPEG or PNG here, or pick one: ', imageInput);
+  const s3Bucket = h('input', { id: 's3-bucket', placeholder: 'bucket', size: 14 });
+  const s3Key = h('input', { id: 's3-key', placeholder: 'key', size: 24 });
+  const drop = h(
+    'div',
+    { class: 'drop', id: 'drop' },
+    'Drop a JPEG or PNG here, or pick one: ',
+    imageInput,
+    h('span', { class: 'muted' }, ' or an S3 object the emulator reads: '),
+    s3Bucket,
+    ' ',
+    s3Key,
+  );
 
   const refreshFields = () => {
     const needs = OPERATIONS[operation.value].needs;
@@ -93,18 +113,19 @@ export function tryPage(root: HTMLElement): void {
     const file = imageInput.files?.[0];
     const op = OPERATIONS[operation.value];
     const target = targetInput.files?.[0];
-    if (!file) return void (status.textContent = 'pick a photo first');
+    const s3 = s3Bucket.value.trim() && s3Key.value.trim() ? { S3Object: { Bucket: s3Bucket.value.trim(), Name: s3Key.value.trim() } } : undefined;
+    if (!file && !s3) return void (status.textContent = 'pick a photo (or name an S3 object) first');
     if (op.needs === 'target' && !target) return void (status.textContent = 'pick the target photo too');
     run.disabled = true;
     status.textContent = 'running…';
     try {
-      const input = op.input({ Bytes: await base64(file) }, { target: target && { Bytes: await base64(target) }, collection: collection.value });
+      const input = op.input(file ? { Bytes: await base64(file) } : s3!, { target: target && { Bytes: await base64(target) }, collection: collection.value });
       const answer = await call(operation.value, input);
       status.textContent = `${answer.status === 200 ? 'done' : 'failed'} in ${Math.round(answer.ms)} ms · request id ${answer.requestId ?? '?'}`;
       const endpoint = location.origin;
       const region = (document.getElementById('region') as HTMLInputElement | null)?.value || 'us-east-1';
       const shapes = answer.status === 200 ? shapesFor(operation.value, answer.body) : [];
-      const figures = [await figure(file, shapes.filter((s) => s.image === 0), operation.value === 'CompareFaces' ? 'source' : file.name)];
+      const figures = [await figure(file, shapes.filter((s) => s.image === 0), operation.value === 'CompareFaces' ? 'source' : file ? file.name : `s3://${s3!.S3Object.Bucket}/${s3!.S3Object.Name}`)];
       if (target && op.needs === 'target') figures.push(await figure(target, shapes.filter((s) => s.image === 1), 'target'));
       const listed = answer.status === 200 ? listedFor(operation.value, answer.body) : [];
       show(

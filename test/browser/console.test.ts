@@ -7,7 +7,7 @@
  * A fake models client shows one face on the photo (this tests the console, not the models).
  * Skipped when chromium is not installed, except in CI (.ci/run installs Debian's package).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,8 @@ describe.skipIf(skip)('the web console in headless Chromium', () => {
   beforeAll(async () => {
     if (!chromiumPath) throw new Error("chromium is not on PATH: CI must install it (.ci/run installs Debian's chromium package)");
     mkdirSync(join(s3Dir, 'videos'), { recursive: true });
+    mkdirSync(join(s3Dir, 'photos'), { recursive: true });
+    copyFileSync(photoPath, join(s3Dir, 'photos', 'astronaut.png'));
     await synthVideo(join(s3Dir, 'videos', 'cuts.mp4'), [
       { kind: 'testsrc2', frames: 15 },
       { kind: 'black', frames: 10 },
@@ -106,6 +108,27 @@ describe.skipIf(skip)('the web console in headless Chromium', () => {
     await browser.screenshot(join(shots, 'try-an-image.png'));
   });
 
+  it('runs an operation on an S3 object the emulator reads, drawing on a blank frame (the console reads no S3 object itself)', async () => {
+    await open('try');
+    await browser.evaluate(`(() => {
+      document.getElementById('operation').value = 'DetectFaces';
+      document.getElementById('s3-bucket').value = 'photos';
+      document.getElementById('s3-key').value = 'astronaut.png';
+      document.getElementById('run').click();
+    })()`);
+    await browser.waitFor(`document.getElementById('response-json')`);
+    const drawn = await browser.evaluate<Drawn>(`(() => {
+      const svg = document.querySelector('.overlay');
+      return { width: Number(svg.dataset.width), height: Number(svg.dataset.height),
+        rects: [...svg.querySelectorAll('rect.face')].map((r) => ({ x: +r.getAttribute('x'), y: +r.getAttribute('y'), width: +r.getAttribute('width'), height: +r.getAttribute('height') })) };
+    })()`);
+    expect(await browser.evaluate<boolean>(`Boolean(document.querySelector('.stage .blank')) && !document.querySelector('.stage img')`)).toBe(true);
+    expect(drawn.rects).toHaveLength(1);
+    expect(drawn.rects[0].x / drawn.width).toBeCloseTo(FACE_BOX.Left, 4);
+    expect(drawn.rects[0].width / drawn.width).toBeCloseTo(FACE_BOX.Width, 4);
+    expect(await browser.evaluate<string>(`document.getElementById('cli-snippet').textContent`)).toContain(`--image '{"S3Object":{"Bucket":"photos","Name":"astronaut.png"}}'`);
+  });
+
   it('lists a collection with its face thumbnails, and a finished video job on a timeline', async () => {
     await t.call('CreateCollection', { CollectionId: 'team' });
     const indexed = await t.call('IndexFaces', { CollectionId: 'team', Image: { Bytes: photo.toString('base64') }, ExternalImageId: 'astronaut' });
@@ -154,7 +177,8 @@ describe.skipIf(skip)('the web console in headless Chromium', () => {
   it("shows the page's DetectFaces call (in the default account) in the requests log, image bytes elided", async () => {
     await open('requests');
     const seq = await browser.waitFor<string>(
-      `[...document.querySelectorAll('#requests-rows tr')].find((r) => r.children[1].textContent === 'DetectFaces' && r.children[2].textContent === '000000000000' && r.children[4].textContent === '200')?.dataset.seq`,
+      // The oldest such call: the one with image bytes (the S3 one came later).
+      `[...document.querySelectorAll('#requests-rows tr')].reverse().find((r) => r.children[1].textContent === 'DetectFaces' && r.children[2].textContent === '000000000000' && r.children[4].textContent === '200')?.dataset.seq`,
     );
     await browser.evaluate(`document.querySelector('#requests-rows tr[data-seq="${seq}"]').click()`);
     const bodies = await browser.waitFor<string>(`document.querySelector('#request-detail')?.textContent.includes('FaceDetails') && document.querySelector('#request-detail').textContent`);
