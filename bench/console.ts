@@ -3,7 +3,8 @@
  * analysis cache cleared before each call) with no console open, then with a console open — a
  * client polling the requests log, one logged call's bodies and the collections every 250 ms, more
  * often than the page does — the two alternating call by call. Also what recording one call in the
- * requests log costs (the only work the console adds to every call).
+ * requests log costs (the only work the console adds to every call), and what IndexFaces' face
+ * thumbnails cost.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +13,7 @@ import sharp from 'sharp';
 import { serve } from '../server/http';
 import { createEmulator } from '../src/emulator';
 import { RequestLog } from '../src/console/request-log';
+import { faceThumbnail } from '../src/faces/thumbnail';
 import { Logger } from '../src/runtime/logger';
 import { ModelsClient } from '../models/client';
 
@@ -26,6 +28,16 @@ export async function benchConsole(rounds = Number(process.env.BENCH_CONSOLE_ROU
   const r0 = performance.now();
   for (let i = 0; i < n; i++) log.record({ time: i, operation: 'DetectFaces', account: '000000000000', region: 'us-east-1', requestId: 'id', status: 200, latencyMs: 1, request, response });
   console.log(`recording one call in the requests log: ${(((performance.now() - r0) / n) * 1000).toFixed(2)} µs`);
+
+  // IndexFaces' other addition: one thumbnail per indexed face, cut from the decoded photo.
+  for (const [width, height] of [[640, 480], [4000, 3000]]) {
+    const rgb = { data: Buffer.alloc(width * height * 3, 120), width, height, channels: 3 as const };
+    const face = { Left: 0.4, Top: 0.3, Width: 0.2, Height: 0.3 };
+    await faceThumbnail(rgb, face);
+    const t0 = performance.now();
+    for (let i = 0; i < 20; i++) await faceThumbnail(rgb, face);
+    console.log(`one face thumbnail from a ${width}x${height} photo: ${((performance.now() - t0) / 20).toFixed(1)} ms`);
+  }
 
   const pool = new ModelsClient();
   await pool.broadcast('faces.warmup');
