@@ -137,7 +137,7 @@ export async function statePage(root: HTMLElement): Promise<void> {
   const failure = (err: unknown) => show(detail, h('p', { class: 'error' }, String(err)));
   show(
     root,
-    h('h2', {}, 'State'),
+    h('h2', {}, 'State ', h('button', { type: 'button', id: 'state-refresh', onclick: () => void statePage(root) }, 'Refresh')),
     h('section', {}, h('h3', {}, 'Collections'),
       table('collections', ['Collection', 'Faces', 'Users', 'Created', 'Face model'], collections.collections.map((c) =>
         h('tr', { 'data-collection': c.CollectionId, class: 'clickable', onclick: () => void collectionDetail(detail, c.CollectionId).catch(failure) },

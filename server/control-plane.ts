@@ -50,7 +50,8 @@ export function requireControlToken({ controlToken, strictAuth }: Config, { acce
     const given = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? inQuery;
     // Hashes of equal length, so the comparison takes the same time whatever was sent.
     if (given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), expected)) return next();
-    res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: "send the control token as 'Authorization: Bearer <token>'" });
+    const hint = acceptQuery ? ' (or open the page as /_rekognition/console/?token=<token>)' : '';
+    res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: `send the control token as 'Authorization: Bearer <token>'${hint}` });
   };
 }
 
