@@ -38,7 +38,16 @@ export async function controlsPage(root: HTMLElement, operations: string[]): Pro
   }
 
   const pinOperation = operationSelect('pin-operation');
-  const pinSha = h('input', { id: 'pin-sha256', placeholder: 'sha256 of the image bytes (or leave empty and give bucket and key)', size: 70 });
+  const pinSha = h('input', { id: 'pin-sha256', placeholder: 'sha256 of the image bytes', size: 66 });
+  // The image's SHA-256 computed in the page (Web Crypto needs a secure context: localhost is one).
+  const pinFile = h('input', { type: 'file', id: 'pin-file', accept: 'image/jpeg,image/png' });
+  pinFile.addEventListener('change', async () => {
+    const file = pinFile.files?.[0];
+    if (!file) return;
+    if (!crypto.subtle) return say('this page cannot hash files here (Web Crypto needs https or localhost): paste the SHA-256', true);
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
+    pinSha.value = [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+  });
   const pinBucket = h('input', { id: 'pin-bucket', placeholder: 'bucket' });
   const pinKey = h('input', { id: 'pin-key', placeholder: 'key' });
   const pinResponse = h('textarea', { id: 'pin-response', rows: 5, cols: 80, placeholder: '{"FaceDetails": []}' });
@@ -77,7 +86,7 @@ export async function controlsPage(root: HTMLElement, operations: string[]): Pro
     h('h2', {}, 'Test controls'),
     message,
     h('section', {}, h('h3', {}, 'Pinned responses'), pinsBox,
-      h('div', { class: 'form' }, pinOperation, pinSha, h('span', {}, ' or ', pinBucket, ' ', pinKey), pinResponse, h('button', { type: 'button', id: 'add-pin', onclick: addPin }, 'Pin'))),
+      h('div', { class: 'form' }, pinOperation, pinSha, h('label', { class: 'muted' }, 'hash a photo: ', pinFile), h('span', {}, ' or ', pinBucket, ' ', pinKey), pinResponse, h('button', { type: 'button', id: 'add-pin', onclick: addPin }, 'Pin'))),
     h('section', {}, h('h3', {}, 'Injected faults'), faultsBox,
       h('datalist', { id: 'fault-errors' }, ['ThrottlingException', 'ProvisionedThroughputExceededException', 'InternalServerError', 'ServiceUnavailable', 'LimitExceededException'].map((e) => h('option', { value: e }))),
       h('div', { class: 'form' }, faultOperation, faultError, faultLatency, faultCount, faultProbability, h('button', { type: 'button', id: 'add-fault', onclick: addFault }, 'Add fault'))),

@@ -1,12 +1,14 @@
 /**
  * The web console in a real browser: headless Chromium (one launch for the file) opens each page of
  * /_rekognition/console against a served emulator with a control token. It runs DetectFaces
- * through the page and checks that the drawn boxes are the API's boxes, lists a collection with
- * its face thumbnails, shows a finished segment-detection job on a timeline with a frame of its video, shows a request in the
- * log, adds a fault from the controls, and writes a screenshot of each page (the path is printed).
- * A fake models client shows one face on the photo (this tests the console, not the models).
- * Skipped when chromium is not installed, except in CI (.ci/run installs Debian's package).
+ * through the page and checks that the drawn boxes are the API's boxes, runs one on an S3 object,
+ * lists a collection with its face thumbnails, shows a finished segment-detection job on a
+ * timeline with a frame of its video, shows a request in the log, adds a pin and a fault from the
+ * controls, and writes a screenshot of each page (the path is printed). A fake models client shows
+ * one face on the photo (this tests the console, not the models). Skipped when chromium is not
+ * installed, except in CI (.ci/run installs Debian's package).
  */
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,8 +189,20 @@ describe.skipIf(skip)('the web console in headless Chromium', () => {
     await browser.screenshot(join(shots, 'requests.png'));
   });
 
-  it('adds a fault from the test controls', async () => {
+  it('pins a response and adds a fault from the test controls', async () => {
     await open('controls');
+    await browser.evaluate(`document.getElementById('pin-operation').value = 'DetectFaces'`);
+    await browser.setFiles('#pin-file', [photoPath]);
+    const sha256 = createHash('sha256').update(photo).digest('hex');
+    await browser.waitFor(`document.getElementById('pin-sha256').value === '${sha256}'`);
+    await browser.evaluate(`(() => {
+      document.getElementById('pin-response').value = '{"FaceDetails": []}';
+      document.getElementById('add-pin').click();
+    })()`);
+    await browser.waitFor(`document.querySelector('#pins')?.textContent.includes('DetectFaces')`);
+    expect(t.emulator.control.pins.list()).toEqual([expect.objectContaining({ operation: 'DetectFaces', sha256 })]);
+    expect((await t.call('DetectFaces', { Image: { Bytes: photo.toString('base64') } })).FaceDetails).toEqual([]);
+
     await browser.evaluate(`(() => {
       document.getElementById('fault-operation').value = 'DetectText';
       document.getElementById('fault-error').value = 'ThrottlingException';
@@ -199,5 +213,6 @@ describe.skipIf(skip)('the web console in headless Chromium', () => {
     expect(t.emulator.control.faults.list()).toEqual([expect.objectContaining({ operation: 'DetectText', error: 'ThrottlingException', count: 2 })]);
     await browser.screenshot(join(shots, 'test-controls.png'));
     t.emulator.control.faults.clear();
+    t.emulator.control.pins.delete();
   });
 });
