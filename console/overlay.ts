@@ -105,7 +105,17 @@ export function listedFor(operation: string, r: Json): string[] {
     case 'RecognizeCelebrities':
       return (r.CelebrityFaces ?? []).map((c: Json) => `${c.Name} ${pct(c.MatchConfidence)} ${(c.Urls ?? []).join(' ')}`);
     case 'DetectProtectiveEquipment':
-      return r.Summary ? [`with required equipment: ${JSON.stringify(r.Summary.PersonsWithRequiredEquipment)}`, `without: ${JSON.stringify(r.Summary.PersonsWithoutRequiredEquipment)}`] : [];
+    {
+      const ids = (list: number[] | undefined) => (list?.length ? list.map((id) => `person ${id}`).join(', ') : 'none');
+      const summary = r.Summary;
+      return summary
+        ? [
+            `with the required equipment: ${ids(summary.PersonsWithRequiredEquipment)}`,
+            `without it: ${ids(summary.PersonsWithoutRequiredEquipment)}`,
+            `indeterminate: ${ids(summary.PersonsIndeterminate)}`,
+          ]
+        : [];
+    }
     default:
       return [];
   }

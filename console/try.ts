@@ -76,16 +76,8 @@ export function tryPage(root: HTMLElement): void {
   const result = h('div', { id: 'result' });
   const s3Bucket = h('input', { id: 's3-bucket', placeholder: 'bucket', size: 14 });
   const s3Key = h('input', { id: 's3-key', placeholder: 'key', size: 24 });
-  const drop = h(
-    'div',
-    { class: 'drop', id: 'drop' },
-    'Drop a JPEG or PNG here, or pick one: ',
-    imageInput,
-    h('span', { class: 'muted' }, ' or an S3 object the emulator reads: '),
-    s3Bucket,
-    ' ',
-    s3Key,
-  );
+  const drop = h('div', { class: 'drop', id: 'drop' }, 'Drop a JPEG or PNG here, or pick one: ', imageInput);
+  const s3Row = h('label', { class: 'field' }, 'or an S3 object the emulator reads: ', s3Bucket, ' ', s3Key);
 
   const refreshFields = () => {
     const needs = OPERATIONS[operation.value].needs;
@@ -152,7 +144,7 @@ export function tryPage(root: HTMLElement): void {
   show(
     root,
     h('h2', {}, 'Try an image'),
-    h('div', { class: 'form' }, h('label', { class: 'field' }, 'Operation ', operation), drop, targetRow, collectionRow, h('div', {}, run, ' ', status)),
+    h('div', { class: 'form' }, h('label', { class: 'field' }, 'Operation ', operation), drop, s3Row, targetRow, collectionRow, h('div', {}, run, ' ', status)),
     result,
   );
   refreshFields();

@@ -35,6 +35,11 @@ describe('shapes drawn over the image', () => {
 
   it('lists what has no place on the image', () => {
     expect(listedFor('DetectModerationLabels', { ModerationLabels: [{ Name: 'Smoking', ParentName: 'Drugs & Tobacco', Confidence: 80 }] })).toEqual(['Drugs & Tobacco › Smoking 80.0%']);
+    expect(listedFor('DetectProtectiveEquipment', { Summary: { PersonsWithRequiredEquipment: [], PersonsWithoutRequiredEquipment: [0, 2], PersonsIndeterminate: [1] } })).toEqual([
+      'with the required equipment: none',
+      'without it: person 0, person 2',
+      'indeterminate: person 1',
+    ]);
     expect(listedFor('DetectFaces', { FaceDetails: [{ AgeRange: { Low: 20, High: 28 }, Smile: { Value: true } }] })).toEqual(['face 1: age 20–28 · Smile']);
   });
 });
