@@ -25,7 +25,7 @@ export function requestsPage(root: HTMLElement): () => void {
       show(
         detail,
         h('h3', {}, `${entry.operation} · ${entry.status} · ${entry.requestId}`),
-        h('div', { class: 'columns' }, h('section', {}, h('h4', {}, 'Request'), json(entry.request)), h('section', {}, h('h4', {}, entry.responseCut ? 'Response (cut)' : 'Response'), json(entry.response))),
+        h('div', { class: 'columns' }, h('section', {}, h('h4', {}, entry.requestCut ? 'Request (cut)' : 'Request'), json(entry.request)), h('section', {}, h('h4', {}, entry.responseCut ? 'Response (cut)' : 'Response'), json(entry.response))),
       );
     } catch (err) {
       show(detail, h('p', { class: 'error' }, String(err)));

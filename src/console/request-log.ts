@@ -22,8 +22,10 @@ export interface LoggedRequest {
 }
 
 export interface LoggedRequestDetail extends LoggedRequest {
-  /** The request's JSON with image bytes elided, or its text (cut) when it did not parse. */
+  /** The request's JSON with image bytes elided, or its text when it was cut or did not parse. */
   request: unknown;
+  /** True when the request was longer than the log keeps. */
+  requestCut: boolean;
   /** The response's JSON with image bytes elided, or its text when it was cut or did not parse. */
   response: unknown;
   /** True when the response was longer than the log keeps. */
@@ -31,7 +33,10 @@ export interface LoggedRequestDetail extends LoggedRequest {
 }
 
 interface Entry extends LoggedRequest {
-  request: unknown;
+  /** JSON text, or the raw body when it did not parse (`requestParsed` false). */
+  request: string;
+  requestParsed: boolean;
+  requestCut: boolean;
   response: string;
   responseCut: boolean;
 }
@@ -40,6 +45,8 @@ interface Entry extends LoggedRequest {
 export const DEFAULT_LOG_SIZE = 300;
 /** The most of one response's text the log keeps (300 of them stay under 20 MB). */
 export const MAX_RESPONSE_CHARS = 64 * 1024;
+/** The most of one request's JSON (image bytes elided) the log keeps. */
+export const MAX_REQUEST_CHARS = 64 * 1024;
 /** The most of an unparsed request's text the log keeps. */
 export const MAX_RAW_REQUEST_CHARS = 4 * 1024;
 /** Strings longer than this in a request are elided too (whatever their member is called). */
@@ -65,6 +72,14 @@ export function elideBytesInText(text: string): string {
   return text.replace(/"Bytes"\s*:\s*"([^"]*)("|$)/g, (_m, bytes: string, end: string) => `"Bytes":"${elided('image bytes', bytes.length)}${end}`);
 }
 
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
 export class RequestLog {
   private readonly entries: (Entry | undefined)[];
   /** Calls recorded so far; call n sits at slot (n - 1) % size. */
@@ -82,8 +97,18 @@ export class RequestLog {
   record(call: Omit<LoggedRequest, 'seq'> & { request: unknown; response: string }): number {
     const seq = ++this.count;
     const cut = call.response.length > MAX_RESPONSE_CHARS;
-    const request = typeof call.request === 'string' ? call.request.slice(0, MAX_RAW_REQUEST_CHARS) : elideBytes(call.request);
-    this.entries[(seq - 1) % this.size] = { ...call, seq, request, response: cut ? call.response.slice(0, MAX_RESPONSE_CHARS) : call.response, responseCut: cut };
+    const requestParsed = typeof call.request !== 'string';
+    const text = requestParsed ? JSON.stringify(elideBytes(call.request)) : (call.request as string).slice(0, MAX_RAW_REQUEST_CHARS);
+    const requestCut = text.length > MAX_REQUEST_CHARS;
+    this.entries[(seq - 1) % this.size] = {
+      ...call,
+      seq,
+      request: requestCut ? text.slice(0, MAX_REQUEST_CHARS) : text,
+      requestParsed,
+      requestCut,
+      response: cut ? call.response.slice(0, MAX_RESPONSE_CHARS) : call.response,
+      responseCut: cut,
+    };
     return seq;
   }
 
@@ -110,16 +135,9 @@ export class RequestLog {
   /** One call with its bodies, or undefined when it has left the log. */
   get(seq: number): LoggedRequestDetail | undefined {
     if (!Number.isInteger(seq) || seq < 1 || seq > this.count || seq <= this.count - this.size) return undefined;
-    const entry = this.entries[(seq - 1) % this.size]!;
-    const text = elideBytesInText(entry.response);
-    let response: unknown = text;
-    if (!entry.responseCut) {
-      try {
-        response = JSON.parse(text);
-      } catch {
-        // Kept as text.
-      }
-    }
-    return { ...entry, response };
+    const { requestParsed, ...entry } = this.entries[(seq - 1) % this.size]!;
+    const request = requestParsed && !entry.requestCut ? parsedOrText(entry.request) : entry.request;
+    const response = entry.responseCut ? elideBytesInText(entry.response) : parsedOrText(elideBytesInText(entry.response));
+    return { ...entry, request, response };
   }
 }

@@ -1,6 +1,6 @@
 /** The console's requests log: a bounded ring of the last calls, image bytes elided, and its place in dispatch. */
 import { describe, expect, it } from 'vitest';
-import { elideBytes, elideBytesInText, MAX_RESPONSE_CHARS, RequestLog } from '../../src/console/request-log';
+import { elideBytes, elideBytesInText, MAX_REQUEST_CHARS, MAX_RESPONSE_CHARS, RequestLog } from '../../src/console/request-log';
 import { TEST_CALLER, testEmulator } from '../support/emulator';
 
 const call = (n: number, extra: Partial<Parameters<RequestLog['record']>[0]> = {}) => ({
@@ -24,7 +24,7 @@ describe('RequestLog', () => {
     expect(log.list().map((e) => e.operation)).toEqual(['Op5', 'Op4', 'Op3']);
     expect(log.get(2)).toBeUndefined();
     expect(log.get(6)).toBeUndefined();
-    expect(log.get(3)).toMatchObject({ seq: 3, operation: 'Op3', request: { n: 3 }, response: { n: 3 }, responseCut: false });
+    expect(log.get(3)).toMatchObject({ seq: 3, operation: 'Op3', request: { n: 3 }, requestCut: false, response: { n: 3 }, responseCut: false });
   });
 
   it('lists without bodies', () => {
@@ -38,7 +38,7 @@ describe('RequestLog', () => {
   });
 
   it('elides image bytes from requests and responses, and cuts long responses', () => {
-    const log = new RequestLog(4);
+    const log = new RequestLog(5);
     const bytes = 'A'.repeat(10_000);
     log.record(call(1, { request: { Image: { Bytes: bytes }, Attributes: ['ALL'] } }));
     log.record(call(2, { response: JSON.stringify({ ReferenceImage: { Bytes: bytes } }) }));
@@ -51,6 +51,12 @@ describe('RequestLog', () => {
     expect(typeof cut.response).toBe('string');
     expect((cut.response as string).length).toBe(MAX_RESPONSE_CHARS);
     expect(log.get(4)!.request).toBe('{not json');
+    // A request too long to keep whole (no Bytes in it: many ids) is kept cut, as text.
+    log.record(call(5, { request: { FaceIds: Array.from({ length: 3000 }, (_, i) => `face-${i}-${'0'.repeat(20)}`) } }));
+    const long = log.get(5)!;
+    expect(long.requestCut).toBe(true);
+    expect(typeof long.request).toBe('string');
+    expect((long.request as string).length).toBe(MAX_REQUEST_CHARS);
   });
 
   it('elides Buffers and very long strings, and a Bytes value cut in the middle of the text', () => {
