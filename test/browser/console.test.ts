@@ -129,6 +129,15 @@ describe.skipIf(skip)('the web console in headless Chromium', () => {
     expect(drawn.rects[0].x / drawn.width).toBeCloseTo(FACE_BOX.Left, 4);
     expect(drawn.rects[0].width / drawn.width).toBeCloseTo(FACE_BOX.Width, 4);
     expect(await browser.evaluate<string>(`document.getElementById('cli-snippet').textContent`)).toContain(`--image '{"S3Object":{"Bucket":"photos","Name":"astronaut.png"}}'`);
+
+    // An object that is not there: the page shows the API's error as the SDK would name it.
+    await browser.evaluate(`(() => {
+      document.getElementById('s3-key').value = 'missing.png';
+      document.getElementById('run').click();
+    })()`);
+    const error = await browser.waitFor<string>(`document.getElementById('call-error')?.textContent`);
+    const api = await t.call('DetectFaces', { Image: { S3Object: { Bucket: 'photos', Name: 'missing.png' } } }).catch((err: Error) => err);
+    expect(error).toContain(`${(api as Error).name}: ${(api as Error).message}`);
   });
 
   it('lists a collection with its face thumbnails, and a finished video job on a timeline', async () => {
