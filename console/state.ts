@@ -143,9 +143,10 @@ export async function statePage(root: HTMLElement): Promise<void> {
         h('tr', { 'data-collection': c.CollectionId, class: 'clickable', onclick: () => void collectionDetail(detail, c.CollectionId).catch(failure) },
           h('td', {}, c.CollectionId), h('td', { class: 'num' }, c.FaceCount), h('td', { class: 'num' }, c.UserCount), h('td', {}, time(c.CreationTimestamp)), h('td', {}, c.FaceModelVersion))), 'No collections in this account and region.')),
     h('section', {}, h('h3', {}, 'Video jobs'),
-      table('video-jobs', ['Job', 'Operation', 'Status', 'Video', 'Started', 'Finished'], jobs.jobs.map((j) =>
+      table('video-jobs', ['Job', 'Operation', 'Status', 'Video', 'Started', 'Finished', 'Took'], jobs.jobs.map((j) =>
         h('tr', { 'data-job': j.JobId, class: 'clickable', onclick: () => void videoJobDetail(detail, j.JobId).catch(failure) },
-          h('td', {}, h('code', {}, j.JobId.slice(0, 12))), h('td', {}, j.Api), h('td', {}, j.JobStatus), h('td', {}, j.Video?.S3Object ? `s3://${j.Video.S3Object.Bucket}/${j.Video.S3Object.Name}` : ''), h('td', {}, time(j.CreationTimestamp)), h('td', {}, time(j.CompletionTimestamp)))), 'No video jobs.')),
+          h('td', {}, h('code', {}, j.JobId.slice(0, 12))), h('td', {}, j.Api), h('td', {}, j.JobStatus), h('td', {}, j.Video?.S3Object ? `s3://${j.Video.S3Object.Bucket}/${j.Video.S3Object.Name}` : ''), h('td', {}, time(j.CreationTimestamp)), h('td', {}, time(j.CompletionTimestamp)),
+          h('td', { class: 'num' }, `${j.JobStatus === 'IN_PROGRESS' ? 'running for ' : ''}${(j.ElapsedMillis / 1000).toFixed(1)} s${j.Attempts > 1 ? ` (run ${j.Attempts} times)` : ''}`))), 'No video jobs.')),
     h('section', {}, h('h3', {}, 'Media analysis jobs'),
       table('media-analysis-jobs', ['Job', 'Name', 'Status', 'Created', 'Completed'], analysis.jobs.map((j) =>
         h('tr', {}, h('td', {}, h('code', {}, String(j.JobId).slice(0, 12))), h('td', {}, j.JobName ?? ''), h('td', {}, j.Status), h('td', {}, time(j.CreationTimestamp * 1000)), h('td', {}, j.CompletionTimestamp ? time(j.CompletionTimestamp * 1000) : ''))), 'No media analysis jobs.')),

@@ -88,7 +88,19 @@ export function consoleState(stores: Stores, call: InternalCall, now: () => numb
       return stores.videoJobs
         .in(scope)
         .list(CONSOLE_LIST_LIMIT)
-        .map((j) => ({ JobId: j.jobId, Api: j.api, JobStatus: j.status, StatusMessage: j.statusMessage, CreationTimestamp: j.createdMs, CompletionTimestamp: j.completedMs, Video: j.request.Video, JobTag: j.request.JobTag }));
+        .map((j) => ({
+          JobId: j.jobId,
+          Api: j.api,
+          JobStatus: j.status,
+          StatusMessage: j.statusMessage,
+          CreationTimestamp: j.createdMs,
+          CompletionTimestamp: j.completedMs,
+          // How long it has run (no job reports finer progress), and its runs so far (a restart runs it again).
+          ElapsedMillis: (j.completedMs ?? now()) - j.createdMs,
+          Attempts: j.attempts,
+          Video: j.request.Video,
+          JobTag: j.request.JobTag,
+        }));
     },
 
     videoJob(scope, jobId) {
