@@ -45,10 +45,11 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
       if (reasons) unindexed.push({ Reasons: reasons, FaceDetail: face.detail });
     }
 
-    // The console's thumbnails, made before the transaction (which cannot wait); one that fails is left out.
-    const rgb = selection.kept.length ? await image.rgb() : undefined;
+    // The console's thumbnails, made before the transaction (which cannot wait) from the pixels the
+    // analysis decoded (decoded now if it answered from its cache); one that fails is left out.
+    const rgb = selection.kept.length ? await image.rgb().catch(() => undefined) : undefined;
     const thumbnails = await Promise.all(
-      selection.kept.map((i) => faceThumbnail(rgb!, withEmbedding[i].detail.BoundingBox ?? {}).catch(() => undefined)),
+      selection.kept.map((i) => (rgb ? faceThumbnail(rgb, withEmbedding[i].detail.BoundingBox ?? {}).catch(() => undefined) : undefined)),
     );
     const thumbnailStore = stores.faceThumbnails.in(ctx);
 
