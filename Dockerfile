@@ -17,6 +17,7 @@ COPY scripts ./scripts
 COPY server ./server
 COPY src ./src
 COPY models ./models
+COPY console ./console
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: no compilers; a non-root user; state in the /data volume.
@@ -41,5 +42,6 @@ EXPOSE 4599
 HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:4599/_rekognition/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# Logs `rekognition-local ready on http://localhost:4599`, then `rekognition-local models ready in N s`.
+# Logs `rekognition-local ready on http://localhost:4599 (web console: ...)`, then `rekognition-local models ready in N s`.
+# The web console's page script is the dist/console.js the build wrote (esbuild is pruned).
 ENTRYPOINT ["node", "bin/rekognition-local.mjs"]

@@ -13,6 +13,10 @@ const boundaries = [
     patterns: upward('server/ talks to the emulator (src/emulator.ts) and the API layer (src/api/) only', '^\\.\\./src/(?!emulator$|api/)', '^\\.\\./models/'),
   },
   {
+    files: ['console/**/*.ts'],
+    patterns: upward('console/ is the web page: it runs in the browser and imports nothing else of the project', '^\\.\\./'),
+  },
+  {
     files: ['src/runtime/**/*.ts'],
     patterns: upward('src/runtime/ is the kernel: it imports nothing else of the project', '^\\.\\./', '/models/'),
   },
@@ -32,6 +36,10 @@ const boundaries = [
   {
     files: ['src/analysis/**/*.ts', 'src/faces/**/*.ts'],
     patterns: upward('domain modules must not import providers, the emulator or the server', '^\\.\\./providers(/|$)', '^\\.\\./emulator$', '(^|/)server/'),
+  },
+  {
+    files: ['src/console/**/*.ts'],
+    patterns: upward('the console views must not import the emulator or the server', '^\\.\\./emulator$', '(^|/)server/'),
   },
   {
     files: ['src/providers/**/*.ts'],

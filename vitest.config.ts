@@ -18,6 +18,7 @@ const modelBacked = [
   'test/vision/models.test.ts',
   'test/liveness/liveness.test.ts',
   'test/browser/detect-faces.test.ts',
+  'test/browser/console.test.ts',
   'test/video/restart.test.ts',
   'test/media-analysis/jobs.test.ts',
   'test/text/detect-text.test.ts',

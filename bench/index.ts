@@ -23,6 +23,7 @@ const benches: Bench[] = [
   { name: 'image-bombs', file: './image-bombs.ts', fn: 'benchImageBombs' },
   { name: 'labels-accuracy', file: './labels-accuracy.ts', fn: 'benchLabelsAccuracy' },
   { name: 'plugins', file: './plugins.ts', fn: 'benchPlugins' },
+  { name: 'console', file: './console.ts', fn: 'benchConsole' },
 ];
 
 const wanted = process.argv.slice(2);

@@ -41,4 +41,16 @@ await build({
   logLevel: 'warning',
   plugins: [sourceUrls],
 });
-console.log('built dist/main.js, dist/index.js, dist/worker.js');
+// The web console's page script, for installs without esbuild (server/console.ts bundles it itself when esbuild is there).
+await build({
+  absWorkingDir: root,
+  entryPoints: { console: 'console/main.ts' },
+  outdir: dist,
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  minify: true,
+  logLevel: 'warning',
+});
+console.log('built dist/main.js, dist/index.js, dist/worker.js, dist/console.js');

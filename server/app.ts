@@ -2,6 +2,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { errors, RekognitionError } from '../src/api/errors';
 import type { Emulator } from '../src/emulator';
+import { consoleRoutes } from './console';
 import { controlPlane } from './control-plane';
 import { corsHandlers } from './cors';
 import { operationName, protocolHandler, send } from './protocol';
@@ -14,6 +15,8 @@ export function createApp(emulator: Emulator): express.Express {
 
   // First, so that every answer below (errors included) carries the CORS headers and preflights end here.
   app.use(corsHandlers(emulator));
+  // The web console first: the control plane answers 404 to paths it does not know.
+  app.use('/_rekognition/console', consoleRoutes(emulator));
   app.use('/_rekognition', controlPlane(emulator));
 
   // Load shedding comes first, so a refused request costs neither a body read nor a parse; the

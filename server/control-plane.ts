@@ -34,17 +34,24 @@ function selectorFrom(body: Record<string, unknown>): PinSelector | string {
   return `give either 'sha256' (of the image bytes) or 'bucket' and 'key' (of the S3 object)`;
 }
 
-function requireControlToken({ controlToken, strictAuth }: Config): express.RequestHandler {
+/**
+ * The control token check: open when no token is set (closed under --strict-auth), else the token
+ * as a Bearer header. `acceptQuery` also takes it as `?token=` (the console's page, which a browser
+ * opens by its address and so cannot send a header).
+ */
+export function requireControlToken({ controlToken, strictAuth }: Config, { acceptQuery = false } = {}): express.RequestHandler {
   const expected = controlToken === undefined ? undefined : createHash('sha256').update(controlToken).digest();
   return (req, res, next) => {
     if (expected === undefined) {
       if (!strictAuth) return next();
       return void res.status(403).json({ error: 'the control plane is closed under --strict-auth: start the emulator with --control-token to open it' });
     }
-    const given = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    const inQuery = acceptQuery && typeof req.query.token === 'string' ? req.query.token : undefined;
+    const given = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? inQuery;
     // Hashes of equal length, so the comparison takes the same time whatever was sent.
     if (given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), expected)) return next();
-    res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: "send the control token as 'Authorization: Bearer <token>'" });
+    const hint = acceptQuery ? ' (or open the page as /_rekognition/console/?token=<token>)' : '';
+    res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: `send the control token as 'Authorization: Bearer <token>'${hint}` });
   };
 }
 

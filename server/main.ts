@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     await emulator.stop().catch(() => undefined);
     refuse((err as NodeJS.ErrnoException).syscall === 'listen' || (err as NodeJS.ErrnoException).code === 'ENOTFOUND' ? listenProblem(err as NodeJS.ErrnoException, config) : (err as Error).message);
   }
-  process.stdout.write(`rekognition-local ready on ${server.endpoint}\n`);
+  // The console's address follows the endpoint after a space, so `ready on (\S+)` still reads the endpoint alone.
+  const consoleUrl = `${server.endpoint}/_rekognition/console/${config.controlToken ? '?token=<control token>' : ''}`;
+  process.stdout.write(`rekognition-local ready on ${server.endpoint} (web console: ${consoleUrl})\n`);
   // The line to wait for before the first call (Testcontainers' log wait, CI scripts); GET /_rekognition/ready says the same.
   void emulator.control.ready(Number.MAX_SAFE_INTEGER).then((report) => {
     if (report.modelsLoad === 'ready') process.stdout.write(`rekognition-local models ready in ${report.seconds} s\n`);

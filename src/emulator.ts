@@ -24,6 +24,9 @@ import { loadModelConfig } from './analysis/model-config';
 import { createStores, type StoreOptions, type Stores } from './store';
 import { JobRunner } from './jobs/runner';
 import { createProviders } from './providers';
+import { MAX_RAW_REQUEST_CHARS, RequestLog, type LoggedRequest, type LoggedRequestDetail } from './console/request-log';
+import { consoleState, type ConsoleState } from './console/state';
+import { randomUUID } from 'node:crypto';
 import type { LivenessMedia, LivenessReport } from './providers/liveness';
 import type { FeedReport, SessionResults } from './providers/stream-processors';
 
@@ -93,6 +96,12 @@ export interface ControlPlane {
   streamProcessorResults(name: string, query: { account?: unknown; region?: unknown }): SessionResults & { status: string };
 }
 
+/** What the web console reads: the requests log and a read-only view of the state. */
+export interface ConsoleApi {
+  requests: { list(): LoggedRequest[]; get(seq: number): LoggedRequestDetail | undefined };
+  state: ConsoleState;
+}
+
 export interface Emulator {
   readonly runtime: Runtime;
   /** The emulator's state, for tests and embedders that look at it directly. */
@@ -107,6 +116,8 @@ export interface Emulator {
   /** An error answer outside any operation (unknown target, failed signature...), with a fresh request id. */
   errorResponse(err: RekognitionError): WireResponse;
   readonly control: ControlPlane;
+  /** The web console's view of this emulator (server/console.ts serves it). */
+  readonly console: ConsoleApi;
   /** The operations this emulator serves, with their notes (docs/COVERAGE.md is made from them). */
   operations(): Map<OperationName, { notes: string }>;
   /** Resumes unfinished work and loads the models in the background. */
@@ -160,6 +171,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
   const pins = new PinStore();
   const faults = new FaultStore();
   const admission = new Admission(runtime.config.queueLimits);
+  const requests = new RequestLog();
   const { all: providers, liveness, streams } = createProviders({ runtime, stores, models: inference, jobs });
   // An injected client is its owner's to load; --lazy-models loads each model on first use.
   const loadsModels = !overrides.inference && !runtime.config.lazyModels;
@@ -188,6 +200,27 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
 
   async function dispatch(operation: string, body: Buffer | string, caller: Scope): Promise<WireResponse> {
     const requestId = ids.uuid();
+    const time = runtime.clock.now();
+    const started = performance.now();
+    const parsed: { request?: Record<string, unknown> } = {};
+    const answer = await handle(operation, body, caller, requestId, parsed);
+    requests.record({
+      time,
+      operation,
+      account: caller.account,
+      region: caller.region,
+      requestId,
+      status: answer.status,
+      latencyMs: performance.now() - started,
+      error: answer.errorType,
+      request: parsed.request ?? (typeof body === 'string' ? body.slice(0, MAX_RAW_REQUEST_CHARS) : body.toString('utf8', 0, MAX_RAW_REQUEST_CHARS)),
+      response: answer.body,
+    });
+    return answer;
+  }
+
+  /** One call, from faults to the serialised answer; `parsed.request` receives the request's JSON once it parsed. */
+  async function handle(operation: string, body: Buffer | string, caller: Scope, requestId: string, parsed: { request?: Record<string, unknown> }): Promise<WireResponse> {
     try {
       if (!isOperation(operation)) throw errors.unknownOperation(`${targetPrefix}.${operation}`);
       // Injected faults act as AWS's front end does: before the request is even validated.
@@ -197,7 +230,8 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
         if (fault.error) throw fault.error;
       }
       const model = operations[operation];
-      const input = model.input ? validateInput(parseBody(body), model.input) : {};
+      parsed.request = parseBody(body);
+      const input = model.input ? validateInput(parsed.request, model.input) : {};
       // A pinned response is already wire JSON, checked against the output shape when it was set.
       const pinned = pins.find(operation, input);
       if (pinned) return { status: 200, body: JSON.stringify(pinned.response), requestId };
@@ -211,6 +245,18 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
     } catch (err) {
       return answer(requestId, err, operation);
     }
+  }
+
+  /** A read-only operation run for the console: validated and serialised, but not logged, and no fault or pin applies. */
+  async function internalCall(operation: string, input: Record<string, unknown>, scope: Scope): Promise<Record<string, unknown>> {
+    if (!isOperation(operation)) throw errors.unknownOperation(operation);
+    const model = operations[operation];
+    const entry = table.get(operation);
+    if (!entry) throw errors.notImplemented(operation);
+    const validated = model.input ? validateInput(structuredClone(input), model.input) : {};
+    // A random request id: the console's reads leave seeded ids (control plane) to API calls.
+    const ctx = { account: scope.account, region: scope.region, requestId: randomUUID(), operation };
+    return JSON.parse(serializeOutput(await entry.handle(validated as never, ctx), model.output)) as Record<string, unknown>;
   }
 
   /** Logs a control-plane failure that is not a refusal of the request. */
@@ -285,6 +331,7 @@ export function createEmulator(config: Partial<Config> = {}, overrides: Emulator
       return served;
     },
     control,
+    console: { requests, state: consoleState(stores, internalCall, () => runtime.clock.now(), { config: runtime.config, clients: runtime.clients }) },
     async start() {
       log.info('state', { persistence: runtime.config.dataDir ?? 'memory', s3: runtime.config.s3Dir ?? runtime.config.s3Endpoint ?? 'none' });
       for (const provider of providers) await provider.start?.();

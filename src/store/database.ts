@@ -37,3 +37,15 @@ export function deleteAllRows(db: Db): void {
     for (const table of tables) db.prepare(`DELETE FROM "${table}"`).run();
   })();
 }
+
+/** Every account and region that holds a row in any table, in order (the web console's scope picker). */
+export function scopesWithState(db: Db): { account: string; region: string }[] {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
+  const withScope = tables.filter((table) => {
+    const columns = (db.prepare(`PRAGMA table_info("${table}")`).all() as { name: string }[]).map((c) => c.name);
+    return columns.includes('account') && columns.includes('region');
+  });
+  if (withScope.length === 0) return [];
+  const union = withScope.map((table) => `SELECT account, region FROM "${table}"`).join(' UNION ');
+  return db.prepare(`${union} ORDER BY account, region`).all() as { account: string; region: string }[];
+}

@@ -3,12 +3,14 @@
  * `schema`) and its SQL, and is scoped by account and region by construction:
  * `stores.collections.in(scope)` sees one account's collections in one region, nothing else.
  */
-import { deleteAllRows, openDatabase, type Db } from './database';
+import { deleteAllRows, openDatabase, scopesWithState, type Db } from './database';
+import type { Scope } from '../runtime/scope';
 import { CustomLabelsStore, customLabelsSchema } from './custom-labels';
 import { IdempotencyStore, idempotencySchema } from './idempotency';
 import { TagStore, tagsSchema } from './tags';
 import { CollectionStore, collectionsSchema } from './collections';
 import { FaceStore, facesSchema } from './faces';
+import { FaceThumbnailStore, faceThumbnailsSchema } from './face-thumbnails';
 import { UserStore, usersSchema } from './users';
 import type { VectorIndexOptions } from './vector-index';
 import { LivenessSessionStore, livenessSessionsSchema } from './liveness-sessions';
@@ -28,6 +30,8 @@ export interface Stores {
   idempotency: IdempotencyStore;
   collections: CollectionStore;
   faces: FaceStore;
+  /** Thumbnails of stored faces, for the web console only. */
+  faceThumbnails: FaceThumbnailStore;
   users: UserStore;
   customLabels: CustomLabelsStore;
   livenessSessions: LivenessSessionStore;
@@ -35,6 +39,8 @@ export interface Stores {
   videoJobs: VideoJobStore;
   mediaAnalysisJobs: MediaAnalysisJobStore;
   tags: TagStore;
+  /** Every account and region that holds any state. */
+  scopes(): Scope[];
   /** Runs `work` in one transaction across stores (all of it is written, or none). */
   transaction<T>(work: () => T): T;
   /** Deletes every row of every table, for every account and region, and what is derived from them. */
@@ -44,7 +50,7 @@ export interface Stores {
 }
 
 /** Every table, in creation order (a table after those it refers to). */
-const schemas: string[] = [idempotencySchema, collectionsSchema, facesSchema, usersSchema, livenessSessionsSchema, streamProcessorsSchema, customLabelsSchema, videoJobsSchema, mediaAnalysisJobsSchema, tagsSchema];
+const schemas: string[] = [idempotencySchema, collectionsSchema, facesSchema, faceThumbnailsSchema, usersSchema, livenessSessionsSchema, streamProcessorsSchema, customLabelsSchema, videoJobsSchema, mediaAnalysisJobsSchema, tagsSchema];
 
 export function createStores(options: StoreOptions = {}): Stores {
   const db = openDatabase(options.dataDir, schemas);
@@ -54,6 +60,7 @@ export function createStores(options: StoreOptions = {}): Stores {
     idempotency: new IdempotencyStore(db),
     collections: new CollectionStore(db),
     faces,
+    faceThumbnails: new FaceThumbnailStore(db),
     users: new UserStore(db),
     customLabels: new CustomLabelsStore(db),
     livenessSessions: new LivenessSessionStore(db),
@@ -61,6 +68,7 @@ export function createStores(options: StoreOptions = {}): Stores {
     videoJobs: new VideoJobStore(db),
     mediaAnalysisJobs: new MediaAnalysisJobStore(db),
     tags: new TagStore(db),
+    scopes: () => scopesWithState(db),
     transaction: (work) => db.transaction(work)(),
     reset() {
       deleteAllRows(db);

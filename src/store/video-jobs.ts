@@ -160,6 +160,12 @@ export class ScopedVideoJobs {
     return row && fromRow(row);
   }
 
+  /** The newest jobs first, at most `limit` (the web console's list). */
+  list(limit: number): VideoJobRecord[] {
+    const rows = this.db.prepare('SELECT * FROM video_jobs WHERE account = ? AND region = ? ORDER BY created_ms DESC, job_id LIMIT ?').all(...this.key, limit) as JobRow[];
+    return rows.map(fromRow);
+  }
+
   countOpen(): number {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM video_jobs WHERE account = ? AND region = ? AND status = 'IN_PROGRESS'").get(...this.key) as { n: number }).n;
   }

@@ -6,6 +6,7 @@ import type { Handler } from '../../api/handlers';
 import { decodePageToken, encodePageToken } from '../../api/pagination';
 import { DEFAULT_FACE_MATCH_THRESHOLD, searchCollection } from '../../faces/matches';
 import { faceArea, largestFirst, qualityReasons, selectFaces } from '../../faces/quality';
+import { faceThumbnail } from '../../faces/thumbnail';
 import { loadImage } from '../../media/image';
 import { faceFromRow, quantiseBoundingBox, quantiseConfidence, type FaceRow } from '../../store/faces';
 import type { ProviderDeps } from '../deps';
@@ -44,6 +45,14 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
       if (reasons) unindexed.push({ Reasons: reasons, FaceDetail: face.detail });
     }
 
+    // The console's thumbnails, made before the transaction (which cannot wait) from the pixels the
+    // analysis decoded (decoded now if it answered from its cache); one that fails is left out.
+    const rgb = selection.kept.length ? await image.rgb().catch(() => undefined) : undefined;
+    const thumbnails = await Promise.all(
+      selection.kept.map((i) => (rgb ? faceThumbnail(rgb, withEmbedding[i].detail.BoundingBox ?? {}).catch(() => undefined) : undefined)),
+    );
+    const thumbnailStore = stores.faceThumbnails.in(ctx);
+
     const index = faces.index(id);
     const added: { label: number; vector: number[] }[] = [];
     let faceModelVersion = '';
@@ -55,7 +64,7 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
       const previous = faces.ofImage(id, image.sha256, input.ExternalImageId);
       const imageId = previous[0]?.image_id ?? ids.nameBased(`${ctx.account}/${id}/${image.sha256}/${input.ExternalImageId ?? ''}`);
       const reused = new Set<number>();
-      return selection.kept.map((i) => {
+      return selection.kept.map((i, k) => {
         const face = withEmbedding[i];
         const raw = face.detail.BoundingBox ?? {};
         const box = quantiseBoundingBox(raw);
@@ -79,6 +88,8 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
             vector: face.embedding!,
           });
           added.push({ label, vector: face.embedding! });
+          const thumbnail = thumbnails[k];
+          if (thumbnail) thumbnailStore.put(label, thumbnail);
         }
         // IndexFaces answers with the unquantised values (AWS-BEHAVIOUR §3.7).
         return {
