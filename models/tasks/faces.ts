@@ -6,7 +6,9 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { applySimilarity, CHIP_SIZE, chipTransform, descriptor, getFaceApi, LANDMARK_INPUT, landmarks68, warp, type Similarity2D } from '../runtime/faceapi';
+import { cropBox, loadFaceBoxes, proposeFaces, secondLook, squareAround, type PixelBox } from '../runtime/faceboxes';
 import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
+import { tf } from '../runtime/tfjs';
 import type { Task, TaskContext } from './index';
 import type { PixelPoint, RgbPixels } from '../evidence';
 
@@ -32,6 +34,17 @@ export interface FaceTaskPayload {
    * both reach one gate's.
    */
   gates: FaceGate[];
+  /** Also look for the faces blazeface misses (profiles) with FaceBoxes; absent: blazeface only. */
+  profiles?: ProfileGate;
+}
+
+/**
+ * FaceBoxes' proposal score from which a face blazeface did not find gets a second look, and the
+ * second look's score from which it is kept (models/runtime/faceboxes.ts).
+ */
+export interface ProfileGate {
+  proposal: number;
+  secondLook: number;
 }
 
 /** Minimum mesh confidence and detector (blazeface) score that together let a face through. */
@@ -68,7 +81,10 @@ export interface RegionStats {
 export interface RawFace {
   /** 478 points x (x, y, z) in source-image pixels; z is relative depth in the same scale. */
   mesh: number[];
-  /** Detector (blazeface) and mesh confidences, 0-1. */
+  /**
+   * Detector and mesh confidences, 0-1. The detector is blazeface, or, for a face found by
+   * FaceBoxes (`detector: 'faceboxes'`), FaceBoxes' second-look score.
+   */
   boxScore: number;
   faceScore: number;
   /** Head pose from the mesh, radians (human's convention). */
@@ -80,6 +96,10 @@ export interface RawFace {
   male?: number;
   embedding?: number[];
   regions: Record<string, RegionStats>;
+  /** Set on faces found by FaceBoxes (blazeface missed them); their mesh was fitted on its box. */
+  detector?: 'faceboxes';
+  /** FaceBoxes' face box, image pixels [x0, y0, x1, y1] (faces found by FaceBoxes only). */
+  box?: PixelBox;
 }
 
 export interface FaceTaskResult {
@@ -128,6 +148,7 @@ const loadDetector = loader(FACE_MODELS.detector, async () => {
 const loadEmotion = loader(FACE_MODELS.emotion, () => humanModel('emotion', 'emotion'));
 const loadAgeGender = loader(FACE_MODELS.ageGender, () => humanModel('faceres', 'description'));
 const loadIdentity = loader(FACE_MODELS.identity, getFaceApi);
+const loadProfiles = loader(FACE_MODELS.profiles, loadFaceBoxes);
 
 /** Emotion net on human's upright face crop, as human feeds it: 64x64 grey, scaled to -1..1. */
 async function emotionScores(crop: TfCore.Tensor, ctx: TaskContext): Promise<number[]> {
@@ -330,6 +351,8 @@ interface HumanFace {
   faceScore: number;
   rotation?: { angle: { roll: number; yaw: number; pitch: number } };
   tensor?: TfCore.Tensor;
+  /** FaceBoxes' box, for faces FaceBoxes found (human's own faces have a `box` of another form). */
+  faceBoxesBox?: PixelBox;
 }
 
 function meshBox(mesh: number[]): [number, number, number, number] {
@@ -355,6 +378,118 @@ function suppressDuplicates<T extends { mesh: number[]; score: number }>(faces: 
     if (!duplicate) kept.push(face);
   }
   return kept;
+}
+
+/**
+ * Head angles from the mesh, radians, as human computes them (its `calculateFaceAngle`): axes
+ * through forehead-chin (10-152) and cheek-cheek (234-454), x and y in units of the face size, z
+ * as the mesh model gives it (crop pixels), Euler angles of the rotation they span.
+ */
+export function meshAngles(mesh: number[][], cropSize: number): { roll: number; yaw: number; pitch: number } {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const [x, y] of mesh.slice(0, 468)) {
+    minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+  }
+  const size = Math.max(maxX - minX, maxY - minY) / 1.5 || 1;
+  const at = (i: number): [number, number, number] => [mesh[i][0] / size, mesh[i][1] / size, (mesh[i][2] ?? 0) / cropSize];
+  const sub = (a: number[], b: number[]): [number, number, number] => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+  const unit = (v: [number, number, number]): [number, number, number] => {
+    const n = Math.hypot(...v) || 1;
+    return [v[0] / n, v[1] / n, v[2] / n];
+  };
+  const cross = (a: number[], b: number[]): [number, number, number] => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+  const yAxis = unit(sub(at(152), at(10)));
+  const zAxis = unit(cross(unit(sub(at(454), at(234))), yAxis));
+  const xAxis = cross(yAxis, zAxis);
+  const [r00, r10, r11, r12, r20] = [xAxis[0], yAxis[0], yAxis[1], yAxis[2], zAxis[0]];
+  const finite = (v: number) => (Number.isFinite(v) ? v : 0);
+  return {
+    pitch: finite(-Math.atan2(-r12, r11)),
+    yaw: finite(-Math.atan2(-r20, r00)),
+    roll: finite(-Math.atan2(r10, Math.sqrt(r00 * r00 + r20 * r20))),
+  };
+}
+
+/** The mesh crop: a square this many times the FaceBoxes box's longer side (human enlarges blazeface boxes 1.4x). */
+const MESH_SPAN = 1.5;
+/** Mesh points of each eye's corners (the image-left eye first). */
+const EYE_CORNERS: [number, number][] = [[33, 133], [362, 263]];
+
+/**
+ * human's mesh model on a square crop around a FaceBoxes box (the detector step that human would
+ * run is the one that failed). The crop is also the face crop the emotion and age nets take. The
+ * iris model is not run here: each iris is put at its eye's centre (centre, then 4 points at a
+ * fifth of the eye width), so these faces' EyeDirection reads straight ahead.
+ */
+async function meshOnBox(human: HumanInstance, image: TfCore.Tensor4D, box: PixelBox): Promise<{ mesh: number[][]; faceScore: number; crop: TfCore.Tensor3D }> {
+  const net = human.models.models.facemesh as GraphModel | null;
+  if (!net) throw new Error('human did not load its facemesh model');
+  const size = net.inputs[0].shape?.[2] ?? 192;
+  const region = squareAround(box, MESH_SPAN);
+  const side = region[2] - region[0];
+  const crop = tf.tidy(() => tf.squeeze(tf.div(cropBox(image, region, size), 255), [0]) as TfCore.Tensor3D);
+  const outputs = tf.tidy(() => net.execute(tf.expandDims(crop, 0)) as TfCore.Tensor[]);
+  try {
+    const confidence = outputs.find((t) => t.shape[t.shape.length - 1] === 1);
+    const points = outputs.find((t) => t.shape[t.shape.length - 1] === 1404);
+    if (!confidence || !points) throw new Error('unexpected outputs from the facemesh model');
+    const raw = await points.data();
+    const mesh: number[][] = [];
+    for (let i = 0; i < 468; i++) {
+      mesh.push([region[0] + (raw[3 * i] / size) * side, region[1] + (raw[3 * i + 1] / size) * side, raw[3 * i + 2]]);
+    }
+    for (const [a, b] of EYE_CORNERS) {
+      const cx = (mesh[a][0] + mesh[b][0]) / 2, cy = (mesh[a][1] + mesh[b][1]) / 2, cz = (mesh[a][2] + mesh[b][2]) / 2;
+      const r = Math.hypot(mesh[a][0] - mesh[b][0], mesh[a][1] - mesh[b][1]) / 5;
+      mesh.push([cx, cy, cz], [cx - r, cy, cz], [cx, cy - r, cz], [cx + r, cy, cz], [cx, cy + r, cz]);
+    }
+    return { mesh, faceScore: (await confidence.data())[0], crop };
+  } catch (err) {
+    crop.dispose();
+    throw err;
+  } finally {
+    tf.dispose(outputs);
+  }
+}
+
+/** Whether a FaceBoxes box is a face already found: overlapping its mesh box, or either centre inside the other. */
+function alreadyFound(box: PixelBox, faces: HumanFace[]): boolean {
+  const inside = (p: [number, number], b: number[]) => p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3];
+  const centre = (b: number[]): [number, number] => [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
+  return faces.some((f) => {
+    const m = meshBox(f.mesh.flat());
+    const w = Math.min(box[2], m[2]) - Math.max(box[0], m[0]), h = Math.min(box[3], m[3]) - Math.max(box[1], m[1]);
+    const overlap = w > 0 && h > 0 ? (w * h) / ((box[2] - box[0]) * (box[3] - box[1]) + (m[2] - m[0]) * (m[3] - m[1]) - w * h) : 0;
+    return overlap >= 0.2 || inside(centre(m), box) || inside(centre(box), m);
+  });
+}
+
+/** Smallest FaceBoxes box looked at, pixels (AWS's smallest face is 40 px; the labels go down to about 20). */
+const MIN_PROFILE_BOX = 16;
+
+/**
+ * The faces blazeface missed: FaceBoxes' proposals on the whole image that are not a face already
+ * found, each kept when the second look confirms it; then human's mesh on each.
+ */
+async function findProfiles(rgb: Rgb, found: HumanFace[], gate: ProfileGate, ctx: TaskContext): Promise<HumanFace[]> {
+  await loadProfiles(ctx);
+  const human = await getHuman();
+  const image = tf.tensor4d(rgb.data, [1, rgb.height, rgb.width, 3], 'float32');
+  const faces: HumanFace[] = [];
+  try {
+    const proposals = (await proposeFaces(image, gate.proposal)).filter(
+      (p) => Math.max(p.box[2] - p.box[0], p.box[3] - p.box[1]) >= MIN_PROFILE_BOX && !alreadyFound(p.box, found),
+    );
+    for (const p of proposals) {
+      const score = await secondLook(image, p.box);
+      if (score < gate.secondLook) continue;
+      const { mesh, faceScore, crop } = await exclusive(() => meshOnBox(human, image, p.box));
+      faces.push({ mesh, boxScore: score, faceScore, rotation: { angle: meshAngles(mesh, crop.shape[0]) }, tensor: crop, faceBoxesBox: p.box });
+    }
+  } finally {
+    image.dispose();
+  }
+  return faces;
 }
 
 /** Pads an image on every side by `pad` pixels, repeating its edge pixels. */
@@ -404,6 +539,10 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   const candidates = found.map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore }));
   const unique = suppressDuplicates(candidates);
   for (const c of candidates) if (!unique.includes(c)) c.human.tensor?.dispose();
+  if (payload.profiles) {
+    const profiles = await findProfiles(rgb, unique.map((c) => c.human), payload.profiles, ctx);
+    unique.push(...profiles.map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore })));
+  }
 
   const faces: RawFace[] = [];
   try {
@@ -415,6 +554,10 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
         angles: c.human.rotation?.angle ?? { roll: 0, yaw: 0, pitch: 0 },
         regions: payload.regions ? measureRegions(rgb, c.mesh, payload.regions) : {},
       };
+      if (c.human.faceBoxesBox) {
+        face.detector = 'faceboxes';
+        face.box = [...c.human.faceBoxesBox];
+      }
       const crop = c.human.tensor;
       if (payload.emotion && crop) face.emotion = await emotionScores(crop, ctx);
       if (payload.ageGender && crop) Object.assign(face, await ageGender(crop, ctx));
@@ -428,6 +571,7 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
           face.mesh[i] -= offset;
           face.mesh[i + 1] -= offset;
         }
+        if (face.box) face.box = [face.box[0] - offset, face.box[1] - offset, face.box[2] - offset, face.box[3] - offset];
       }
       faces.push(face);
     }
@@ -451,6 +595,14 @@ export async function warmupFacesTask(_payload: unknown, ctx: TaskContext): Prom
   await loadIdentity(ctx);
   const grey: Rgb = { data: new Uint8Array(160 * 160 * 3).fill(128), width: 160, height: 160 };
   await detect(grey, [{ mesh: 0.5, detector: 0 }], false);
+  await loadProfiles(ctx);
+  const greyImage = tf.fill([1, 160, 160, 3], 128) as TfCore.Tensor4D;
+  try {
+    await proposeFaces(greyImage, 1);
+    await secondLook(greyImage, [40, 40, 120, 120]);
+  } finally {
+    greyImage.dispose();
+  }
   await descriptor(warp(grey, { a: 1, b: 0, tx: 0, ty: 0 }, CHIP_SIZE));
   await landmarks68({ data: new Float32Array(LANDMARK_INPUT * LANDMARK_INPUT * 3), size: LANDMARK_INPUT });
   return { ok: true };

@@ -7,7 +7,7 @@
 import type { AgeRange, BoundingBox, Emotion, EmotionName, FaceDetail, Landmark, LandmarkType, Pose } from '../api/generated/types';
 import { fitRgb, type LoadedImage } from '../media/image';
 import type { ModelsClient } from '../../models/client';
-import type { FaceGate, FaceTaskResult, RawFace, RegionStats } from '../../models/tasks/faces';
+import type { FaceGate, FaceTaskResult, ProfileGate, RawFace, RegionStats } from '../../models/tasks/faces';
 import type { PixelPoint } from '../../models/evidence';
 import { EMOTION_LABELS, REGIONS } from '../../models/face-regions';
 import { FACE_HEADS, headDecision, headFeatures, headProbability, type FaceHeads } from './face-heads';
@@ -85,6 +85,13 @@ export const FACE_GATES: readonly FaceGate[] = [
   { mesh: MIN_FACE_SCORE, detector: MIN_DETECTOR_SCORE },
   { mesh: 0.3, detector: 0.6 },
 ];
+/**
+ * Faces blazeface misses (profiles) come from FaceBoxes (models/runtime/faceboxes.ts): a proposal
+ * from 0.25 gets a second look at a crop 3x its size, and is kept from 0.8 there. Chosen on the dev
+ * split (docs/FACES.md, "Profile faces"): its real faces score 0.83-0.90 on the second look, its
+ * false proposals at most 0.49 (a doll's face 0.31, though 0.88 in the first pass).
+ */
+export const PROFILE_GATE: ProfileGate = { proposal: 0.25, secondLook: 0.8 };
 
 // ---------------------------------------------------------------------------------------------
 // Similarity
@@ -355,6 +362,10 @@ export function ageRange(distribution: readonly number[]): AgeRange {
   return { Low: low, High: Math.max(low, high) };
 }
 
+function pixelBox([x0, y0, x1, y1]: readonly number[], width: number, height: number): BoundingBox {
+  return { Width: (x1 - x0) / width, Height: (y1 - y0) / height, Left: x0 / width, Top: y0 / height };
+}
+
 function boundingBox(mesh: Mesh, width: number, height: number): BoundingBox {
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (let i = 0; i < 468; i++) {
@@ -379,6 +390,14 @@ export function faceConfidence(boxScore: number): number {
 /** The detector score that faceConfidence turns into `confidence` (its inverse; for fakes in tests). */
 export function detectorScoreFor(confidence: number): number {
   return clamp(MIN_DETECTOR_SCORE - CONFIDENCE_SCALE * Math.log((100 - confidence) / 10), 0, 1);
+}
+
+/**
+ * Confidence of a face FaceBoxes found, from its second-look score s: 90 at the PROFILE_GATE cut
+ * (0.8), 99 at 0.89, 99.9 at 0.98 (the dev split's real ones score 0.83-0.90: 95-99).
+ */
+export function profileConfidence(secondLook: number): number {
+  return 100 - 10 * Math.exp(-(clamp(secondLook, 0, 1) - PROFILE_GATE.secondLook) / 0.04);
 }
 
 /** Sharpness 0-100 from the mean absolute Laplacian of the face on the scale-normalised image (fixtures: 2.4-26). */
@@ -424,9 +443,10 @@ export function buildFace(raw: RawFace, width: number, height: number, requested
   const mesh = new Mesh(raw.mesh);
   const frame = new FaceFrame(mesh);
   const ev = evidence(raw);
-  const box = boundingBox(mesh, width, height);
+  // a face FaceBoxes found keeps its box: the mesh fitted on it is less sure of the outline
+  const box = raw.box ? pixelBox(raw.box, width, height) : boundingBox(mesh, width, height);
   const wPx = (box.Width ?? 0) * width, hPx = (box.Height ?? 0) * height;
-  const confidence = faceConfidence(raw.boxScore);
+  const confidence = raw.detector === 'faceboxes' ? profileConfidence(raw.boxScore) : faceConfidence(raw.boxScore);
   const pose: Required<Pose> = { Roll: degrees(frame.angle), Yaw: degrees(raw.angles.yaw), Pitch: degrees(raw.angles.pitch) };
   const quality = { Brightness: (raw.regions.face.mean / 255) * 100, Sharpness: sharpness(raw.regions.face.laplacian) };
   const openness = eyeOpenness(mesh);
@@ -514,7 +534,7 @@ async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Pro
   const pixels = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
   const { width, height } = pixels;
   // the client sends a copy, so the image's own pixels stay usable here
-  return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, gates: [...FACE_GATES] }), width, height };
+  return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE } }), width, height };
 }
 
 /** The attribute each trained head answers. */

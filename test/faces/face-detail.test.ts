@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ageRange, buildFace, decide, detectorScoreFor, faceConfidence, resolveAttributes, FACE_ATTRIBUTES, MIN_DETECTOR_SCORE } from '../../src/analysis/faces';
+import { ageRange, buildFace, decide, detectorScoreFor, faceConfidence, profileConfidence, resolveAttributes, FACE_ATTRIBUTES, MIN_DETECTOR_SCORE, PROFILE_GATE } from '../../src/analysis/faces';
+import { meshAngles } from '../../models/tasks/faces';
 import type { RawFace } from '../../models/tasks/faces';
 
 const recorded = JSON.parse(readFileSync(new URL('./astronaut-face.json', import.meta.url), 'utf8')) as { width: number; height: number; face: RawFace };
@@ -34,6 +35,39 @@ describe('face confidence', () => {
     weak.boxScore = 0.45;
     expect(buildFace(weak, width, height, DEFAULT).detail.Confidence!).toBeLessThan(96);
     expect(buildFace(copy(), width, height, DEFAULT).detail.Confidence!).toBeGreaterThan(99.9);
+  });
+
+  it('of a face FaceBoxes found comes from its second-look score, and its box is FaceBoxes\' box', () => {
+    expect(profileConfidence(PROFILE_GATE.secondLook)).toBeCloseTo(90, 6);
+    expect(profileConfidence(0.9)).toBeGreaterThan(99);
+    expect(profileConfidence(0.85)).toBeLessThan(profileConfidence(0.88));
+    const found = copy();
+    found.detector = 'faceboxes';
+    found.boxScore = 0.85;
+    found.box = [100, 120, 160, 200];
+    const { detail } = buildFace(found, width, height, DEFAULT);
+    expect(detail.Confidence).toBeCloseTo(profileConfidence(0.85), 4);
+    expect(detail.BoundingBox).toEqual({ Width: 60 / width, Height: 80 / height, Left: 100 / width, Top: 120 / height });
+    // the same measurements with blazeface's score keep blazeface's scale and the mesh box
+    expect(buildFace(copy(), width, height, DEFAULT).detail.BoundingBox).not.toEqual(detail.BoundingBox);
+  });
+
+  it('head angles from a mesh (as human computes them): a face turned about the vertical axis reads that yaw', () => {
+    const mesh: number[][] = [];
+    for (let i = 0; i < 468; i++) mesh.push([100 + (i % 20), 100 + Math.floor(i / 20), 0]);
+    const turned = (deg: number) => {
+      const a = (deg * Math.PI) / 180;
+      const m = mesh.map((p) => [...p]);
+      // forehead 10, chin 152, cheeks 234 / 454 (80 px apart), turned by a about the vertical axis (z in crop pixels)
+      m[10] = [150, 100, 0];
+      m[152] = [150, 200, 0];
+      m[234] = [150 - 40 * Math.cos(a), 150, -100 * Math.sin(a)];
+      m[454] = [150 + 40 * Math.cos(a), 150, 100 * Math.sin(a)];
+      return m;
+    };
+    expect(Math.abs(meshAngles(turned(0), 192).yaw)).toBeLessThan(1e-6);
+    expect(Math.sign(meshAngles(turned(40), 192).yaw)).toBe(-Math.sign(meshAngles(turned(-40), 192).yaw));
+    expect(Math.abs(meshAngles(turned(40), 192).yaw)).toBeGreaterThan(0.2);
   });
 
   it('inverts for fakes', () => {

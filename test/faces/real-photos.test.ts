@@ -1,6 +1,7 @@
 /**
  * Collections, users and celebrities on real photos with the real face analysis. Photos:
- * fixtures/celebrities and fixtures/face-search (provenance in fixtures/README.md).
+ * fixtures/celebrities, fixtures/face-search and a COCO photo with a profile face (provenance in
+ * fixtures/README.md).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,5 +73,37 @@ describe('faces on real photos', () => {
     const leslie = await call('RecognizeCelebrities', { Image: fixture('face-search/rose_leslie/2.jpg') });
     expect(leslie.CelebrityFaces).toEqual([]);
     expect(leslie.UnrecognizedFaces).toHaveLength(1);
+  });
+});
+
+describe('a face in profile (fixtures/coco/000000401416.jpg: a girl looking into a fridge, face turned about 90 degrees)', () => {
+  // Hand-labelled face box in this 640x480 photo (bench/labels/face-attributes.json), pixels.
+  const label = { left: 280, top: 192, width: 35, height: 45 };
+  let t: TestEmulator;
+
+  beforeAll(() => {
+    t = testEmulator({}, { inference: sharedModels() });
+  });
+  afterAll(() => t?.close());
+
+  it('DetectFaces finds it (blazeface alone does not) with a face-level confidence, box and landmarks on it', async () => {
+    const out = await t.call('DetectFaces', { Image: fixture('coco/000000401416.jpg') });
+    expect(out.FaceDetails).toHaveLength(1);
+    const face = out.FaceDetails[0];
+    const b = face.BoundingBox;
+    const box = { left: b.Left * 640, top: b.Top * 480, width: b.Width * 640, height: b.Height * 480 };
+    const w = Math.min(box.left + box.width, label.left + label.width) - Math.max(box.left, label.left);
+    const h = Math.min(box.top + box.height, label.top + label.height) - Math.max(box.top, label.top);
+    const iou = (w * h) / (box.width * box.height + label.width * label.height - w * h);
+    expect(w > 0 && h > 0 && iou >= 0.3).toBe(true);
+    expect(face.Confidence).toBeGreaterThanOrEqual(90);
+    // landmarks lie on the head (the label box widened by half its size each way)
+    expect(face.Landmarks).toHaveLength(5);
+    for (const { X, Y } of face.Landmarks as { X: number; Y: number }[]) {
+      expect(X * 640).toBeGreaterThan(label.left - label.width / 2);
+      expect(X * 640).toBeLessThan(label.left + 1.5 * label.width);
+      expect(Y * 480).toBeGreaterThan(label.top - label.height / 2);
+      expect(Y * 480).toBeLessThan(label.top + 1.5 * label.height);
+    }
   });
 });
