@@ -1,11 +1,11 @@
 /**
  * Face tasks: detection with human (blazeface, 478-point mesh with iris), then, on request, its
- * emotion and age/gender nets on each face crop, face-api's identity embedding on a dlib-aligned
+ * emotion and age/gender (FaceRes) nets on each face crop, face-api's age/gender net (for age), face-api's identity embedding on a dlib-aligned
  * chip, and pixel statistics of mesh regions on an upright, scale-normalised face image.
  * This file measures; src/analysis/faces.ts decides what the measurements mean.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { applySimilarity, CHIP_SIZE, chipTransform, descriptor, getFaceApi, LANDMARK_INPUT, landmarks68, warp, type Similarity2D } from '../runtime/faceapi';
+import { AGE_GENDER_INPUT, ageAndGender as faceApiAgeGender, ageGenderCrop, applySimilarity, CHIP_SIZE, chipTransform, descriptor, getFaceApi, LANDMARK_INPUT, landmarks68, warp, type Similarity2D } from '../runtime/faceapi';
 import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
 import type { Task, TaskContext } from './index';
 import type { PixelPoint, RgbPixels } from '../evidence';
@@ -21,7 +21,7 @@ export interface FaceTaskPayload {
   height: number;
   /** Run the emotion net. */
   emotion?: boolean;
-  /** Run the age/gender net. */
+  /** Run the age and gender nets: FaceRes (gender, and its age distribution) and face-api's age/gender net (age). */
   ageGender?: boolean;
   /** Compute the 128-d identity embedding. */
   embeddings?: boolean;
@@ -75,9 +75,11 @@ export interface RawFace {
   angles: { roll: number; yaw: number; pitch: number };
   /** Emotion probabilities in EMOTION_LABELS order (models/face-regions.ts). */
   emotion?: number[];
-  /** Age distribution over years 0-99 (sums to ~1) and the net's probability that the face is male. */
+  /** FaceRes: age distribution over years 0-99 (sums to ~1) and the probability that the face is male. */
   age?: number[];
   male?: number;
+  /** face-api's age/gender net on its own crop: age in years (nearer the labelled ages than FaceRes's, docs/FACES.md). */
+  ageYears?: number;
   embedding?: number[];
   regions: Record<string, RegionStats>;
 }
@@ -417,7 +419,10 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
       };
       const crop = c.human.tensor;
       if (payload.emotion && crop) face.emotion = await emotionScores(crop, ctx);
-      if (payload.ageGender && crop) Object.assign(face, await ageGender(crop, ctx));
+      if (payload.ageGender && crop) {
+        Object.assign(face, await ageGender(crop, ctx));
+        face.ageYears = (await faceApiAgeGender(ageGenderCrop(rgb, meshBox(c.mesh)))).age;
+      }
       if (payload.embeddings) {
         await loadIdentity(ctx);
         face.embedding = await embedding(rgb, c.mesh);
@@ -445,6 +450,7 @@ export async function warmupFacesTask(_payload: unknown, ctx: TaskContext): Prom
   try {
     await emotionScores(crop, ctx);
     await ageGender(crop, ctx);
+    await faceApiAgeGender(new Float32Array(AGE_GENDER_INPUT * AGE_GENDER_INPUT * 3));
   } finally {
     crop.dispose();
   }
