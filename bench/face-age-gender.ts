@@ -10,7 +10,8 @@
  *
  * `collect` runs the face task in this process on each labelled photo, as DetectFaces ALL does,
  * matches the faces found to the labels (bench/faces-scoring.ts), and for every matched face also
- * runs: FaceRes on the mirror of its own input; FaceRes on upright squares cut around the mesh
+ * runs: FaceRes on the mirror of the input the task gave it (view `task`: human's 192 px detector
+ * crop before the upright 1.3x crop was adopted, that crop since); FaceRes on upright squares cut around the mesh
  * (several sizes, and their mirrors); face-api's age/gender net on the label pipeline's crop and on
  * the upright square (and mirrors). It keeps the outputs and each net's time per run in a file
  * outside the repository. `evaluate` scores every combination offline.
@@ -216,8 +217,8 @@ interface Range {
 function genderReport(rows: { s: Sample; male: boolean }[], heldOut: { s: Sample; male: boolean }[] | undefined): void {
   console.log(`\nGender (${rows.length} dev faces, ${rows.filter((r) => !r.male).length} female${heldOut ? `; held-out ${heldOut.length}, ${heldOut.filter((r) => !r.male).length} female` : ''})`);
   const fixed: [string, (s: Sample) => number][] = [
-    ['FaceRes, task crop (today)', (s) => s.views.task.male],
-    ['FaceRes, task crop + mirror', (s) => meanMale(s, ['task', 'task-mirror'])],
+    ['FaceRes, the face task\'s crop', (s) => s.views.task.male],
+    ['FaceRes, the face task\'s crop + mirror', (s) => meanMale(s, ['task', 'task-mirror'])],
     ...FACERES_SCALES.flatMap((k): [string, (s: Sample) => number][] => [
       [`FaceRes, upright ${k}x`, (s) => s.views[`up${k}`].male],
       [`FaceRes, upright ${k}x + mirror`, (s) => meanMale(s, [`up${k}`, `up${k}-mirror`])],
@@ -292,7 +293,7 @@ function ageReport(rows: { s: Sample; age: number }[], heldOut: { s: Sample; age
     console.log(`    ${name.padEnd(40)} MAE ${mae.toFixed(1)}  bias ${bias.toFixed(1)}${ho}`);
   }
   const ranges: [string, (s: Sample) => Range][] = [];
-  for (const q of [0.25, 0.2, 0.15, 0.1]) ranges.push([`FaceRes ${100 * q}-${100 - 100 * q}th pct${q === 0.25 ? ' (today)' : ''}`, (s) => ({ low: quantile(s.views.task.age!, q), high: quantile(s.views.task.age!, 1 - q) })]);
+  for (const q of [0.25, 0.2, 0.15, 0.1]) ranges.push([`FaceRes ${100 * q}-${100 - 100 * q}th pct${q === 0.25 ? ' (before)' : ''}`, (s) => ({ low: quantile(s.views.task.age!, q), high: quantile(s.views.task.age!, 1 - q) })]);
   for (const q of [0.25, 0.2, 0.15]) ranges.push([`FaceRes+mirror ${100 * q}-${100 - 100 * q}th pct`, (s) => { const d = meanDist([s.views.task.age!, s.views['task-mirror'].age!]); return { low: quantile(d, q), high: quantile(d, 1 - q) }; }]);
   for (const [pname, f] of Object.entries(point)) {
     for (const w of [4, 5, 6]) ranges.push([`${pname} ±${w}`, (s) => ({ low: Math.max(0, Math.floor(f(s) - w)), high: Math.ceil(f(s) + w) })]);

@@ -193,14 +193,14 @@ export function invertSimilarity(t: Similarity2D): Similarity2D {
 
 /**
  * Samples an `outW`x`outH` RGB image (float 0-255) whose pixel (u, v) comes from source point
- * `toSource(u, v)`, bilinear, averaging up to 4x4 samples per output pixel when shrinking so that
- * large faces do not alias. Outside the source it repeats the nearest edge pixel.
+ * `toSource(u, v)`, bilinear, averaging up to `maxSamples` x `maxSamples` samples per output pixel
+ * when shrinking so that large faces do not alias. Outside the source it repeats the nearest edge pixel.
  */
-export function warp(rgb: RgbPixels, toSource: Similarity2D, outW: number, outH = outW): Float32Array {
+export function warp(rgb: RgbPixels, toSource: Similarity2D, outW: number, outH = outW, maxSamples = 4): Float32Array {
   const { data, width, height } = rgb;
   const out = new Float32Array(outW * outH * 3);
   const { a, b, tx, ty } = toSource;
-  const k = Math.max(1, Math.min(4, Math.ceil(Math.sqrt(a * a + b * b))));
+  const k = Math.max(1, Math.min(maxSamples, Math.ceil(Math.sqrt(a * a + b * b))));
   const inv = 1 / (k * k);
   const maxX = width - 1, maxY = height - 1;
   for (let v = 0; v < outH; v++) {
