@@ -26,6 +26,8 @@ export interface FaceLabel {
   smile: boolean;
   gender: 'Male' | 'Female';
   ageEstimate: number;
+  /** Whether the true age at the time of the photo is known (labels README: false for every entry today). */
+  ageKnown: boolean;
   yaw: Yaw;
   occluded: boolean;
   uncertain: string[];

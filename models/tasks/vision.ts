@@ -24,7 +24,7 @@ import { imageProperties, instanceColors, type ImagePropertiesEvidence } from '.
 import { attachFaces, MAX_PERSONS, ppePersons, type PersonEvidence, type PpePersonEvidence } from '../ppe';
 import { VISION_MODELS, type ModelState } from '../catalog';
 import { detectCenternet, type CenternetView } from '../runtime/centernet';
-import { AGE_GENDER_INPUT, ageAndGender, warp } from '../runtime/faceapi';
+import { AGE_GENDER_INPUT, ageAndGender, ageGenderCrop } from '../runtime/faceapi';
 import { detectWithHuman } from '../runtime/human';
 import { classifyNsfw, type NsfwScores } from '../runtime/nsfw';
 import { classifyWithPlugin, detectWithPlugin, type ClassifierPlugin, type DetectorPlugin, type PluginDetection, type PluginScore } from '../plugins';
@@ -116,24 +116,13 @@ interface HumanFace {
 export const LABEL_DETECTOR_SCORE = 0.5;
 export const PPE_DETECTOR_SCORE = 0.2;
 
-/** A square around the face mesh (1.2x its longer side), for the age/gender net. */
-function ageGenderCrop(rgb: Rgb, mesh: number[][], box: number[]): Float32Array {
-  let [x0, y0, x1, y1] = [box[0], box[1], box[0] + box[2], box[1] + box[3]];
-  if (mesh.length >= 468) {
-    [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-    for (const [x, y] of mesh.slice(0, 468)) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-  }
-  const scale = (AGE_GENDER_CROP_SCALE * Math.max(x1 - x0, y1 - y0)) / AGE_GENDER_INPUT;
-  const half = AGE_GENDER_INPUT / 2;
-  return warp(rgb, { a: scale, b: 0, tx: (x0 + x1) / 2 - scale * half, ty: (y0 + y1) / 2 - scale * half }, AGE_GENDER_INPUT);
+/** The face's extent for the age/gender crop: its mesh box, or the detector's box without a mesh. */
+function faceExtent(mesh: number[][], box: number[]): [number, number, number, number] {
+  if (mesh.length < 468) return [box[0], box[1], box[0] + box[2], box[1] + box[3]];
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const [x, y] of mesh.slice(0, 468)) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+  return [x0, y0, x1, y1];
 }
-
-/**
- * The age/gender crop's side over the mesh box's longer side. On the 110 development faces
- * (fixtures/faces and the shared sets) it gave gender 110/110 and adult 108/110 (the misses: two
- * 150x150 greyscale crops read as 12-13 years old); the tight box and 1.4x did worse.
- */
-const AGE_GENDER_CROP_SCALE = 1.2;
 
 export interface FaceOptions {
   /** blazeface score from which candidates go to the mesh. */
@@ -145,8 +134,8 @@ export interface FaceOptions {
 /**
  * Face evidence from human's face pipeline (detector, mesh, emotion) and face-api's age/gender
  * net: labels and video, PPE's second look, and in-process tools. Age and gender come from
- * face-api's small net (~18 ms a face) rather than human's faceres (~125 ms), which DetectFaces
- * keeps for AgeRange and Gender: both were right on all 110 development faces' gender.
+ * face-api's small net (~13 ms a face) rather than human's faceres (~130 ms). DetectFaces uses
+ * this net, on the same crop, for AgeRange, and faceres for Gender (docs/FACES.md).
  */
 export async function detectFaces(rgb: Rgb, faceCurve: Logistic, { detectorScore = LABEL_DETECTOR_SCORE, attributes = true }: FaceOptions = {}): Promise<FaceEvidence[]> {
   // A whole detector object: the override replaces the shared one for this call only. Iris
@@ -164,7 +153,7 @@ export async function detectFaces(rgb: Rgb, faceCurve: Logistic, { detectorScore
     const mouth = mesh.length > 291 ? ([pt(mesh[61])!, pt(mesh[291])!] as [Point, Point]) : undefined;
     const face: FaceEvidence = { box: ratioBox(f.box, rgb.width, rgb.height), confidence: applyCurve(faceCurve, f.score), eyes, nose: pt(mesh[1]), mouth, chin: pt(mesh[152]) };
     if (attributes) {
-      const { age, male } = await ageAndGender(ageGenderCrop(rgb, mesh, f.box));
+      const { age, male } = await ageAndGender(ageGenderCrop(rgb, faceExtent(mesh, f.box)));
       face.ageLow = Math.max(0, Math.floor(age - 4));
       face.ageHigh = Math.ceil(age + 4);
       face.gender = male >= 0.5 ? 'Male' : 'Female';

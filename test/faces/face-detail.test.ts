@@ -212,9 +212,14 @@ describe('buildFace', () => {
 });
 
 describe('ageRange', () => {
-  it('spans the middle half of the age distribution', () => {
-    const dist = Array.from({ length: 100 }, (_, age) => Math.exp(-((age - 40) ** 2) / (2 * 5 ** 2)));
-    expect(ageRange(dist)).toEqual({ Low: 37, High: 43 });
+  it('spans a quarter of the estimate on each side, outward to whole years', () => {
+    expect(ageRange(40)).toEqual({ Low: 30, High: 50 });
+    expect(ageRange(33.3)).toEqual({ Low: 24, High: 42 });
+  });
+
+  it('is narrow for children and never negative', () => {
+    expect(ageRange(5)).toEqual({ Low: 3, High: 7 });
+    expect(ageRange(-1)).toEqual({ Low: 0, High: 0 });
   });
 });
 
