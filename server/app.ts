@@ -1,11 +1,11 @@
 /** The HTTP application: CORS, the control plane under /_rekognition/, the Rekognition protocol on POST /. */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { errors, RekognitionError } from '../src/api/errors';
+import { errors } from '../src/api/errors';
 import type { Emulator } from '../src/emulator';
 import { consoleRoutes } from './console';
 import { controlPlane } from './control-plane';
 import { corsHandlers } from './cors';
-import { operationName, protocolHandler, send } from './protocol';
+import { admission, protocolHandler, send } from './protocol';
 
 export function createApp(emulator: Emulator): express.Express {
   const { maxBodyBytes } = emulator.runtime.config;
@@ -19,20 +19,8 @@ export function createApp(emulator: Emulator): express.Express {
   app.use('/_rekognition/console', consoleRoutes(emulator));
   app.use('/_rekognition', controlPlane(emulator));
 
-  // Load shedding comes first, so a refused request costs neither a body read nor a parse; the
-  // place is given back when the answer has gone out or the client went away.
-  const admit = (req: Request, res: Response, next: NextFunction) => {
-    let release: () => void;
-    try {
-      release = emulator.admit(operationName(req.get('x-amz-target')));
-    } catch (err) {
-      return send(res, emulator.errorResponse(err instanceof RekognitionError ? err : errors.internal()));
-    }
-    res.once('close', release);
-    next();
-  };
   // Bodies are bounded before they are read; the emulator parses the JSON itself.
-  app.post('/', admit, express.raw({ type: () => true, limit: maxBodyBytes }), protocolHandler(emulator));
+  app.post('/', admission(emulator), express.raw({ type: () => true, limit: maxBodyBytes }), protocolHandler(emulator));
 
   app.use((req: Request, res: Response) => send(res, emulator.errorResponse(errors.unknownOperation(req.get('x-amz-target') ?? ''))));
 

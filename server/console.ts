@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { errors, RekognitionError } from '../src/api/errors';
 import type { Emulator } from '../src/emulator';
 import { requireControlToken } from './control-plane';
-import { operationName, send } from './protocol';
+import { admission, operationName, send } from './protocol';
 import { version } from './version';
 
 const ACCOUNT = /^\d{12}$/;
@@ -139,16 +139,7 @@ export function consoleRoutes(emulator: Emulator): Router {
   // and region, through the same admission, body limit and dispatch as POST /.
   api.post(
     '/call',
-    (req, res, next) => {
-      let release: () => void;
-      try {
-        release = emulator.admit(operationName(req.get('x-amz-target')));
-      } catch (err) {
-        return send(res, emulator.errorResponse(err instanceof RekognitionError ? err : errors.internal()));
-      }
-      res.once('close', release);
-      next();
-    },
+    admission(emulator),
     express.raw({ type: () => true, limit: config.maxBodyBytes }),
     scoped(async (scope, req, res) => {
       send(res, await emulator.dispatch(operationName(req.get('x-amz-target')), Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), scope));

@@ -3,7 +3,7 @@
  * the emulator as bytes, and its answer goes back with AWS's headers. Nothing here knows about
  * validation, handlers or models.
  */
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { errors, RekognitionError } from '../src/api/errors';
 import { targetPrefix } from '../src/api/generated/model';
 import type { Emulator, WireResponse } from '../src/emulator';
@@ -22,6 +22,23 @@ export function send(res: Response, answer: WireResponse): void {
 export function operationName(target: string | undefined): string {
   const prefix = `${targetPrefix}.`;
   return target?.startsWith(prefix) ? target.slice(prefix.length) : '';
+}
+
+/**
+ * Load shedding, before the body is read: a refused request costs neither a read nor a parse. The
+ * place is given back when the answer has gone out or the client went away.
+ */
+export function admission(emulator: Emulator) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    let release: () => void;
+    try {
+      release = emulator.admit(operationName(req.get('x-amz-target')));
+    } catch (err) {
+      return send(res, emulator.errorResponse(err instanceof RekognitionError ? err : errors.internal()));
+    }
+    res.once('close', release);
+    next();
+  };
 }
 
 function operationFor(target: string | undefined): string {
