@@ -74,6 +74,14 @@ describe.skipIf(skip)('the web console in headless Chromium', () => {
     await browser.waitFor(`document.querySelector('main')?.dataset.page === '${page}' && document.querySelector('main').dataset.ready === 'true'`);
   }
 
+  /** The overlay's size and its face rectangles, as the page drew them. */
+  const drawnFaces = () =>
+    browser.evaluate<Drawn>(`(() => {
+      const svg = document.querySelector('.overlay');
+      return { width: Number(svg.dataset.width), height: Number(svg.dataset.height),
+        rects: [...svg.querySelectorAll('rect.face')].map((r) => ({ x: +r.getAttribute('x'), y: +r.getAttribute('y'), width: +r.getAttribute('width'), height: +r.getAttribute('height') })) };
+    })()`);
+
   it('runs DetectFaces through the page and draws the boxes the API answered', async () => {
     await open('try');
     // The token leaves the address bar once the page has kept it.
@@ -83,11 +91,7 @@ describe.skipIf(skip)('the web console in headless Chromium', () => {
     await browser.evaluate(`document.getElementById('run').click()`);
     await browser.waitFor(`document.getElementById('response-json')`);
 
-    const drawn = await browser.evaluate<Drawn>(`(() => {
-      const svg = document.querySelector('.overlay');
-      return { width: Number(svg.dataset.width), height: Number(svg.dataset.height),
-        rects: [...svg.querySelectorAll('rect.face')].map((r) => ({ x: +r.getAttribute('x'), y: +r.getAttribute('y'), width: +r.getAttribute('width'), height: +r.getAttribute('height') })) };
-    })()`);
+    const drawn = await drawnFaces();
     const shown = JSON.parse(await browser.evaluate<string>(`document.getElementById('response-json').textContent`)) as { FaceDetails: { BoundingBox: typeof FACE_BOX }[] };
     const api = await t.call('DetectFaces', { Image: { Bytes: photo.toString('base64') }, Attributes: ['ALL'] });
 
@@ -119,11 +123,7 @@ describe.skipIf(skip)('the web console in headless Chromium', () => {
       document.getElementById('run').click();
     })()`);
     await browser.waitFor(`document.getElementById('response-json')`);
-    const drawn = await browser.evaluate<Drawn>(`(() => {
-      const svg = document.querySelector('.overlay');
-      return { width: Number(svg.dataset.width), height: Number(svg.dataset.height),
-        rects: [...svg.querySelectorAll('rect.face')].map((r) => ({ x: +r.getAttribute('x'), y: +r.getAttribute('y'), width: +r.getAttribute('width'), height: +r.getAttribute('height') })) };
-    })()`);
+    const drawn = await drawnFaces();
     expect(await browser.evaluate<boolean>(`Boolean(document.querySelector('.stage .blank')) && !document.querySelector('.stage img')`)).toBe(true);
     expect(drawn.rects).toHaveLength(1);
     expect(drawn.rects[0].x / drawn.width).toBeCloseTo(FACE_BOX.Left, 4);
