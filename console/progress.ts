@@ -6,10 +6,13 @@ export interface JobProgress {
   FramesTotal?: number;
 }
 
-/** Empty while the job knows no frame count yet; a failed job says where it stopped. Percentages round down, so only a finished job shows 100%. */
+/**
+ * Empty while the job knows no frame count yet; a failed job says where it stopped. Only a finished
+ * job shows 100% (a running one stops at 99%, e.g. while it links what its frames found).
+ */
 export function progressText(status: string, progress: JobProgress | null | undefined): string {
   if (!progress) return '';
-  const percent = status === 'SUCCEEDED' ? 100 : Math.min(99, Math.floor(progress.Fraction * 100));
+  const percent = status === 'SUCCEEDED' ? 100 : Math.min(99, Math.round(progress.Fraction * 100));
   const frames = progress.FramesTotal !== undefined ? ` (${progress.FramesDone}/${progress.FramesTotal} frames)` : '';
   return `${status === 'FAILED' ? 'stopped at ' : ''}${percent}%${frames}`;
 }
