@@ -5,6 +5,7 @@
  */
 import { get, imageUrl } from './api';
 import { h, json, show, svg, time } from './dom';
+import { progressText } from './progress';
 import { tracksOf } from './timeline';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -94,7 +95,7 @@ async function videoJobDetail(target: HTMLElement, id: string) {
   show(
     target,
     h('h3', {}, `${job.Api} ${job.JobId}`),
-    h('p', { class: 'muted' }, `${job.JobStatus}${job.StatusMessage ? `: ${job.StatusMessage}` : ''} · started ${time(job.CreationTimestamp)}${job.CompletionTimestamp ? ` · finished ${time(job.CompletionTimestamp)}` : ''}`),
+    h('p', { class: 'muted', id: 'job-status' }, `${job.JobStatus}${job.StatusMessage ? `: ${job.StatusMessage}` : ''}${job.Progress ? ` · ${progressText(job.JobStatus, job.Progress)}` : ''} · started ${time(job.CreationTimestamp)}${job.CompletionTimestamp ? ` · finished ${time(job.CompletionTimestamp)}` : ''}`),
     job.VideoMetadata ? h('p', { class: 'muted' }, `${job.VideoMetadata.FrameWidth}×${job.VideoMetadata.FrameHeight}, ${(job.VideoMetadata.DurationMillis / 1000).toFixed(2)} s, ${job.VideoMetadata.FrameRate?.toFixed?.(2)} fps, ${job.VideoMetadata.Codec}`) : null,
     job.JobStatus === 'SUCCEEDED' ? timeline(job) : h('p', {}, job.JobStatus === 'IN_PROGRESS' ? 'In progress: results appear here when the job has finished.' : 'No results.'),
     h('details', {}, h('summary', {}, 'Start request'), json(job.Request)),
@@ -143,9 +144,9 @@ export async function statePage(root: HTMLElement): Promise<void> {
         h('tr', { 'data-collection': c.CollectionId, class: 'clickable', onclick: () => void collectionDetail(detail, c.CollectionId).catch(failure) },
           h('td', {}, c.CollectionId), h('td', { class: 'num' }, c.FaceCount), h('td', { class: 'num' }, c.UserCount), h('td', {}, time(c.CreationTimestamp)), h('td', {}, c.FaceModelVersion))), 'No collections in this account and region.')),
     h('section', {}, h('h3', {}, 'Video jobs'),
-      table('video-jobs', ['Job', 'Operation', 'Status', 'Video', 'Started', 'Finished', 'Took'], jobs.jobs.map((j) =>
+      table('video-jobs', ['Job', 'Operation', 'Status', 'Progress', 'Video', 'Started', 'Finished', 'Took'], jobs.jobs.map((j) =>
         h('tr', { 'data-job': j.JobId, class: 'clickable', onclick: () => void videoJobDetail(detail, j.JobId).catch(failure) },
-          h('td', {}, h('code', {}, j.JobId.slice(0, 12))), h('td', {}, j.Api), h('td', {}, j.JobStatus), h('td', {}, j.Video?.S3Object ? `s3://${j.Video.S3Object.Bucket}/${j.Video.S3Object.Name}` : ''), h('td', {}, time(j.CreationTimestamp)), h('td', {}, time(j.CompletionTimestamp)),
+          h('td', {}, h('code', {}, j.JobId.slice(0, 12))), h('td', {}, j.Api), h('td', {}, j.JobStatus), h('td', { class: 'num progress' }, progressText(j.JobStatus, j.Progress)), h('td', {}, j.Video?.S3Object ? `s3://${j.Video.S3Object.Bucket}/${j.Video.S3Object.Name}` : ''), h('td', {}, time(j.CreationTimestamp)), h('td', {}, time(j.CompletionTimestamp)),
           h('td', { class: 'num' }, `${j.JobStatus === 'IN_PROGRESS' ? 'running for ' : ''}${(j.ElapsedMillis / 1000).toFixed(1)} s${j.Attempts > 1 ? ` (run ${j.Attempts} times)` : ''}`))), 'No video jobs.')),
     h('section', {}, h('h3', {}, 'Media analysis jobs'),
       table('media-analysis-jobs', ['Job', 'Name', 'Status', 'Created', 'Completed'], analysis.jobs.map((j) =>

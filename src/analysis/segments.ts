@@ -23,6 +23,7 @@
  */
 import type { SegmentDetection, SegmentType, SegmentTypeInfo, StartSegmentDetectionFilters, TechnicalCueType } from '../api/generated/types';
 import { readFrames, sampleStep } from '../media/frames';
+import type { FrameProgress } from './video-frames';
 import { frameToMillis, UnsupportedVideoError, type VideoInfo } from '../media/probe';
 
 export const SEGMENT_MODEL_VERSION = '2.0';
@@ -260,8 +261,8 @@ function grow<T extends Float32Array | Uint8Array>(a: T, size: number): T {
   return b;
 }
 
-/** Decodes every frame once and measures it (see the module comment). */
-export async function scanVideo(file: string, info: VideoInfo, black: BlackFilter, signal?: AbortSignal, checkpoint?: () => Promise<void>): Promise<Scan> {
+/** Decodes every frame once and measures it (see the module comment); `progress` counts decoded frames against the probe's frame count. */
+export async function scanVideo(file: string, info: VideoInfo, black: BlackFilter, signal?: AbortSignal, checkpoint?: () => Promise<void>, progress?: FrameProgress): Promise<Scan> {
   const full = info.metadata.ColorRange === 'FULL';
   const minLum = full ? 0 : 16;
   const range = full ? 255 : 219;
@@ -275,6 +276,7 @@ export async function scanVideo(file: string, info: VideoInfo, black: BlackFilte
   let gridColumn = new Uint8Array(0);
   let frames = 0;
 
+  progress?.(0, info.frameCount);
   for await (const frame of readFrames(file, info, { mode: 'all', maxWidth: SCAN_WIDTH, pixelFormat: 'yuv420p', fast: true, signal })) {
     // Every 25th frame: often enough for time slicing, cheap for the scan.
     if (checkpoint && frame.frameNumber % 25 === 0) await checkpoint();
@@ -324,8 +326,10 @@ export async function scanVideo(file: string, info: VideoInfo, black: BlackFilte
 
     if (i % step === 0) samples.push({ frame: i, bars: colourBars(planes), card: cardFeatures(planes) });
     frames = i + 1;
+    progress?.(frames, Math.max(info.frameCount, frames));
   }
   if (frames === 0) throw new UnsupportedVideoError('no decodable frame');
+  progress?.(frames, frames);
   return { frames, black: blackFlags.subarray(0, frames), coverage: coverage.subarray(0, frames), change: change.subarray(0, frames), samples, step };
 }
 
@@ -518,6 +522,7 @@ export interface SegmentOptions {
   signal?: AbortSignal;
   /** Where a job may give its turn to another (src/jobs/runner.ts). */
   checkpoint?: () => Promise<void>;
+  progress?: FrameProgress;
 }
 
 export interface SegmentResult {
@@ -581,6 +586,6 @@ export function buildSegments(scan: Scan, info: VideoInfo, types: SegmentType[],
 
 /** Scans the video and builds the segments. */
 export async function detectSegments(file: string, info: VideoInfo, options: SegmentOptions): Promise<SegmentResult> {
-  const scan = await scanVideo(file, info, blackFilter(options.filters), options.signal, options.checkpoint);
+  const scan = await scanVideo(file, info, blackFilter(options.filters), options.signal, options.checkpoint, options.progress);
   return buildSegments(scan, info, options.types, options.filters);
 }

@@ -4,7 +4,7 @@
  * faces, moderation, text, people), and AggregateBy SEGMENTS (runs of consecutive detections).
  */
 import { createHash } from 'node:crypto';
-import { readFrames, SAMPLE_FPS, type Frame } from '../media/frames';
+import { readFrames, SAMPLE_FPS, sampledFrameCount, type Frame } from '../media/frames';
 import type { LoadedImage } from '../media/image';
 import type { VideoInfo } from '../media/probe';
 import type { StoredItem } from '../store/video-jobs';
@@ -22,7 +22,16 @@ export interface SampledVideo {
   signal: AbortSignal;
   /** Awaited between frames: where a job may give its turn to another (src/jobs/runner.ts). */
   checkpoint?: () => Promise<void>;
+  /** Told how far the pass has got, after each frame; see FrameProgress. */
+  progress?: FrameProgress;
 }
+
+/**
+ * How far a pass over a video's frames has got: `done` frames analysed of `total` expected. The
+ * total comes from the probe; the container's count can be a little off, so while the pass runs
+ * `total` is never below `done`, and the last report, at the end, is the count actually analysed.
+ */
+export type FrameProgress = (done: number, total: number) => void;
 
 export interface SampledOptions {
   fps?: number;
@@ -36,15 +45,24 @@ export async function analyzeSampledFrames(video: SampledVideo, analyze: (frame:
   const items: StoredItem[] = [];
   const window = Math.max(1, options.parallel ?? 1);
   const pending: Promise<StoredItem[]>[] = [];
+  const expected = sampledFrameCount(video.info, options.fps);
+  let done = 0;
+  const finished = async (result: Promise<StoredItem[]>) => {
+    items.push(...(await result));
+    done++;
+    video.progress?.(done, Math.max(expected, done));
+  };
+  video.progress?.(0, expected);
   for await (const frame of readFrames(video.file, video.info, { mode: 'sample', fps: options.fps, maxWidth: options.maxWidth, pixelFormat: 'rgb24', signal: video.signal })) {
     await video.checkpoint?.();
     const result = analyze(frame);
     // Handled now, awaited in order below: a later frame failing first must not go unhandled.
     result.catch(() => undefined);
     pending.push(result);
-    if (pending.length >= window) items.push(...(await pending.shift()!));
+    if (pending.length >= window) await finished(pending.shift()!);
   }
-  for (const result of pending) items.push(...(await result));
+  for (const result of pending) await finished(result);
+  video.progress?.(done, done);
   return items;
 }
 

@@ -11,6 +11,7 @@ import type { MediaContext } from '../media/s3';
 import type { Scope } from '../runtime/scope';
 import type { Stores } from '../store';
 import { faceFromRow } from '../store/faces';
+import type { VideoJobRecord } from '../store/video-jobs';
 import { userStatus } from '../providers/collections/users';
 
 /** Runs a read-only API operation for the console: validated and serialised as a call, but not logged and free of faults and pins. */
@@ -22,6 +23,21 @@ export const CONSOLE_LIST_LIMIT = 1000;
 export const TIMELINE_ITEM_LIMIT = 5000;
 
 type Json = Record<string, unknown>;
+
+/** How far a video job has got: null while no run knows its frame count yet (a SUCCEEDED job is done, whatever it recorded). */
+export interface JobProgress {
+  /** 0 to 1. */
+  Fraction: number;
+  FramesDone?: number;
+  FramesTotal?: number;
+}
+
+export function jobProgress(job: Pick<VideoJobRecord, 'status' | 'progress'>): JobProgress | null {
+  const frames = job.progress && { FramesDone: job.progress.done, FramesTotal: job.progress.total };
+  if (job.status === 'SUCCEEDED') return { Fraction: 1, ...frames };
+  if (!job.progress || job.progress.total <= 0) return null;
+  return { Fraction: Math.min(1, job.progress.done / job.progress.total), ...frames };
+}
 
 /** Every page of a List operation that pages with NextToken, up to CONSOLE_LIST_LIMIT items. */
 async function listAll(call: InternalCall, operation: string, input: Json, scope: Scope, member: string): Promise<Json[]> {
@@ -95,7 +111,8 @@ export function consoleState(stores: Stores, call: InternalCall, now: () => numb
           StatusMessage: j.statusMessage,
           CreationTimestamp: j.createdMs,
           CompletionTimestamp: j.completedMs,
-          // How long it has run (no job reports finer progress), and its runs so far (a restart runs it again).
+          // How far it has got, how long it has run, and its runs so far (a restart runs it again, from the start).
+          Progress: jobProgress(j),
           ElapsedMillis: (j.completedMs ?? now()) - j.createdMs,
           Attempts: j.attempts,
           Video: j.request.Video,
@@ -114,6 +131,7 @@ export function consoleState(stores: Stores, call: InternalCall, now: () => numb
         StatusMessage: job.statusMessage,
         CreationTimestamp: job.createdMs,
         CompletionTimestamp: job.completedMs,
+        Progress: jobProgress(job),
         Request: job.request,
         VideoMetadata: job.videoMetadata,
         Items: jobs.page(jobId, 'T', 'TIMESTAMP', 0, TIMELINE_ITEM_LIMIT).slice(0, TIMELINE_ITEM_LIMIT),

@@ -52,6 +52,14 @@ export function sampleStep(info: Pick<VideoInfo, 'fpsNum' | 'fpsDen'>, fps = SAM
   return Math.max(1, Math.round(info.fpsNum / info.fpsDen / fps));
 }
 
+/**
+ * Frames a `sample` pass is expected to yield: every `sampleStep`-th of the stream's frames (its
+ * duration times its frame rate when the container does not count them), about duration × `fps`.
+ */
+export function sampledFrameCount(info: Pick<VideoInfo, 'fpsNum' | 'fpsDen' | 'frameCount'>, fps = SAMPLE_FPS): number {
+  return Math.ceil(info.frameCount / sampleStep(info, fps));
+}
+
 /** Output size for a maximum width: even sides (yuv420p needs them), aspect kept. */
 export function frameSize(info: Pick<VideoInfo, 'width' | 'height'>, maxWidth = ANALYSIS_WIDTH): { width: number; height: number } {
   const even = (v: number) => Math.max(2, 2 * Math.round(v / 2));

@@ -17,6 +17,7 @@ export const videoJobsSchema = `CREATE TABLE IF NOT EXISTS video_jobs (
      request TEXT NOT NULL, request_hash TEXT NOT NULL, client_token TEXT,
      video_metadata TEXT, audio_metadata TEXT, extra TEXT,
      attempts INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, completed_ms INTEGER,
+     frames_done INTEGER, frames_total INTEGER,
      PRIMARY KEY (account, region, job_id));
    CREATE INDEX IF NOT EXISTS video_jobs_status ON video_jobs (status, account, region);
    CREATE TABLE IF NOT EXISTS video_job_items (
@@ -45,6 +46,13 @@ export interface VideoJobRecord extends Scope {
   attempts: number;
   createdMs: number;
   completedMs?: number;
+  /** Frames the current (or last) run has analysed of those it expects; absent until a run knows its count. */
+  progress?: FramesProgress;
+}
+
+export interface FramesProgress {
+  done: number;
+  total: number;
 }
 
 /** One result item and the keys it sorts by. */
@@ -88,6 +96,8 @@ interface JobRow {
   attempts: number;
   created_ms: number;
   completed_ms: number | null;
+  frames_done: number | null;
+  frames_total: number | null;
 }
 
 const parse = <T>(text: string | null): T | undefined => (text === null ? undefined : (JSON.parse(text) as T));
@@ -107,6 +117,7 @@ function fromRow(r: JobRow): VideoJobRecord {
     attempts: r.attempts,
     createdMs: r.created_ms,
     completedMs: r.completed_ms ?? undefined,
+    progress: r.frames_done !== null && r.frames_total !== null ? { done: r.frames_done, total: r.frames_total } : undefined,
   };
 }
 
@@ -117,7 +128,12 @@ export function requestParts(job: VideoJobRecord): { video?: Video; jobTag?: str
 }
 
 export class VideoJobStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    // Data folders written before jobs recorded their progress lack the columns.
+    const columns = (db.prepare('PRAGMA table_info(video_jobs)').all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes('frames_done')) db.exec('ALTER TABLE video_jobs ADD COLUMN frames_done INTEGER');
+    if (!columns.includes('frames_total')) db.exec('ALTER TABLE video_jobs ADD COLUMN frames_total INTEGER');
+  }
 
   in(scope: Scope): ScopedVideoJobs {
     return new ScopedVideoJobs(this.db, scope);
@@ -181,9 +197,12 @@ export class ScopedVideoJobs {
       .run(...this.key, jobId, api, JSON.stringify(request), requestHash(request), token ?? null, now);
   }
 
-  /** Counts a run of the job (a restart that keeps interrupting a job must not loop forever); returns the count. */
+  /**
+   * Counts a run of the job (a restart that keeps interrupting a job must not loop forever); returns
+   * the count. A run starts from the first frame, so the previous run's progress is dropped.
+   */
   countAttempt(jobId: string): number {
-    this.db.prepare('UPDATE video_jobs SET attempts = attempts + 1 WHERE account = ? AND region = ? AND job_id = ?').run(...this.key, jobId);
+    this.db.prepare('UPDATE video_jobs SET attempts = attempts + 1, frames_done = NULL, frames_total = NULL WHERE account = ? AND region = ? AND job_id = ?').run(...this.key, jobId);
     return this.attempts(jobId);
   }
 
@@ -195,6 +214,13 @@ export class ScopedVideoJobs {
     this.db
       .prepare('UPDATE video_jobs SET video_metadata = ?, audio_metadata = ? WHERE account = ? AND region = ? AND job_id = ?')
       .run(JSON.stringify(video), JSON.stringify(audio), ...this.key, jobId);
+  }
+
+  /** Records how far the running job has got (frames analysed of those expected); only while it is IN_PROGRESS. */
+  setProgress(jobId: string, progress: FramesProgress): void {
+    this.db
+      .prepare("UPDATE video_jobs SET frames_done = ?, frames_total = ? WHERE account = ? AND region = ? AND job_id = ? AND status = 'IN_PROGRESS'")
+      .run(progress.done, progress.total, ...this.key, jobId);
   }
 
   /** Stores the results and marks the job SUCCEEDED in one transaction; false when the job is gone (reset). */

@@ -166,6 +166,8 @@ describe.skipIf(skip)('the web console in headless Chromium', () => {
     expect(thumbnail.width).toBeLessThanOrEqual(64);
     await browser.screenshot(join(shots, 'state-collection.png'));
 
+    // The finished job counts every frame its scan decoded.
+    expect(await browser.evaluate<string>(`document.querySelector('[data-job="${JobId}"] .progress').textContent`)).toMatch(/^100% \((\d+)\/\1 frames\)$/);
     await browser.evaluate(`document.querySelector('[data-job="${JobId}"]').click()`);
     await browser.waitFor(`document.querySelector('#timeline .mark')`);
     const marks = await browser.evaluate<{ start: number; end: number }[]>(`[...document.querySelectorAll('#timeline .mark')].map((m) => ({ start: +m.dataset.start, end: +m.dataset.end }))`);

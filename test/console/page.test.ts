@@ -1,6 +1,7 @@
 /** The console page's pure parts: what it draws for each answer, its copyable snippets, and the video timeline's tracks. */
 import { describe, expect, it } from 'vitest';
 import { listedFor, shapesFor } from '../../console/overlay';
+import { progressText } from '../../console/progress';
 import { awsCli, boto3 } from '../../console/snippets';
 import { tracksOf } from '../../console/timeline';
 
@@ -73,5 +74,17 @@ describe('video timeline', () => {
     expect(tracks.map((t) => [t.name, t.marks.length])).toEqual([['Dog', 2], ['person 1', 1], ['shots', 1]]);
     expect(tracks[2].marks[0]).toEqual({ startMs: 0, endMs: 1200, title: 'shots · 00:00:00:00 – 00:00:01:05 · 99.0%' });
     expect(durationMs).toBe(1200);
+  });
+});
+
+describe('video job progress', () => {
+  it('percent and frames while running (only a finished job shows 100%), where a failed job stopped, nothing before a frame count', () => {
+    expect(progressText('IN_PROGRESS', { Fraction: 120 / 286, FramesDone: 120, FramesTotal: 286 })).toBe('42% (120/286 frames)');
+    expect(progressText('IN_PROGRESS', { Fraction: 285.5 / 286, FramesDone: 285, FramesTotal: 286 })).toBe('99% (285/286 frames)');
+    expect(progressText('IN_PROGRESS', { Fraction: 1, FramesDone: 286, FramesTotal: 286 })).toBe('99% (286/286 frames)');
+    expect(progressText('SUCCEEDED', { Fraction: 1, FramesDone: 286, FramesTotal: 286 })).toBe('100% (286/286 frames)');
+    expect(progressText('SUCCEEDED', { Fraction: 1 })).toBe('100%');
+    expect(progressText('FAILED', { Fraction: 0.4, FramesDone: 40, FramesTotal: 100 })).toBe('stopped at 40% (40/100 frames)');
+    expect(progressText('IN_PROGRESS', null)).toBe('');
   });
 });

@@ -31,6 +31,33 @@ describe('the console state view', () => {
     expect(state.videoJob(TEST_CALLER, 'nope')).toBeUndefined();
   });
 
+  it('tells how far each video job has got: nothing before it knows its frame count, frames while it runs, all of them once done', () => {
+    const jobs = t.emulator.stores.videoJobs.in(TEST_CALLER);
+    const start = (id: string, at: number) => jobs.insert(id, 'StartLabelDetection', { Video: { S3Object: { Bucket: 'b', Name: `${id}.mp4` } } }, at);
+    start('probing', 1);
+    start('running', 2);
+    jobs.setProgress('running', { done: 120, total: 286 });
+    start('done', 3);
+    jobs.setProgress('done', { done: 286, total: 286 });
+    jobs.succeed('done', [], undefined, undefined, 10);
+    // Finished before jobs recorded progress (an older data folder): done all the same.
+    start('older', 4);
+    jobs.succeed('older', [], undefined, undefined, 10);
+    start('failed', 5);
+    jobs.setProgress('failed', { done: 40, total: 100 });
+    jobs.fail('failed', 'Internal server error', 10);
+
+    const progress = Object.fromEntries(t.emulator.console.state.videoJobs(TEST_CALLER).map((j) => [j.JobId, j.Progress]));
+    expect(progress).toEqual({
+      probing: null,
+      running: { Fraction: 120 / 286, FramesDone: 120, FramesTotal: 286 },
+      done: { Fraction: 1, FramesDone: 286, FramesTotal: 286 },
+      older: { Fraction: 1 },
+      failed: { Fraction: 0.4, FramesDone: 40, FramesTotal: 100 },
+    });
+    expect(t.emulator.console.state.videoJob(TEST_CALLER, 'running')?.Progress).toEqual(progress.running);
+  });
+
   it('describes Custom Labels projects and stream processors as the API does, without logging or taking faults', async () => {
     await t.call('CreateProject', { ProjectName: 'widgets' });
     const caller = { account: '111122223333', region: 'us-east-1' };

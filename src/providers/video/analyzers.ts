@@ -91,7 +91,7 @@ export function createVideoAnalyzers(deps: ProviderDeps, gallery: () => Gallery)
       resultsKey: 'Segments',
       metadataLists: true,
       async run(input, job) {
-        const { segments, selected } = await detectSegments(job.file, job.info, { types: input.SegmentTypes, filters: input.Filters, signal: job.signal, checkpoint: job.checkpoint });
+        const { segments, selected } = await detectSegments(job.file, job.info, { types: input.SegmentTypes, filters: input.Filters, signal: job.signal, checkpoint: job.checkpoint, progress: job.progress });
         return { items: segments.map((s) => ({ item: s as Record<string, unknown>, ts: s.StartTimestampMillis ?? 0 })), extra: { SelectedSegmentTypes: selected } };
       },
       notes:

@@ -10,6 +10,7 @@
 import { errors, RekognitionError } from '../../api/errors';
 import type { Video } from '../../api/generated/types';
 import { deliverCompletion, completionMessage } from '../../jobs/notify';
+import { progressRecorder } from '../../jobs/progress';
 import { JobTimeout, type JobKind, type JobLane } from '../../jobs/runner';
 import { probeVideo, UnsupportedVideoError } from '../../media/probe';
 import type { LocalObject } from '../../media/s3';
@@ -133,17 +134,23 @@ export class VideoJobs {
       if (!analyzer) return await this.finish(job, `${job.api} is not available in this version of rekognition-local.`);
       log.info('video job started', { jobId: job.jobId, api: job.api });
       const started = performance.now();
+      // Frames analysed of those expected, for the web console (never part of an API answer).
+      const progress = progressRecorder((p) => jobs.setProgress(key.id, p), () => this.now());
       try {
         local ??= await loadVideoObject(requestParts(job).video, { config, clients, region: job.region });
         const info = await probeVideo(local.path);
         jobs.setMetadata(key.id, info.metadata, info.audio);
-        const output = await analyzer.run(job.request as never, { account: job.account, region: job.region, jobId: job.jobId, file: local.path, info, signal, checkpoint, models: this.models });
+        const video = { account: job.account, region: job.region, jobId: job.jobId, file: local.path, info };
+        const output = await analyzer.run(job.request as never, { ...video, signal, checkpoint, progress: progress.report, models: this.models });
         if (signal.aborted) throw signal.reason;
+        progress.flush();
         if (jobs.succeed(key.id, output.items, output.segments, output.extra, this.now())) {
           log.info('video job succeeded', { jobId: job.jobId, api: job.api, items: output.items.length, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) });
           await this.notify(job, 'SUCCEEDED');
         }
       } catch (err) {
+        // A failed job keeps how far it got.
+        progress.flush();
         if (signal.reason instanceof JobTimeout) {
           // Our own limit, not AWS's (whose jobs end within hours): the message says which flag sets it.
           return await this.finish(job, `The job exceeded the ${signal.reason.budgetMs / 1000}-second time budget of rekognition-local (--video-job-timeout).`);
