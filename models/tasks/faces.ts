@@ -473,13 +473,11 @@ async function meshOnBox(human: HumanInstance, image: TfCore.Tensor4D, box: Pixe
 
 /** Whether a FaceBoxes box is a face already found: overlapping its mesh box, or either centre inside the other. */
 function alreadyFound(box: PixelBox, faces: HumanFace[]): boolean {
-  const inside = (p: [number, number], b: number[]) => p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3];
-  const centre = (b: number[]): [number, number] => [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
   return faces.some((f) => {
     const m = meshBox(f.mesh.flat());
     const w = Math.min(box[2], m[2]) - Math.max(box[0], m[0]), h = Math.min(box[3], m[3]) - Math.max(box[1], m[1]);
     const overlap = w > 0 && h > 0 ? (w * h) / ((box[2] - box[0]) * (box[3] - box[1]) + (m[2] - m[0]) * (m[3] - m[1]) - w * h) : 0;
-    return overlap >= 0.2 || inside(centre(m), box) || inside(centre(box), m);
+    return overlap >= 0.2 || sameFace(m, box);
   });
 }
 
@@ -529,6 +527,49 @@ function padImage(rgb: Rgb, pad: number): Rgb {
 /** Tight crops (a face filling the frame) defeat the detector; padding by this share of the longer side fixes most. */
 const CROP_PAD = 0.3;
 
+/**
+ * A real face's mesh scores 0.99-1.0. A found face scoring under this is often a mesh fitted on part
+ * of a face that fills the frame (dark sunglasses taken for the frame's edge: eyes put on the nose
+ * tip), which the padded image fits whole.
+ */
+const WEAK_MESH = 0.98;
+
+/**
+ * The faces to keep when the padded image was searched too: undefined when it improves nothing
+ * (its faces are then disposed). Otherwise, in the padded image's coordinates: all its faces when
+ * the plain image had none; else each weakly fitted face replaced by the padded face on it that the
+ * mesh fits better, and every other face as the plain image found it.
+ */
+function preferPadded(plain: HumanFace[], padded: HumanFace[], pad: number): HumanFace[] | undefined {
+  if (!plain.length) return padded.length ? padded : undefined;
+  const shifted = plain.map((f) => moved(f, pad));
+  const used = new Set<HumanFace>();
+  const kept = shifted.map((f, i) => {
+    if (f.faceScore >= WEAK_MESH) return f;
+    const refit = padded.find((p) => !used.has(p) && p.faceScore > f.faceScore && sameFace(meshBox(p.mesh.flat()), meshBox(f.mesh.flat())));
+    if (!refit) return f;
+    used.add(refit);
+    plain[i].tensor?.dispose();
+    return refit;
+  });
+  for (const p of padded) if (!used.has(p)) p.tensor?.dispose();
+  return used.size ? kept : undefined;
+}
+
+/** A face moved by `d` pixels down and right (into or out of a padded image's coordinates). */
+function moved(face: HumanFace, d: number): HumanFace {
+  if (!d) return face;
+  const box = face.faceBoxesBox;
+  return { ...face, mesh: face.mesh.map(([x, y, z]) => [x + d, y + d, z]), faceBoxesBox: box && [box[0] + d, box[1] + d, box[2] + d, box[3] + d] };
+}
+
+/** Whether two face boxes are one face: either's centre inside the other. */
+function sameFace(a: PixelBox, b: PixelBox): boolean {
+  const inside = (p: [number, number], r: PixelBox) => p[0] >= r[0] && p[0] <= r[2] && p[1] >= r[1] && p[1] <= r[3];
+  const centre = (r: PixelBox): [number, number] => [(r[0] + r[2]) / 2, (r[1] + r[3]) / 2];
+  return inside(centre(a), b) || inside(centre(b), a);
+}
+
 async function detect(rgb: Rgb, gates: FaceGate[], wantCrops: boolean): Promise<HumanFace[]> {
   const result = await detectWithHuman(rgb, { face: true }, {
     emotion: { enabled: false },
@@ -547,20 +588,28 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   const wantCrops = Boolean(payload.emotion);
   let rgb: Rgb = { data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height };
   let offset = 0;
+  const original = rgb;
   let found = await detect(rgb, gates, wantCrops);
-  if (!found.length) {
-    offset = Math.round(Math.max(rgb.width, rgb.height) * CROP_PAD);
-    const padded = padImage(rgb, offset);
-    found = await detect(padded, gates, wantCrops);
-    if (found.length) rgb = padded;
-    else offset = 0;
+  const foundUnpadded = found.length > 0;
+  if (!found.length || found.some((f) => f.faceScore < WEAK_MESH)) {
+    const pad = Math.round(Math.max(rgb.width, rgb.height) * CROP_PAD);
+    const padded = padImage(rgb, pad);
+    const better = preferPadded(found, await detect(padded, gates, wantCrops), pad);
+    if (better) {
+      found = better;
+      rgb = padded;
+      offset = pad;
+    }
   }
   const candidates = found.map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore }));
   const unique = suppressDuplicates(candidates);
   for (const c of candidates) if (!unique.includes(c)) c.human.tensor?.dispose();
   if (payload.profiles) {
-    const profiles = await findProfiles(rgb, unique.map((c) => c.human), payload.profiles, ctx);
-    unique.push(...profiles.map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore })));
+    // The padded image shrinks a group photo's small faces: FaceBoxes searches the image as sent
+    // unless only the padded one showed a face (a tight crop).
+    const shift = foundUnpadded ? offset : 0;
+    const profiles = await findProfiles(shift ? original : rgb, unique.map((c) => moved(c.human, -shift)), payload.profiles, ctx);
+    unique.push(...profiles.map((f) => moved(f, shift)).map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore })));
   }
 
   const faces: RawFace[] = [];
