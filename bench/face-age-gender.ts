@@ -17,7 +17,6 @@
  * outside the repository. `evaluate` scores every combination offline.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { detectFacesTask, type RawFace } from '../models/tasks/faces';
@@ -30,7 +29,8 @@ import { defaultConfig } from '../src/runtime/config';
 import { MemoryBudget } from '../src/runtime/memory-budget';
 import { SdkClients } from '../src/runtime/sdk-clients';
 import { fitLogistic } from './face-heads-fit';
-import { isTightCrop, matchFaces, splitKey, splitOf, type Box, type FaceLabel } from './faces-scoring';
+import { fetchNpmPhotos, labelledPhotoPath, npmPhotosFolder } from './npm-photos';
+import { isTightCrop, matchFaces, npmPhotoOf, splitKey, splitOf, type Box, type FaceLabel } from './faces-scoring';
 
 const labelsFile = fileURLToPath(new URL('./labels/face-attributes.json', import.meta.url));
 
@@ -100,6 +100,7 @@ async function collect(out: string): Promise<void> {
   const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
   const files = [...new Set(labels.map((l) => l.file))].sort();
   const ctx = { config: defaultConfig, clients: new SdkClients(), decodes: new MemoryBudget(1 << 30), region: 'us-east-1' };
+  fetchNpmPhotos(npmPhotosFolder(), files.filter((f) => npmPhotoOf(f)));
   const taskCtx = { reportModelState: () => undefined };
 
   // FaceRes as the face task loads it; its inputs are kept so they can be run again mirrored
@@ -132,7 +133,7 @@ async function collect(out: string): Promise<void> {
 
   const samples: Sample[] = [];
   for (const file of files) {
-    const image = await loadImage({ Bytes: readFileSync(join(dir, file)) }, ctx);
+    const image = await loadImage({ Bytes: readFileSync(labelledPhotoPath(dir, file)) }, ctx);
     const rgb = await fitRgb(await image.rgb(), 2048);
     const scale = image.width / rgb.width;
     inputs = [];

@@ -3,21 +3,22 @@
  * bench/labels/face-attributes.json, dev split only, and compares each with the rule it would
  * replace (src/analysis/faces.ts).
  *
- *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect faces.json
+ *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect faces.json [path prefix]
  *   npx tsx bench/face-heads.ts train faces.json                 # dev cross-validation only
+ *   npx tsx bench/face-heads.ts train old.json,new.json          # several collections together
  *   npx tsx bench/face-heads.ts train faces.json --held-out      # and the held-out check, once
  *   npx tsx bench/face-heads.ts train faces.json --write         # writes src/analysis/face-heads.json
  *
  * `collect` runs the face task (every model, as DetectFaces ALL with embeddings) on each labelled
  * photo and on its mirror image, matches the faces found to the labels with the accuracy bench's
- * rules (bench/faces-scoring.ts), and keeps the raw measurements in a file outside the repository.
+ * rules (bench/faces-scoring.ts), and keeps the raw measurements in a file outside the repository;
+ * with a path prefix (e.g. `npm/`), only the photos under it, so new labels can be collected apart.
  * `train` fits an L2-regularised logistic regression for each attribute and candidate feature set;
  * the feature set and the regularisation are chosen by cross-validation inside dev, folds grouped
  * by the split key (one person's photos, and a photo and its mirror, never on both sides).
  * A head is written only for an attribute where it beats the rule in dev cross-validation.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelsClient } from '../models/client';
 import type { RawFace } from '../models/tasks/faces';
@@ -25,11 +26,12 @@ import { REGIONS } from '../models/face-regions';
 import { buildFace, FACE_GATES, resolveAttributes } from '../src/analysis/faces';
 import { headFeatures, headProbability, type FaceHead, type FeatureGroup } from '../src/analysis/face-heads';
 import { fitLogistic } from './face-heads-fit';
+import { fetchNpmPhotos, labelledPhotoPath, npmPhotosFolder } from './npm-photos';
 import { fitRgb, loadImage, type RgbPixels } from '../src/media/image';
 import { defaultConfig } from '../src/runtime/config';
 import { MemoryBudget } from '../src/runtime/memory-budget';
 import { SdkClients } from '../src/runtime/sdk-clients';
-import { isTightCrop, matchFaces, splitKey, splitOf, type Box, type FaceLabel } from './faces-scoring';
+import { isTightCrop, matchFaces, npmPhotoOf, splitKey, splitOf, type Box, type FaceLabel } from './faces-scoring';
 
 const labelsFile = fileURLToPath(new URL('./labels/face-attributes.json', import.meta.url));
 const headsFile = fileURLToPath(new URL('../src/analysis/face-heads.json', import.meta.url));
@@ -79,16 +81,17 @@ function meshBox(face: RawFace, scale: number): Box {
   return { left: minX * scale, top: minY * scale, width: (maxX - minX) * scale, height: (maxY - minY) * scale };
 }
 
-async function collect(out: string): Promise<void> {
+async function collect(out: string, prefix = ''): Promise<void> {
   const dir = process.env.REKOGNITION_DEV_DATA;
   if (!dir) throw new Error('set REKOGNITION_DEV_DATA to the development-data folder (bench/labels/README.md)');
   const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
-  const files = [...new Set(labels.map((l) => l.file))].sort();
+  const files = [...new Set(labels.map((l) => l.file))].filter((f) => f.startsWith(prefix)).sort();
   const pool = new ModelsClient();
   const ctx = { config: defaultConfig, clients: new SdkClients(), decodes: new MemoryBudget(1 << 30), region: 'us-east-1' };
+  fetchNpmPhotos(npmPhotosFolder(), files.filter((f) => npmPhotoOf(f)));
   const samples: Sample[] = [];
   const tasks = files.map(async (file) => {
-    const image = await loadImage({ Bytes: readFileSync(join(dir, file)) }, ctx);
+    const image = await loadImage({ Bytes: readFileSync(labelledPhotoPath(dir, file)) }, ctx);
     const rgb = await fitRgb(await image.rgb(), 2048);
     const scale = image.width / rgb.width;
     for (const mirrored of [false, true]) {
@@ -145,9 +148,9 @@ function crossValidate(rows: Row[], groups: FeatureGroup[], lambda: number): num
 
 const pct = (hits: number, total: number) => `${hits}/${total} ${((100 * hits) / total).toFixed(1)}%`;
 
-function train(cache: string, heldOut: boolean, write: boolean, only: readonly string[]): void {
+function train(caches: string, heldOut: boolean, write: boolean, only: readonly string[]): void {
   const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
-  const samples = JSON.parse(readFileSync(cache, 'utf8')) as Sample[];
+  const samples = caches.split(',').flatMap((cache) => JSON.parse(readFileSync(cache, 'utf8')) as Sample[]);
   const heads: Partial<Record<Attribute, FaceHead>> = {};
   const trained = ATTRIBUTES.filter((a) => !only.length || only.includes(a));
   for (const attribute of trained) {
@@ -190,6 +193,6 @@ function train(cache: string, heldOut: boolean, write: boolean, only: readonly s
 }
 
 const [command, file, ...flags] = process.argv.slice(2);
-if (command === 'collect' && file) await collect(file);
+if (command === 'collect' && file) await collect(file, flags[0]);
 else if (command === 'train' && file) train(file, flags.includes('--held-out'), flags.includes('--write'), flags.filter((f) => !f.startsWith('--')));
-else console.log('usage: face-heads.ts collect <faces.json> | train <faces.json> [--held-out] [--write] [attribute...]');
+else console.log('usage: face-heads.ts collect <faces.json> [path prefix] | train <faces.json>[,<more.json>] [--held-out] [--write] [attribute...]');

