@@ -62,7 +62,7 @@ describe('headDecision', () => {
 });
 
 describe('the heads in DetectFaces', () => {
-  it('answer Smile and MouthOpen on the recorded astronaut face as its hand label does (smiling, lips parted)', () => {
+  it('answer on the recorded astronaut face as its hand label does (smiling, lips parted, no beard or moustache)', () => {
     const face = copy();
     const detail = buildFace(face, recorded.width, recorded.height, ALL).detail;
     for (const [attribute, head] of Object.entries(FACE_HEADS)) {
@@ -70,6 +70,8 @@ describe('the heads in DetectFaces', () => {
       expect(detail[member], attribute).toEqual(headDecision(headProbability(head, headFeatures(face, head.groups)!)));
     }
     expect([detail.Smile!.Value, detail.MouthOpen!.Value]).toEqual([true, true]);
+    // her hand label: no beard, no moustache
+    expect([detail.Beard!.Value, detail.Mustache!.Value]).toEqual([false, false]);
     expect(detail.Smile!.Confidence!).toBeGreaterThan(90);
   });
 
