@@ -26,11 +26,11 @@ import { REGIONS } from '../models/face-regions';
 import { buildFace, FACE_GATES, resolveAttributes } from '../src/analysis/faces';
 import { headFeatures, headProbability, type FaceHead, type FeatureGroup } from '../src/analysis/face-heads';
 import { fitLogistic } from './face-heads-fit';
-import { fetchNpmPhotos, labelledPhotoPath, npmPhotosFolder } from './npm-photos';
 import { fitRgb, loadImage, type RgbPixels } from '../src/media/image';
 import { defaultConfig } from '../src/runtime/config';
 import { MemoryBudget } from '../src/runtime/memory-budget';
 import { SdkClients } from '../src/runtime/sdk-clients';
+import { fetchNpmPhotos, labelledPhotoPath, npmPhotosFolder } from './npm-photos';
 import { isTightCrop, matchFaces, npmPhotoOf, splitKey, splitOf, type Box, type FaceLabel } from './faces-scoring';
 
 const labelsFile = fileURLToPath(new URL('./labels/face-attributes.json', import.meta.url));

