@@ -24,21 +24,21 @@ import { ModelsClient } from '../models/client';
 import type { RawFace } from '../models/tasks/faces';
 import { REGIONS } from '../models/face-regions';
 import { buildFace, FACE_GATES, resolveAttributes } from '../src/analysis/faces';
-import { headFeatures, headProbability, type FaceHead, type FeatureGroup } from '../src/analysis/face-heads';
+import { HEAD_ATTRIBUTES, HEAD_MEMBERS, headFeatures, headProbability, type FaceHead, type FeatureGroup, type HeadAttribute } from '../src/analysis/face-heads';
 import { fitLogistic } from './face-heads-fit';
 import { fitRgb, loadImage, type RgbPixels } from '../src/media/image';
 import { defaultConfig } from '../src/runtime/config';
 import { MemoryBudget } from '../src/runtime/memory-budget';
 import { SdkClients } from '../src/runtime/sdk-clients';
 import { fetchNpmPhotos, labelledPhotoPath, npmPhotosFolder } from './npm-photos';
-import { isTightCrop, matchFaces, npmPhotoOf, splitKey, splitOf, type Box, type FaceLabel } from './faces-scoring';
+import { expectedValue, isTightCrop, matchFaces, npmPhotoOf, splitKey, splitOf, type Box, type FaceLabel } from './faces-scoring';
 
 const labelsFile = fileURLToPath(new URL('./labels/face-attributes.json', import.meta.url));
 const headsFile = fileURLToPath(new URL('../src/analysis/face-heads.json', import.meta.url));
 
-/** The attributes a head is tried for: the weakest rules on the accuracy bench. */
-const ATTRIBUTES = ['smile', 'mouthOpen', 'beard', 'mustache'] as const;
-type Attribute = (typeof ATTRIBUTES)[number];
+/** The attributes a head is tried for: every boolean the labels hold. */
+const ATTRIBUTES = HEAD_ATTRIBUTES;
+type Attribute = HeadAttribute;
 
 /** Feature sets tried for every attribute (few, so that choosing among them does not overfit dev). */
 const CANDIDATES: FeatureGroup[][] = [['rules'], ['rules', 'emotion'], ['rules', 'shape'], ['rules', 'texture'], ['rules', 'lowerFace'], ['rules', 'emotion', 'lowerFace'], ['rules', 'emotion', 'shape'], ['identity']];
@@ -116,8 +116,7 @@ async function collect(out: string, prefix = ''): Promise<void> {
 /** What today's rules answer for a face (buildFace without heads). */
 function ruleValue(sample: Sample, attribute: Attribute): boolean {
   const detail = buildFace(sample.face, sample.width, sample.height, resolveAttributes(['ALL']), {}).detail;
-  const key = ({ smile: 'Smile', mouthOpen: 'MouthOpen', beard: 'Beard', mustache: 'Mustache' } as const)[attribute];
-  return detail[key]?.Value === true;
+  return detail[HEAD_MEMBERS[attribute]]?.Value === true;
 }
 
 interface Row {
@@ -156,7 +155,7 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
   for (const attribute of trained) {
     const usable = samples.filter((s) => !labels[s.label].uncertain.includes(attribute));
     const rows = (split: string) =>
-      usable.filter((s) => splitOf(s.file) === split).map((sample): Row => ({ sample, truth: labels[sample.label][attribute], group: splitKey(sample.file) }));
+      usable.filter((s) => splitOf(s.file) === split).map((sample): Row => ({ sample, truth: expectedValue(labels[sample.label], attribute), group: splitKey(sample.file) }));
     const dev = rows('dev');
     const devOriginals = dev.filter((r) => !r.sample.mirrored);
     const ruleDev = devOriginals.filter((r) => ruleValue(r.sample, attribute) === r.truth).length;

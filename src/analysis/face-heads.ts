@@ -25,8 +25,24 @@ export interface FaceHead {
   bias: number;
 }
 
+/** The boolean attributes a head may answer, named as in the hand labels (bench/labels/). */
+export const HEAD_ATTRIBUTES = ['smile', 'mouthOpen', 'beard', 'mustache', 'eyeglasses', 'sunglasses', 'eyesOpen', 'occluded'] as const;
+export type HeadAttribute = (typeof HEAD_ATTRIBUTES)[number];
+
+/** The FaceDetail member each head answers. */
+export const HEAD_MEMBERS = {
+  smile: 'Smile',
+  mouthOpen: 'MouthOpen',
+  beard: 'Beard',
+  mustache: 'Mustache',
+  eyeglasses: 'Eyeglasses',
+  sunglasses: 'Sunglasses',
+  eyesOpen: 'EyesOpen',
+  occluded: 'FaceOccluded',
+} as const satisfies Record<HeadAttribute, string>;
+
 /** The trained heads by attribute (bench/face-heads.ts writes them); an attribute without one keeps its rule. */
-export type FaceHeads = Partial<Record<'smile' | 'mouthOpen' | 'beard' | 'mustache', FaceHead>>;
+export type FaceHeads = Partial<Record<HeadAttribute, FaceHead>>;
 
 export const FACE_HEADS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'face-heads.json');
 

@@ -10,7 +10,7 @@ import type { ModelsClient } from '../../models/client';
 import type { FaceGate, FaceTaskResult, ProfileGate, RawFace, RegionStats } from '../../models/tasks/faces';
 import type { PixelPoint } from '../../models/evidence';
 import { EMOTION_LABELS, REGIONS } from '../../models/face-regions';
-import { FACE_HEADS, headDecision, headFeatures, headProbability, type FaceHeads } from './face-heads';
+import { FACE_HEADS, headDecision, headFeatures, headProbability, type FaceHeads, type HeadAttribute } from './face-heads';
 
 /** What the face analysis needs of the models client: running the `faces.detect` task. */
 export type FaceModels = Pick<ModelsClient, 'run'>;
@@ -429,8 +429,19 @@ interface BuiltFace extends DetectedFace {
   area: number;
 }
 
+/** FaceOccluded without a head: AWS counts eyes, nose or mouth cut by the image edge, a covered mouth (mask, hand) and dark lenses. */
+function occludedRule(raw: RawFace, ev: Evidence): { Value: boolean; Confidence: number } {
+  const r = raw.regions;
+  const cut = Math.max(r.eyeL.outside, r.eyeR.outside, r.nose.outside, r.mouth.outside);
+  // a mouth without lip structure reads as covered
+  const scores = [(cut - 0.3) / 0.1, Math.log(0.4 / Math.max(0.01, mouthStructure(ev))) / 0.3, Math.log(0.45 / Math.max(0.01, socketBrightness(ev))) / 0.25];
+  // a soft maximum: the strongest sign decides, and every sign moves the confidence
+  const occluded = Math.log(scores.reduce((sum, x) => sum + Math.exp(x), 0));
+  return decide(occluded, 0, 1, 0.6 + 0.4 * clamp(raw.faceScore, 0, 1));
+}
+
 /** A trained head's answer for the face, when there is a head for the attribute and the face has its features. */
-function fromHead(heads: FaceHeads, attribute: keyof FaceHeads, raw: RawFace): { Value: boolean; Confidence: number } | undefined {
+function fromHead(heads: FaceHeads, attribute: HeadAttribute, raw: RawFace): { Value: boolean; Confidence: number } | undefined {
   const head = heads[attribute];
   const features = head && headFeatures(raw, head.groups);
   return head && features ? headDecision(headProbability(head, features)) : undefined;
@@ -448,7 +459,7 @@ export function buildFace(raw: RawFace, width: number, height: number, requested
   const pose: Required<Pose> = { Roll: degrees(frame.angle), Yaw: degrees(raw.angles.yaw), Pitch: degrees(raw.angles.pitch) };
   const quality = { Brightness: (raw.regions.face.mean / 255) * 100, Sharpness: sharpness(raw.regions.face.laplacian) };
   const openness = eyeOpenness(mesh);
-  const sunglasses = decide(Math.log(0.45 / Math.max(0.01, socketBrightness(ev))), 0, 0.25);
+  const sunglasses = fromHead(heads, 'sunglasses', raw) ?? decide(Math.log(0.45 / Math.max(0.01, socketBrightness(ev))), 0, 0.25);
   const pSunglasses = sunglasses.Value ? sunglasses.Confidence / 100 : 1 - sunglasses.Confidence / 100;
 
   const detail: FaceDetail = { BoundingBox: box };
@@ -458,7 +469,7 @@ export function buildFace(raw: RawFace, width: number, height: number, requested
     const score = 0.7 * happy + 0.3 * logistic((mouthCornerLift(frame) - 0.05) / 0.02);
     detail.Smile = fromHead(heads, 'smile', raw) ?? decide(score, 0.5, 0.15);
   }
-  if (want.has('EYEGLASSES')) detail.Eyeglasses = decide(Math.log(Math.max(0.1, glassesScore(ev)) / 15), 0, 0.5);
+  if (want.has('EYEGLASSES')) detail.Eyeglasses = fromHead(heads, 'eyeglasses', raw) ?? decide(Math.log(Math.max(0.1, glassesScore(ev)) / 15), 0, 0.5);
   if (want.has('SUNGLASSES')) detail.Sunglasses = sunglasses;
   if (want.has('GENDER') && raw.male !== undefined) {
     detail.Gender = { Value: raw.male >= 0.5 ? 'Male' : 'Female', Confidence: 100 * Math.max(raw.male, 1 - raw.male) };
@@ -466,22 +477,14 @@ export function buildFace(raw: RawFace, width: number, height: number, requested
   if (want.has('BEARD')) detail.Beard = fromHead(heads, 'beard', raw) ?? decide(beardScore(ev), 0.45, 0.1);
   if (want.has('MUSTACHE')) detail.Mustache = fromHead(heads, 'mustache', raw) ?? decide(mustacheScore(ev), 0.4, 0.1);
   // behind dark lenses the mesh can only guess the lids
-  if (want.has('EYES_OPEN')) detail.EyesOpen = decide(openness, 0.16, 0.05, 1 - pSunglasses);
+  if (want.has('EYES_OPEN')) detail.EyesOpen = fromHead(heads, 'eyesOpen', raw) ?? decide(openness, 0.16, 0.05, 1 - pSunglasses);
   if (want.has('MOUTH_OPEN')) detail.MouthOpen = fromHead(heads, 'mouthOpen', raw) ?? decide(mouthGap(mesh), 0.1, 0.04);
   if (want.has('EMOTIONS') && raw.emotion) detail.Emotions = emotions(raw.emotion, frame);
   detail.Landmarks = landmarks(mesh, width, height, allLandmarks);
   detail.Pose = pose;
   detail.Quality = quality;
   detail.Confidence = confidence;
-  if (want.has('FACE_OCCLUDED')) {
-    const r = raw.regions;
-    // eyes, nose or mouth cut by the image edge, a mouth without lip structure (mask, hand), or dark lenses: AWS counts all three
-    const cut = Math.max(r.eyeL.outside, r.eyeR.outside, r.nose.outside, r.mouth.outside);
-    const scores = [(cut - 0.3) / 0.1, Math.log(0.4 / Math.max(0.01, mouthStructure(ev))) / 0.3, Math.log(0.45 / Math.max(0.01, socketBrightness(ev))) / 0.25];
-    // a soft maximum: the strongest sign decides, and every sign moves the confidence
-    const occluded = Math.log(scores.reduce((sum, x) => sum + Math.exp(x), 0));
-    detail.FaceOccluded = decide(occluded, 0, 1, 0.6 + 0.4 * clamp(raw.faceScore, 0, 1));
-  }
+  if (want.has('FACE_OCCLUDED')) detail.FaceOccluded = fromHead(heads, 'occluded', raw) ?? occludedRule(raw, ev);
   if (want.has('EYE_DIRECTION')) detail.EyeDirection = eyeDirection(mesh, frame, openness, (dist(mesh.p(33), mesh.p(133)) + dist(mesh.p(362), mesh.p(263))) / 2);
 
   return {
@@ -536,12 +539,21 @@ async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Pro
 }
 
 /** The attribute each trained head answers. */
-const HEAD_ATTRIBUTES: Record<keyof FaceHeads, FaceAttribute> = { smile: 'SMILE', mouthOpen: 'MOUTH_OPEN', beard: 'BEARD', mustache: 'MUSTACHE' };
+const HEAD_FACE_ATTRIBUTES: Record<HeadAttribute, FaceAttribute> = {
+  smile: 'SMILE',
+  mouthOpen: 'MOUTH_OPEN',
+  beard: 'BEARD',
+  mustache: 'MUSTACHE',
+  eyeglasses: 'EYEGLASSES',
+  sunglasses: 'SUNGLASSES',
+  eyesOpen: 'EYES_OPEN',
+  occluded: 'FACE_OCCLUDED',
+};
 
 function needsOf(requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions, heads: FaceHeads = FACE_HEADS): Needs {
   const want = requested.attributes;
   // a requested attribute answered by a head needs the models behind the head's features
-  const headGroups = Object.entries(heads).flatMap(([name, head]) => (head && want.has(HEAD_ATTRIBUTES[name as keyof FaceHeads]) ? head.groups : []));
+  const headGroups = Object.entries(heads).flatMap(([name, head]) => (head && want.has(HEAD_FACE_ATTRIBUTES[name as HeadAttribute]) ? head.groups : []));
   return {
     emotion: want.has('EMOTIONS') || want.has('SMILE') || headGroups.includes('emotion'),
     ageGender: want.has('AGE_RANGE') || want.has('GENDER'),

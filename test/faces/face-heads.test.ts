@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildFace, FaceAnalysis, resolveAttributes } from '../../src/analysis/faces';
-import { FACE_HEADS, FEATURE_GROUPS, headDecision, headFeatures, headProbability, type FaceHead } from '../../src/analysis/face-heads';
+import { FACE_HEADS, FEATURE_GROUPS, HEAD_MEMBERS, headDecision, headFeatures, headProbability, type FaceHead, type HeadAttribute } from '../../src/analysis/face-heads';
 import type { LoadedImage } from '../../src/media/image';
 import type { RawFace } from '../../models/tasks/faces';
 
@@ -66,7 +66,7 @@ describe('the heads in DetectFaces', () => {
     const face = copy();
     const detail = buildFace(face, recorded.width, recorded.height, ALL).detail;
     for (const [attribute, head] of Object.entries(FACE_HEADS)) {
-      const member = ({ smile: 'Smile', mouthOpen: 'MouthOpen', beard: 'Beard', mustache: 'Mustache' } as const)[attribute as keyof typeof FACE_HEADS];
+      const member = HEAD_MEMBERS[attribute as HeadAttribute];
       expect(detail[member], attribute).toEqual(headDecision(headProbability(head, headFeatures(face, head.groups)!)));
     }
     expect([detail.Smile!.Value, detail.MouthOpen!.Value]).toEqual([true, true]);
