@@ -6,17 +6,17 @@ import type { FaceHead } from '../src/analysis/face-heads';
 
 /**
  * Gradient of (sum of logistic losses + λ/2 · |weights|²) / n at w (the last entry is the bias,
- * which is not penalised).
+ * which is not penalised), into `grad`. z holds the n standardised rows of d features back to back.
  */
-function gradient(w: number[], z: number[][], y: number[], lambda: number): number[] {
-  const n = z.length, d = w.length - 1;
-  const grad = new Array<number>(d + 1).fill(0);
-  for (let i = 0; i < n; i++) {
+function gradient(w: Float64Array, z: Float64Array, y: readonly number[], lambda: number, grad: Float64Array): Float64Array {
+  const n = y.length, d = w.length - 1;
+  grad.fill(0);
+  for (let i = 0, row = 0; i < n; i++, row += d) {
     let s = w[d];
-    for (let j = 0; j < d; j++) s += w[j] * z[i][j];
-    const e = 1 / (1 + Math.exp(-s)) - y[i];
-    for (let j = 0; j < d; j++) grad[j] += (e * z[i][j]) / n;
-    grad[d] += e / n;
+    for (let j = 0; j < d; j++) s += w[j] * z[row + j];
+    const e = (1 / (1 + Math.exp(-s)) - y[i]) / n;
+    for (let j = 0; j < d; j++) grad[j] += e * z[row + j];
+    grad[d] += e;
   }
   for (let j = 0; j < d; j++) grad[j] += (lambda / n) * w[j];
   return grad;
@@ -31,20 +31,28 @@ export function fitLogistic(x: number[][], y: number[], lambda: number): Omit<Fa
   const n = x.length, d = x[0].length;
   const mean = Array.from({ length: d }, (_, j) => x.reduce((s, r) => s + r[j], 0) / n);
   const std = mean.map((m, j) => Math.sqrt(x.reduce((s, r) => s + (r[j] - m) ** 2, 0) / n) || 1);
-  const z = x.map((r) => r.map((v, j) => (v - mean[j]) / std[j]));
-  let w = new Array<number>(d + 1).fill(0);
-  let v = [...w];
+  const z = new Float64Array(n * d);
+  x.forEach((r, i) => r.forEach((v, j) => (z[i * d + j] = (v - mean[j]) / std[j])));
+  let w = new Float64Array(d + 1);
+  const v = new Float64Array(d + 1);
+  const grad = new Float64Array(d + 1);
+  let next = new Float64Array(d + 1);
   // 1 / Lipschitz constant of the gradient: the logistic loss curves at most 1/4
-  const rowNorm = Math.max(...z.map((r) => r.reduce((s, a) => s + a * a, 1)));
+  let rowNorm = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 1;
+    for (let j = 0; j < d; j++) s += z[i * d + j] ** 2;
+    rowNorm = Math.max(rowNorm, s);
+  }
   const step = 1 / (rowNorm / 4 + lambda / n);
   for (let it = 0, t = 1; it < 3000; it++) {
-    if (it % 50 === 0 && it > 0 && gradient(w, z, y, lambda).every((g) => Math.abs(g) < 1e-5)) break;
-    const grad = gradient(v, z, y, lambda);
-    const next = v.map((vj, j) => vj - step * grad[j]);
+    if (it % 50 === 0 && it > 0 && gradient(w, z, y, lambda, grad).every((g) => Math.abs(g) < 1e-5)) break;
+    gradient(v, z, y, lambda, grad);
+    for (let j = 0; j <= d; j++) next[j] = v[j] - step * grad[j];
     const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
-    v = next.map((nj, j) => nj + ((t - 1) / tNext) * (nj - w[j]));
-    w = next;
+    for (let j = 0; j <= d; j++) v[j] = next[j] + ((t - 1) / tNext) * (next[j] - w[j]);
+    [w, next] = [next, w];
     t = tNext;
   }
-  return { mean, std, weights: w.slice(0, d), bias: w[d] };
+  return { mean, std, weights: [...w.subarray(0, d)], bias: w[d] };
 }
