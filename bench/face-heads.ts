@@ -41,7 +41,7 @@ const ATTRIBUTES = HEAD_ATTRIBUTES;
 type Attribute = HeadAttribute;
 
 /** Feature sets tried for every attribute (few, so that choosing among them does not overfit dev). */
-const CANDIDATES: FeatureGroup[][] = [['rules'], ['rules', 'emotion'], ['rules', 'shape'], ['rules', 'texture'], ['rules', 'lowerFace'], ['rules', 'emotion', 'lowerFace'], ['rules', 'emotion', 'shape'], ['identity']];
+const CANDIDATES: FeatureGroup[][] = [['rules'], ['rules', 'emotion'], ['rules', 'shape'], ['rules', 'texture'], ['rules', 'lowerFace'], ['rules', 'eyes'], ['rules', 'emotion', 'lowerFace'], ['rules', 'emotion', 'shape'], ['identity']];
 const LAMBDAS = [0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300];
 const FOLDS = 5;
 /** Cross-validation is repeated with this many different fold assignments, and averaged (small sets give noisy folds). */

@@ -12,7 +12,7 @@ import type { RawFace } from '../../models/tasks/faces';
 import { EMOTION_LABELS, FACE_OVAL, LIPS_INNER, LIPS_OUTER } from '../../models/face-regions';
 
 /** Groups of features a head may use, each a fixed-length vector computed from one RawFace. */
-export const FEATURE_GROUPS = ['rules', 'shape', 'texture', 'lowerFace', 'emotion', 'identity'] as const;
+export const FEATURE_GROUPS = ['rules', 'shape', 'texture', 'lowerFace', 'eyes', 'emotion', 'identity'] as const;
 export type FeatureGroup = (typeof FEATURE_GROUPS)[number];
 
 /** One trained head: standardise the features, then a logistic regression. */
@@ -111,6 +111,21 @@ function textureFeatures(face: RawFace, names = REGION_NAMES): number[] {
   });
 }
 
+/** Statistics of the eyes and their sockets that lenses change: a dark lens is smooth where an eye shows lids, iris and white. */
+const EYE_STATS = ['mean', 'std', 'p10', 'gradX', 'gradY', 'laplacian', 'hLine'] as const;
+
+/** Per eye and socket statistic over the cheeks, the smaller and the larger of the two sides (a turned face shows one eye well). */
+function eyeFeatures(face: RawFace): number[] {
+  const r = face.regions;
+  const skin = Math.max(1, (r.cheekL.mean + r.cheekR.mean) / 2);
+  return ['eye', 'socket'].flatMap((region) =>
+    EYE_STATS.flatMap((stat) => {
+      const left = r[`${region}L`][stat] / skin, right = r[`${region}R`][stat] / skin;
+      return [Math.min(left, right), Math.max(left, right)];
+    }),
+  );
+}
+
 /** The feature vector of the given groups, or undefined when the face lacks one (emotion or identity not computed). */
 export function headFeatures(face: RawFace, groups: readonly FeatureGroup[]): number[] | undefined {
   const out: number[] = [];
@@ -119,6 +134,7 @@ export function headFeatures(face: RawFace, groups: readonly FeatureGroup[]): nu
     else if (group === 'shape') out.push(...shapeFeatures(face));
     else if (group === 'texture') out.push(...textureFeatures(face));
     else if (group === 'lowerFace') out.push(...textureFeatures(face, LOWER_FACE_REGIONS));
+    else if (group === 'eyes') out.push(...eyeFeatures(face));
     else if (group === 'emotion') {
       if (!face.emotion || face.emotion.length !== EMOTION_LABELS.length) return undefined;
       out.push(...face.emotion);
