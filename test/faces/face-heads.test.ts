@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildFace, FaceAnalysis, resolveAttributes } from '../../src/analysis/faces';
-import { FACE_HEADS, FEATURE_GROUPS, HEAD_MEMBERS, headDecision, headFeatures, headProbability, type FaceHead, type HeadAttribute } from '../../src/analysis/face-heads';
+import { FACE_HEADS, FEATURE_GROUPS, HEAD_ATTRIBUTES, HEAD_MEMBERS, headDecision, headFeatures, headProbability, type FaceHead, type HeadAttribute } from '../../src/analysis/face-heads';
 import type { LoadedImage } from '../../src/media/image';
 import type { RawFace } from '../../models/tasks/faces';
 
@@ -88,6 +88,18 @@ describe('the heads in DetectFaces', () => {
     await analysis.detect(image, { attributes: ['MOUTH_OPEN'] });
     expect(payloads[0].emotion).toBe(Boolean(FACE_HEADS.mouthOpen?.groups.includes('emotion')));
     expect(payloads[0].embeddings).toBe(false);
+  });
+
+  it('answer any boolean attribute they are given a head for, and leave the others to their rules', () => {
+    // a head that is sure of `true` whatever the face: zero weights, a large bias
+    const sure: FaceHead = { groups: ['rules'], mean: new Array(8).fill(0), std: new Array(8).fill(1), weights: new Array(8).fill(0), bias: 20 };
+    const rules = buildFace(copy(), recorded.width, recorded.height, ALL, {}).detail;
+    for (const attribute of HEAD_ATTRIBUTES) {
+      const detail = buildFace(copy(), recorded.width, recorded.height, ALL, { [attribute]: sure }).detail;
+      expect(detail[HEAD_MEMBERS[attribute]], attribute).toEqual(headDecision(headProbability(sure, new Array(8).fill(0))));
+      const others = HEAD_ATTRIBUTES.filter((a) => a !== attribute && !(attribute === 'sunglasses' && a === 'eyesOpen'));
+      for (const other of others) expect(detail[HEAD_MEMBERS[other]], `${attribute} head leaves ${other}`).toEqual(rules[HEAD_MEMBERS[other]]);
+    }
   });
 
   it('fall back to the rule when a face lacks a head’s features', () => {
