@@ -24,7 +24,7 @@ import { ModelsClient } from '../models/client';
 import type { RawFace } from '../models/tasks/faces';
 import { REGIONS } from '../models/face-regions';
 import { buildFace, FACE_GATES, resolveAttributes } from '../src/analysis/faces';
-import { HEAD_ATTRIBUTES, HEAD_MEMBERS, headFeatures, headProbability, type FaceHead, type FeatureGroup, type HeadAttribute } from '../src/analysis/face-heads';
+import { HEAD_ATTRIBUTES, HEAD_TARGETS, headFeatures, headProbability, type FaceHead, type FeatureGroup, type HeadAttribute } from '../src/analysis/face-heads';
 import { fitLogistic } from './face-heads-fit';
 import { fitRgb, loadImage, type RgbPixels } from '../src/media/image';
 import { defaultConfig } from '../src/runtime/config';
@@ -36,9 +36,6 @@ import { expectedValue, isTightCrop, matchFaces, npmPhotoOf, splitKey, splitOf, 
 const labelsFile = fileURLToPath(new URL('./labels/face-attributes.json', import.meta.url));
 const headsFile = fileURLToPath(new URL('../src/analysis/face-heads.json', import.meta.url));
 
-/** The attributes a head is tried for: every boolean the labels hold. */
-const ATTRIBUTES = HEAD_ATTRIBUTES;
-type Attribute = HeadAttribute;
 
 /** Feature sets tried for every attribute (few, so that choosing among them does not overfit dev). */
 const CANDIDATES: FeatureGroup[][] = [['rules'], ['rules', 'emotion'], ['rules', 'shape'], ['rules', 'texture'], ['rules', 'lowerFace'], ['rules', 'eyes'], ['rules', 'emotion', 'lowerFace'], ['rules', 'emotion', 'shape'], ['identity']];
@@ -114,9 +111,9 @@ async function collect(out: string, prefix = ''): Promise<void> {
 // train
 
 /** What today's rules answer for a face (buildFace without heads). */
-function ruleValue(sample: Sample, attribute: Attribute): boolean {
+function ruleValue(sample: Sample, attribute: HeadAttribute): boolean {
   const detail = buildFace(sample.face, sample.width, sample.height, resolveAttributes(['ALL']), {}).detail;
-  return detail[HEAD_MEMBERS[attribute]]?.Value === true;
+  return detail[HEAD_TARGETS[attribute].member]?.Value === true;
 }
 
 interface Row {
@@ -150,8 +147,8 @@ const pct = (hits: number, total: number) => `${hits}/${total} ${((100 * hits) /
 function train(caches: string, heldOut: boolean, write: boolean, only: readonly string[]): void {
   const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
   const samples = caches.split(',').flatMap((cache) => JSON.parse(readFileSync(cache, 'utf8')) as Sample[]);
-  const heads: Partial<Record<Attribute, FaceHead>> = {};
-  const trained = ATTRIBUTES.filter((a) => !only.length || only.includes(a));
+  const heads: Partial<Record<HeadAttribute, FaceHead>> = {};
+  const trained = HEAD_ATTRIBUTES.filter((a) => !only.length || only.includes(a));
   for (const attribute of trained) {
     const usable = samples.filter((s) => !labels[s.label].uncertain.includes(attribute));
     const rows = (split: string) =>
@@ -185,7 +182,7 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
     const all = JSON.parse(readFileSync(headsFile, 'utf8')) as Record<string, FaceHead>;
     for (const attribute of trained) delete all[attribute];
     for (const [attribute, head] of Object.entries(heads)) all[attribute] = round(head);
-    const ordered = Object.fromEntries(ATTRIBUTES.filter((a) => all[a]).map((a) => [a, all[a]]));
+    const ordered = Object.fromEntries(HEAD_ATTRIBUTES.filter((a) => all[a]).map((a) => [a, all[a]]));
     writeFileSync(headsFile, JSON.stringify(ordered, null, 1) + '\n');
     console.log(`\nwrote ${Object.keys(heads).join(', ') || 'no head'} to ${headsFile}`);
   }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RawFace } from '../../models/tasks/faces';
+import type { FaceAttribute } from './faces';
 import { EMOTION_LABELS, FACE_OVAL, LIPS_INNER, LIPS_OUTER } from '../../models/face-regions';
 
 /** Groups of features a head may use, each a fixed-length vector computed from one RawFace. */
@@ -25,21 +26,22 @@ export interface FaceHead {
   bias: number;
 }
 
-/** The boolean attributes a head may answer, named as in the hand labels (bench/labels/). */
-export const HEAD_ATTRIBUTES = ['smile', 'mouthOpen', 'beard', 'mustache', 'eyeglasses', 'sunglasses', 'eyesOpen', 'occluded'] as const;
-export type HeadAttribute = (typeof HEAD_ATTRIBUTES)[number];
-
-/** The FaceDetail member each head answers. */
-export const HEAD_MEMBERS = {
-  smile: 'Smile',
-  mouthOpen: 'MouthOpen',
-  beard: 'Beard',
-  mustache: 'Mustache',
-  eyeglasses: 'Eyeglasses',
-  sunglasses: 'Sunglasses',
-  eyesOpen: 'EyesOpen',
-  occluded: 'FaceOccluded',
-} as const satisfies Record<HeadAttribute, string>;
+/**
+ * The boolean attributes a head may answer, named as in the hand labels (bench/labels/): the
+ * DetectFaces attribute that asks for each, and the FaceDetail member it answers.
+ */
+export const HEAD_TARGETS = {
+  smile: { request: 'SMILE', member: 'Smile' },
+  mouthOpen: { request: 'MOUTH_OPEN', member: 'MouthOpen' },
+  beard: { request: 'BEARD', member: 'Beard' },
+  mustache: { request: 'MUSTACHE', member: 'Mustache' },
+  eyeglasses: { request: 'EYEGLASSES', member: 'Eyeglasses' },
+  sunglasses: { request: 'SUNGLASSES', member: 'Sunglasses' },
+  eyesOpen: { request: 'EYES_OPEN', member: 'EyesOpen' },
+  occluded: { request: 'FACE_OCCLUDED', member: 'FaceOccluded' },
+} as const satisfies Record<string, { request: FaceAttribute; member: string }>;
+export type HeadAttribute = keyof typeof HEAD_TARGETS;
+export const HEAD_ATTRIBUTES = Object.keys(HEAD_TARGETS) as HeadAttribute[];
 
 /** The trained heads by attribute (bench/face-heads.ts writes them); an attribute without one keeps its rule. */
 export type FaceHeads = Partial<Record<HeadAttribute, FaceHead>>;

@@ -10,7 +10,7 @@ import type { ModelsClient } from '../../models/client';
 import type { FaceGate, FaceTaskResult, ProfileGate, RawFace, RegionStats } from '../../models/tasks/faces';
 import type { PixelPoint } from '../../models/evidence';
 import { EMOTION_LABELS, REGIONS } from '../../models/face-regions';
-import { FACE_HEADS, headDecision, headFeatures, headProbability, type FaceHeads, type HeadAttribute } from './face-heads';
+import { FACE_HEADS, HEAD_TARGETS, headDecision, headFeatures, headProbability, type FaceHeads, type HeadAttribute } from './face-heads';
 
 /** What the face analysis needs of the models client: running the `faces.detect` task. */
 export type FaceModels = Pick<ModelsClient, 'run'>;
@@ -538,22 +538,10 @@ async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Pro
   return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE } }), width, height };
 }
 
-/** The attribute each trained head answers. */
-const HEAD_FACE_ATTRIBUTES: Record<HeadAttribute, FaceAttribute> = {
-  smile: 'SMILE',
-  mouthOpen: 'MOUTH_OPEN',
-  beard: 'BEARD',
-  mustache: 'MUSTACHE',
-  eyeglasses: 'EYEGLASSES',
-  sunglasses: 'SUNGLASSES',
-  eyesOpen: 'EYES_OPEN',
-  occluded: 'FACE_OCCLUDED',
-};
-
 function needsOf(requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions, heads: FaceHeads = FACE_HEADS): Needs {
   const want = requested.attributes;
   // a requested attribute answered by a head needs the models behind the head's features
-  const headGroups = Object.entries(heads).flatMap(([name, head]) => (head && want.has(HEAD_FACE_ATTRIBUTES[name as HeadAttribute]) ? head.groups : []));
+  const headGroups = Object.entries(heads).flatMap(([name, head]) => (head && want.has(HEAD_TARGETS[name as HeadAttribute].request) ? head.groups : []));
   return {
     emotion: want.has('EMOTIONS') || want.has('SMILE') || headGroups.includes('emotion'),
     ageGender: want.has('AGE_RANGE') || want.has('GENDER'),
