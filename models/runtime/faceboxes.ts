@@ -140,13 +140,13 @@ export function cropBox(image: TfCore.Tensor4D, box: PixelBox, size: number): Tf
 }
 
 /**
- * The second look: the detector again on a square crop SECOND_LOOK_SPAN times the proposal's size,
+ * The second look: the detector again on a square crop `span` times the proposal's size,
  * so the face is seen larger and with its surroundings. Returns the best score of a box that is
  * the proposal's own (0 when none): a false face from the first pass seldom survives it.
  */
-export async function secondLook(image: TfCore.Tensor4D, proposal: PixelBox): Promise<number> {
+export async function secondLook(image: TfCore.Tensor4D, proposal: PixelBox, span = SECOND_LOOK_SPAN): Promise<number> {
   const net = await loadFaceBoxes();
-  const region = squareAround(proposal, SECOND_LOOK_SPAN);
+  const region = squareAround(proposal, span);
   const side = region[2] - region[0];
   const input = tf.tidy(() => tf.cast(cropBox(image, region, SECOND_LOOK_SIZE), 'int32') as TfCore.Tensor4D);
   try {

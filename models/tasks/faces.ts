@@ -6,13 +6,14 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { AGE_GENDER_INPUT, ageAndGender as faceApiAgeGender, ageGenderCrop, applySimilarity, CHIP_SIZE, chipTransform, descriptor, getFaceApi, LANDMARK_INPUT, landmarks68, warp, type Similarity2D } from '../runtime/faceapi';
+import { detectCenternet, loadCenternet } from '../runtime/centernet';
 import { cropBox, loadFaceBoxes, proposeFaces, secondLook, squareAround, type PixelBox } from '../runtime/faceboxes';
 import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
 import { tf } from '../runtime/tfjs';
 import type { Task, TaskContext } from './index';
 import type { PixelPoint, RgbPixels } from '../evidence';
 
-import { FACE_MODELS } from '../catalog';
+import { FACE_MODELS, VISION_MODELS } from '../catalog';
 
 export { EMOTION_LABELS } from '../face-regions';
 
@@ -36,6 +37,17 @@ export interface FaceTaskPayload {
   gates: FaceGate[];
   /** Also look for the faces blazeface misses (profiles) with FaceBoxes; absent: blazeface only. */
   profiles?: ProfileGate;
+  /** Check the faces blazeface found (RawFace.secondOpinion and person); absent: no check. */
+  verify?: VerifyGate;
+}
+
+/**
+ * FaceBoxes looks again at each face blazeface found, on crops of growing size, until one scores
+ * `enough`; for a face none does, centernet's persons (from a score of `person`) are looked up.
+ */
+export interface VerifyGate {
+  enough: number;
+  person: number;
 }
 
 /**
@@ -102,6 +114,10 @@ export interface RawFace {
   detector?: 'faceboxes';
   /** FaceBoxes' face box, image pixels [x0, y0, x1, y1] (faces found by FaceBoxes only). */
   box?: PixelBox;
+  /** A face blazeface found (payload.verify): FaceBoxes' best second-look score on its mesh box. */
+  secondOpinion?: number;
+  /** When that is under the gate's `enough`: the best score of a centernet person whose box holds the face's centre (0: none from the gate's `person`). */
+  person?: number;
 }
 
 export interface FaceTaskResult {
@@ -151,6 +167,7 @@ const loadEmotion = loader(FACE_MODELS.emotion, () => humanModel('emotion', 'emo
 const loadAgeGender = loader(FACE_MODELS.ageGender, () => humanModel('faceres', 'description'));
 const loadIdentity = loader(FACE_MODELS.identity, getFaceApi);
 const loadProfiles = loader(FACE_MODELS.profiles, loadFaceBoxes);
+const loadObjects = loader(VISION_MODELS.objects, loadCenternet);
 
 /** Emotion net on human's upright face crop, as human feeds it: 64x64 grey, scaled to -1..1. */
 async function emotionScores(crop: TfCore.Tensor, ctx: TaskContext): Promise<number[]> {
@@ -481,6 +498,11 @@ function alreadyFound(box: PixelBox, faces: HumanFace[]): boolean {
   });
 }
 
+/** An image as FaceBoxes takes it: float RGB 0-255, [1, h, w, 3] (converted here: tfjs converts a Uint8Array element by element, 5-40x slower). */
+function imageTensor(rgb: Rgb): TfCore.Tensor4D {
+  return tf.tensor4d(new Float32Array(rgb.data), [1, rgb.height, rgb.width, 3]);
+}
+
 /** Smallest FaceBoxes box looked at, pixels (AWS's smallest face is 40 px; the labels go down to about 20). */
 const MIN_PROFILE_BOX = 16;
 
@@ -488,25 +510,83 @@ const MIN_PROFILE_BOX = 16;
  * The faces blazeface missed: FaceBoxes' proposals on the whole image that are not a face already
  * found, each kept when the second look confirms it; then human's mesh on each.
  */
-async function findProfiles(rgb: Rgb, found: HumanFace[], gate: ProfileGate, ctx: TaskContext): Promise<HumanFace[]> {
+async function findProfiles(image: TfCore.Tensor4D, found: HumanFace[], gate: ProfileGate, ctx: TaskContext): Promise<HumanFace[]> {
   await loadProfiles(ctx);
   const human = await getHuman();
-  const image = tf.tensor4d(rgb.data, [1, rgb.height, rgb.width, 3], 'float32');
   const faces: HumanFace[] = [];
-  try {
-    const proposals = (await proposeFaces(image, gate.proposal)).filter(
-      (p) => Math.max(p.box[2] - p.box[0], p.box[3] - p.box[1]) >= MIN_PROFILE_BOX && !alreadyFound(p.box, found),
-    );
-    for (const p of proposals) {
-      const score = await secondLook(image, p.box);
-      if (score < gate.secondLook) continue;
-      const { mesh, faceScore, crop } = await exclusive(() => meshOnBox(human, image, p.box));
-      faces.push({ mesh, boxScore: score, faceScore, rotation: { angle: meshAngles(mesh, crop.shape[0]) }, tensor: crop, faceBoxesBox: p.box });
-    }
-  } finally {
-    image.dispose();
+  const proposals = (await proposeFaces(image, gate.proposal)).filter(
+    (p) => Math.max(p.box[2] - p.box[0], p.box[3] - p.box[1]) >= MIN_PROFILE_BOX && !alreadyFound(p.box, found),
+  );
+  for (const p of proposals) {
+    const score = await secondLook(image, p.box);
+    if (score < gate.secondLook) continue;
+    const { mesh, faceScore, crop } = await exclusive(() => meshOnBox(human, image, p.box));
+    faces.push({ mesh, boxScore: score, faceScore, rotation: { angle: meshAngles(mesh, crop.shape[0]) }, tensor: crop, faceBoxesBox: p.box });
   }
   return faces;
+}
+
+/**
+ * Crops, times the mesh box, at which FaceBoxes looks again at a face blazeface found: the tight
+ * one suits faces that fill the photo (a wider crop is mostly black border), the wide one small faces.
+ */
+const VERIFY_SPANS = [1.6, 2.2, 3];
+/** Around a doubtful face, centernet also looks at a square this many times the face (inside the image), where a small person is seen larger. */
+const PERSON_SPAN = 5;
+
+/** The part of an image inside a pixel box (clipped to the image), and where it starts. */
+function imageRegion(rgb: Rgb, box: PixelBox): { region: Rgb; x0: number; y0: number } {
+  const x0 = Math.max(0, Math.floor(box[0])), y0 = Math.max(0, Math.floor(box[1]));
+  const x1 = Math.min(rgb.width, Math.ceil(box[2])), y1 = Math.min(rgb.height, Math.ceil(box[3]));
+  const width = Math.max(1, x1 - x0), height = Math.max(1, y1 - y0);
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) data.set(rgb.data.subarray(((y0 + y) * rgb.width + x0) * 3, ((y0 + y) * rgb.width + x0 + width) * 3), y * width * 3);
+  return { region: { data, width, height }, x0, y0 };
+}
+
+/**
+ * The best centernet score (from `minScore`; 0 when none) of a person whose box holds the centre of
+ * a face's box, on the whole image and on a square around the face.
+ */
+async function personAt(rgb: Rgb, face: PixelBox, minScore: number, ctx: TaskContext): Promise<number> {
+  await loadObjects(ctx);
+  const cx = (face[0] + face[2]) / 2, cy = (face[1] + face[3]) / 2;
+  const around = imageRegion(rgb, squareAround(face, PERSON_SPAN));
+  const views = around.region.width < rgb.width || around.region.height < rgb.height ? [{ region: rgb, x0: 0, y0: 0 }, around] : [around];
+  let best = 0;
+  for (const { region, x0, y0 } of views) {
+    for (const { label, score, box: [x, y, w, h] } of await detectCenternet(region, { minScore })) {
+      if (label === 'person' && cx >= x0 + x && cx <= x0 + x + w && cy >= y0 + y && cy <= y0 + y + h) best = Math.max(best, score);
+    }
+  }
+  return best;
+}
+
+interface FaceCheck {
+  secondOpinion: number;
+  person?: number;
+}
+
+/**
+ * A second detector's and an object detector's view of the faces blazeface found: blazeface and
+ * its mesh also fire on cats', dogs' and birds' faces, statues and boots, which FaceBoxes seldom
+ * confirms and where centernet sees no person.
+ */
+async function verifyFaces(rgb: Rgb, image: TfCore.Tensor4D, meshes: number[][], gate: VerifyGate, ctx: TaskContext): Promise<FaceCheck[]> {
+  await loadProfiles(ctx);
+  const checks: FaceCheck[] = [];
+  for (const mesh of meshes) {
+    let best = 0;
+    for (const span of VERIFY_SPANS) {
+      best = Math.max(best, await secondLook(image, meshBox(mesh), span));
+      if (best >= gate.enough) break;
+    }
+    checks.push({ secondOpinion: best });
+  }
+  for (const [i, check] of checks.entries()) {
+    if (check.secondOpinion < gate.enough) check.person = await personAt(rgb, meshBox(meshes[i]), gate.person, ctx);
+  }
+  return checks;
 }
 
 /** Pads an image on every side by `pad` pixels, repeating its edge pixels. */
@@ -604,12 +684,22 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   const candidates = found.map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore }));
   const unique = suppressDuplicates(candidates);
   for (const c of candidates) if (!unique.includes(c)) c.human.tensor?.dispose();
-  if (payload.profiles) {
-    // The padded image shrinks a group photo's small faces: FaceBoxes searches the image as sent
-    // unless only the padded one showed a face (a tight crop).
+  let checks: FaceCheck[] = [];
+  if (payload.verify || payload.profiles) {
+    // The padded image shrinks a group photo's small faces: FaceBoxes (and centernet) see the image
+    // as sent unless only the padded one showed a face (a tight crop).
     const shift = foundUnpadded ? offset : 0;
-    const profiles = await findProfiles(shift ? original : rgb, unique.map((c) => moved(c.human, -shift)), payload.profiles, ctx);
-    unique.push(...profiles.map((f) => moved(f, shift)).map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore })));
+    const searched = shift ? original : rgb;
+    const image = imageTensor(searched);
+    try {
+      if (payload.verify) checks = await verifyFaces(searched, image, unique.map((c) => moved(c.human, -shift).mesh.flat()), payload.verify, ctx);
+      if (payload.profiles) {
+        const profiles = await findProfiles(image, unique.map((c) => moved(c.human, -shift)), payload.profiles, ctx);
+        unique.push(...profiles.map((f) => moved(f, shift)).map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore })));
+      }
+    } finally {
+      image.dispose();
+    }
   }
 
   const faces: RawFace[] = [];
@@ -622,6 +712,7 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
         angles: c.human.rotation?.angle ?? { roll: 0, yaw: 0, pitch: 0 },
         regions: payload.regions ? measureRegions(rgb, c.mesh, payload.regions) : {},
       };
+      Object.assign(face, checks[unique.indexOf(c)]);
       if (c.human.faceBoxesBox) {
         face.detector = 'faceboxes';
         face.box = [...c.human.faceBoxesBox];
@@ -668,6 +759,7 @@ export async function warmupFacesTask(_payload: unknown, ctx: TaskContext): Prom
   await faceApiAgeGender(new Float32Array(AGE_GENDER_INPUT * AGE_GENDER_INPUT * 3));
   await detect(grey, [{ mesh: 0.5, detector: 0 }], false);
   await loadProfiles(ctx);
+  await loadObjects(ctx);
   const greyImage = tf.fill([1, 160, 160, 3], 128) as TfCore.Tensor4D;
   try {
     await proposeFaces(greyImage, 1);

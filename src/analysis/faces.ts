@@ -7,7 +7,7 @@
 import type { AgeRange, BoundingBox, Emotion, EmotionName, FaceDetail, Landmark, LandmarkType, Pose } from '../api/generated/types';
 import { fitRgb, type LoadedImage } from '../media/image';
 import type { ModelsClient } from '../../models/client';
-import type { FaceGate, FaceTaskResult, ProfileGate, RawFace, RegionStats } from '../../models/tasks/faces';
+import type { FaceGate, FaceTaskResult, ProfileGate, RawFace, RegionStats, VerifyGate } from '../../models/tasks/faces';
 import type { PixelPoint } from '../../models/evidence';
 import { EMOTION_LABELS, REGIONS } from '../../models/face-regions';
 import { FACE_HEADS, HEAD_TARGETS, headDecision, headFeatures, headProbability, type FaceHeads, type HeadAttribute } from './face-heads';
@@ -92,6 +92,18 @@ export const FACE_GATES: readonly FaceGate[] = [
  * false proposals at most 0.49 (a doll's face 0.31, though 0.88 in the first pass).
  */
 export const PROFILE_GATE: ProfileGate = { proposal: 0.25, secondLook: 0.8 };
+/**
+ * A face blazeface found is checked by FaceBoxes (crops of 1.6, 2.2 and 3 times the face); one that
+ * no crop scores `enough` is kept only where centernet sees a person (from a score of `person`).
+ * blazeface and its mesh fire on cats', dogs' and birds' faces, a gorilla, a statue and a boot, at
+ * detector scores of real faces (docs/FACES.md).
+ */
+export const VERIFY_GATE: VerifyGate = { enough: 0.7, person: 0.05 };
+
+/** Whether a face passes the checks of VERIFY_GATE (faces found without them pass). */
+export function confirmedFace(raw: RawFace): boolean {
+  return raw.secondOpinion === undefined || raw.secondOpinion >= VERIFY_GATE.enough || (raw.person ?? 0) >= VERIFY_GATE.person;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Similarity
@@ -535,7 +547,7 @@ async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Pro
   const pixels = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
   const { width, height } = pixels;
   // the client sends a copy, so the image's own pixels stay usable here
-  return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE } }), width, height };
+  return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE }, verify: { ...VERIFY_GATE } }), width, height };
 }
 
 function needsOf(requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions, heads: FaceHeads = FACE_HEADS): Needs {
@@ -553,6 +565,7 @@ function needsOf(requested: ReturnType<typeof resolveAttributes>, opts: DetectOp
 function facesOf({ result, width, height }: Analysis, requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions): DetectedFace[] {
   const limit = Math.min(MAX_FACES, opts.maxFaces ?? MAX_FACES);
   return result.faces
+    .filter(confirmedFace)
     .map((f) => buildFace(f, width, height, requested))
     .sort((a, b) => b.area - a.area)
     .slice(0, limit)

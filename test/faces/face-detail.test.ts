@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ageRange, buildFace, decide, detectorScoreFor, faceConfidence, profileConfidence, resolveAttributes, FACE_ATTRIBUTES, MIN_DETECTOR_SCORE, PROFILE_GATE } from '../../src/analysis/faces';
+import { ageRange, buildFace, confirmedFace, decide, detectorScoreFor, faceConfidence, profileConfidence, resolveAttributes, FACE_ATTRIBUTES, MIN_DETECTOR_SCORE, PROFILE_GATE, VERIFY_GATE } from '../../src/analysis/faces';
 import { meshAngles } from '../../models/tasks/faces';
 import type { RawFace } from '../../models/tasks/faces';
 
@@ -50,6 +50,15 @@ describe('face confidence', () => {
     expect(detail.BoundingBox).toEqual({ Width: 60 / width, Height: 80 / height, Left: 100 / width, Top: 120 / height });
     // the same measurements with blazeface's score keep blazeface's scale and the mesh box
     expect(buildFace(copy(), width, height, DEFAULT).detail.BoundingBox).not.toEqual(detail.BoundingBox);
+  });
+
+  it('a face FaceBoxes does not confirm is kept only where centernet sees a person; unchecked faces are kept', () => {
+    const face = (secondOpinion?: number, person?: number): RawFace => ({ ...copy(), secondOpinion, person });
+    expect(confirmedFace(face())).toBe(true);
+    expect(confirmedFace(face(VERIFY_GATE.enough))).toBe(true);
+    expect(confirmedFace(face(VERIFY_GATE.enough - 0.01, 0))).toBe(false);
+    expect(confirmedFace(face(0.2, VERIFY_GATE.person))).toBe(true);
+    expect(confirmedFace(face(0.2, VERIFY_GATE.person / 2))).toBe(false);
   });
 
   it('head angles from a mesh (as human computes them): a face turned about the vertical axis reads that yaw', () => {

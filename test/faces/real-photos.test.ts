@@ -1,10 +1,12 @@
 /**
  * Collections, users and celebrities on real photos with the real face analysis. Photos:
- * fixtures/celebrities, fixtures/face-search, a COCO photo with a profile face and a tight crop
- * of a face in dark sunglasses (provenance in fixtures/README.md).
+ * fixtures/celebrities, fixtures/face-search, a COCO photo with a profile face, a tight crop
+ * of a face in dark sunglasses and a dog's face (provenance in fixtures/README.md).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { FACE_GATES, VERIFY_GATE } from '../../src/analysis/faces';
 import { celebrityIdFor } from '../../src/faces/celebrities';
 import { testEmulator, type TestEmulator } from '../support/emulator';
 import { sharedModels } from '../support/models';
@@ -124,5 +126,17 @@ describe('faces the detector finds hard, on single photos', () => {
     expect(face.Sunglasses).toMatchObject({ Value: true });
     expect(face.Sunglasses.Confidence).toBeGreaterThanOrEqual(90);
     expect(face.FaceOccluded).toMatchObject({ Value: true });
+  });
+
+  it("a dog's face (images/jquery-zoom-roxy.jpg): blazeface and its mesh take it for a face, the checks behind them drop it", async () => {
+    const image = await sharp(readFileSync(new URL('../../fixtures/images/jquery-zoom-roxy.jpg', import.meta.url))).raw().toBuffer({ resolveWithObject: true });
+    const pixels = { data: new Uint8Array(image.data), width: image.info.width, height: image.info.height };
+    const unchecked = await sharedModels().run('faces.detect', { image: pixels, gates: [...FACE_GATES] });
+    expect(unchecked.faces).toHaveLength(1);
+    const checked = await sharedModels().run('faces.detect', { image: pixels, gates: [...FACE_GATES], verify: { ...VERIFY_GATE } });
+    expect(checked.faces[0].secondOpinion).toBeLessThan(VERIFY_GATE.enough);
+    expect(checked.faces[0].person).toBe(0);
+    const out = await t.call('DetectFaces', { Image: fixture('images/jquery-zoom-roxy.jpg') });
+    expect(out.FaceDetails).toEqual([]);
   });
 });
