@@ -13,14 +13,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ModelsClient } from '../models/client';
-import type { RawFace } from '../models/tasks/faces';
 import { confirmedFace, FACE_GATES, PROFILE_GATE, VERIFY_GATE } from '../src/analysis/faces';
 import { fitRgb, loadImage } from '../src/media/image';
 import { defaultConfig } from '../src/runtime/config';
 import { MemoryBudget } from '../src/runtime/memory-budget';
 import { SdkClients } from '../src/runtime/sdk-clients';
 import { fetchNpmPhotos, labelledPhotoPath, npmPhotoFiles, npmPhotosFolder } from './npm-photos';
-import { falseDetections, isTightCrop, matchFaces, splitOf, type Box, type CountLabel, type FaceLabel } from './faces-scoring';
+import { falseDetections, isTightCrop, matchFaces, rawFaceBox, splitOf, type Box, type CountLabel, type FaceLabel } from './faces-scoring';
 
 const readLabels = <T>(name: string): T[] => JSON.parse(readFileSync(fileURLToPath(new URL(`./labels/${name}`, import.meta.url)), 'utf8')) as T[];
 
@@ -34,19 +33,6 @@ interface CheckedFace {
   secondOpinion?: number;
   person?: number;
   kept: boolean;
-}
-
-function boxOf(face: RawFace, scale: number): Box {
-  if (face.box) {
-    const [x0, y0, x1, y1] = face.box;
-    return { left: x0 * scale, top: y0 * scale, width: (x1 - x0) * scale, height: (y1 - y0) * scale };
-  }
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (let i = 0; i < 468; i++) {
-    x0 = Math.min(x0, face.mesh[3 * i]); x1 = Math.max(x1, face.mesh[3 * i]);
-    y0 = Math.min(y0, face.mesh[3 * i + 1]); y1 = Math.max(y1, face.mesh[3 * i + 1]);
-  }
-  return { left: x0 * scale, top: y0 * scale, width: (x1 - x0) * scale, height: (y1 - y0) * scale };
 }
 
 async function checkFaces(dir: string): Promise<CheckedFace[]> {
@@ -68,7 +54,7 @@ async function checkFaces(dir: string): Promise<CheckedFace[]> {
       const scale = image.width / rgb.width;
       const { faces } = await pool.run('faces.detect', { image: rgb, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE }, verify: { ...VERIFY_GATE } });
       const mine = labels.filter((l) => l.file === file);
-      const boxes = faces.map((f) => boxOf(f, scale));
+      const boxes = faces.map((f) => rawFaceBox(f, scale));
       const m = matchFaces(mine.map((l) => l.box), boxes, isTightCrop(file));
       const count = counts.get(file);
       const unmatched = m.unmatchedDetections;

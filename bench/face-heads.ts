@@ -31,7 +31,7 @@ import { defaultConfig } from '../src/runtime/config';
 import { MemoryBudget } from '../src/runtime/memory-budget';
 import { SdkClients } from '../src/runtime/sdk-clients';
 import { fetchNpmPhotos, labelledPhotoPath, npmPhotosFolder } from './npm-photos';
-import { expectedValue, isTightCrop, matchFaces, npmPhotoOf, splitKey, splitOf, type Box, type FaceLabel } from './faces-scoring';
+import { expectedValue, isTightCrop, matchFaces, npmPhotoOf, rawFaceBox, splitKey, splitOf, type FaceLabel } from './faces-scoring';
 
 const labelsFile = fileURLToPath(new URL('./labels/face-attributes.json', import.meta.url));
 const headsFile = fileURLToPath(new URL('../src/analysis/face-heads.json', import.meta.url));
@@ -69,15 +69,6 @@ function mirror(rgb: RgbPixels): RgbPixels {
   return { data, width, height };
 }
 
-function meshBox(face: RawFace, scale: number): Box {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (let i = 0; i < 468; i++) {
-    minX = Math.min(minX, face.mesh[3 * i]); maxX = Math.max(maxX, face.mesh[3 * i]);
-    minY = Math.min(minY, face.mesh[3 * i + 1]); maxY = Math.max(maxY, face.mesh[3 * i + 1]);
-  }
-  return { left: minX * scale, top: minY * scale, width: (maxX - minX) * scale, height: (maxY - minY) * scale };
-}
-
 async function collect(out: string, prefix = ''): Promise<void> {
   const dir = process.env.REKOGNITION_DEV_DATA;
   if (!dir) throw new Error('set REKOGNITION_DEV_DATA to the development-data folder (bench/labels/README.md)');
@@ -96,7 +87,7 @@ async function collect(out: string, prefix = ''): Promise<void> {
       const { faces } = await pool.run('faces.detect', { image: pixels, emotion: true, ageGender: true, embeddings: true, regions: REGIONS, gates: [...FACE_GATES] });
       const indexed = labels.map((l, i) => ({ l, i })).filter(({ l }) => l.file === file);
       const boxes = indexed.map(({ l }) => (mirrored ? { ...l.box, left: image.width - l.box.left - l.box.width } : l.box));
-      const m = matchFaces(boxes, faces.map((f) => meshBox(f, scale)), isTightCrop(file));
+      const m = matchFaces(boxes, faces.map((f) => rawFaceBox(f, scale)), isTightCrop(file));
       for (const [l, d] of m.pairs) samples.push({ file, label: indexed[l].i, mirrored, width: rgb.width, height: rgb.height, face: faces[d] });
     }
   });

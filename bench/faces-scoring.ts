@@ -98,6 +98,21 @@ export function centreInside(inner: Box, outer: Box): boolean {
   return x >= outer.left && x <= outer.left + outer.width && y >= outer.top && y <= outer.top + outer.height;
 }
 
+/**
+ * A face from the face task as a box in the photo's pixels (`scale`: photo pixels per task pixel):
+ * FaceBoxes' box for a face it found, else the mesh's extent, as DetectFaces reports them.
+ */
+export function rawFaceBox(face: { mesh: number[]; box?: [number, number, number, number] }, scale: number): Box {
+  let [x0, y0, x1, y1] = face.box ?? [Infinity, Infinity, -Infinity, -Infinity];
+  if (!face.box) {
+    for (let i = 0; i < 468; i++) {
+      x0 = Math.min(x0, face.mesh[3 * i]); x1 = Math.max(x1, face.mesh[3 * i]);
+      y0 = Math.min(y0, face.mesh[3 * i + 1]); y1 = Math.max(y1, face.mesh[3 * i + 1]);
+    }
+  }
+  return { left: x0 * scale, top: y0 * scale, width: (x1 - x0) * scale, height: (y1 - y0) * scale };
+}
+
 export const MIN_IOU = 0.3;
 
 /** bbt crops and johns chips cut the face short and their labelled box is fixed (labels README). */

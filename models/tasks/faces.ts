@@ -534,16 +534,6 @@ const VERIFY_SPANS = [1.6, 2.2, 3];
 /** Around a doubtful face, centernet also looks at a square this many times the face (inside the image), where a small person is seen larger. */
 const PERSON_SPAN = 5;
 
-/** The part of an image inside a pixel box (clipped to the image), and where it starts. */
-function imageRegion(rgb: Rgb, box: PixelBox): { region: Rgb; x0: number; y0: number } {
-  const x0 = Math.max(0, Math.floor(box[0])), y0 = Math.max(0, Math.floor(box[1]));
-  const x1 = Math.min(rgb.width, Math.ceil(box[2])), y1 = Math.min(rgb.height, Math.ceil(box[3]));
-  const width = Math.max(1, x1 - x0), height = Math.max(1, y1 - y0);
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) data.set(rgb.data.subarray(((y0 + y) * rgb.width + x0) * 3, ((y0 + y) * rgb.width + x0 + width) * 3), y * width * 3);
-  return { region: { data, width, height }, x0, y0 };
-}
-
 /**
  * The best centernet score (from `minScore`; 0 when none) of a person whose box holds the centre of
  * a face's box, on the whole image and on a square around the face.
@@ -551,8 +541,12 @@ function imageRegion(rgb: Rgb, box: PixelBox): { region: Rgb; x0: number; y0: nu
 async function personAt(rgb: Rgb, face: PixelBox, minScore: number, ctx: TaskContext): Promise<number> {
   await loadObjects(ctx);
   const cx = (face[0] + face[2]) / 2, cy = (face[1] + face[3]) / 2;
-  const around = imageRegion(rgb, squareAround(face, PERSON_SPAN));
-  const views = around.region.width < rgb.width || around.region.height < rgb.height ? [{ region: rgb, x0: 0, y0: 0 }, around] : [around];
+  // the square, clipped to the image
+  const [sx0, sy0, sx1, sy1] = squareAround(face, PERSON_SPAN);
+  const x0 = Math.max(0, Math.floor(sx0)), y0 = Math.max(0, Math.floor(sy0));
+  const width = Math.max(1, Math.min(rgb.width, Math.ceil(sx1)) - x0), height = Math.max(1, Math.min(rgb.height, Math.ceil(sy1)) - y0);
+  const around = { region: regionWithEdges(rgb, x0, y0, width, height), x0, y0 };
+  const views = width < rgb.width || height < rgb.height ? [{ region: rgb, x0: 0, y0: 0 }, around] : [around];
   let best = 0;
   for (const { region, x0, y0 } of views) {
     for (const { label, score, box: [x, y, w, h] } of await detectCenternet(region, { minScore })) {

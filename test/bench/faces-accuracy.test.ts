@@ -11,6 +11,7 @@ import {
   matchFaces,
   npmPhotoOf,
   percentile,
+  rawFaceBox,
   sourceOf,
   splitKey,
   splitOf,
@@ -30,6 +31,16 @@ describe('box overlap', () => {
   it('a centre is inside when it lies within the box', () => {
     expect(centreInside(box(40, 40, 20), box(0, 0, 150))).toBe(true);
     expect(centreInside(box(140, 0, 30), box(0, 0, 150))).toBe(false);
+  });
+});
+
+describe('a face task face as a photo box', () => {
+  // 468 mesh points spanning x 10-30 and y 20-60 in task pixels
+  const mesh = Array.from({ length: 468 }, (_, i) => [10 + (i % 3) * 10, 20 + (i % 5) * 10, 0]).flat();
+
+  it('is the mesh extent, scaled to the photo, or FaceBoxes\' box when it has one', () => {
+    expect(rawFaceBox({ mesh }, 2)).toEqual(box(20, 40, 40, 80));
+    expect(rawFaceBox({ mesh, box: [5, 6, 15, 26] }, 2)).toEqual(box(10, 12, 20, 40));
   });
 });
 
