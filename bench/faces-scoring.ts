@@ -53,10 +53,15 @@ export type BooleanAttribute = (typeof BOOLEAN_ATTRIBUTES)[number];
 
 /**
  * What DetectFaces should answer for a labelled face. FaceOccluded follows AWS's definition, which
- * counts dark sunglasses as covering the face; the `occluded` label does not.
+ * counts dark sunglasses as covering the face; the `occluded` label does not. Eyeglasses counts
+ * sunglasses too, as AWS does (its recorded answer for a face in sunglasses has Eyeglasses true at
+ * 99.99 beside Sunglasses true); the `eyeglasses` label means clear glasses only.
  */
 export function expectedValue(label: FaceLabel, name: BooleanAttribute): boolean {
-  return name === 'occluded' ? label.occluded || (label.sunglasses && !label.uncertain.includes('sunglasses')) : label[name];
+  const sunglasses = label.sunglasses && !label.uncertain.includes('sunglasses');
+  if (name === 'occluded') return label.occluded || sunglasses;
+  if (name === 'eyeglasses') return label.eyeglasses || sunglasses;
+  return label[name];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,38 +24,54 @@ export const FEATURE_DIM = 576 + 960 + 1280;
 /** Stored with each trained model: a model trained on another embedding is refused. */
 export const FEATURE_VERSION = `nsfwjs-mobilenet_v2:${FEATURE_LAYERS.join('+')}:mean-l2`;
 
+/**
+ * The face task's eye-band features (models/tasks/faces.ts): block_13_expand_relu alone, 576 values.
+ * On hand-labelled faces with sunglasses, the mid-level block told lenses from eyes better than the
+ * later blocks or all three together (docs/FACES.md).
+ */
+export const EYE_BAND_LAYERS = ['block_13_expand_relu'] as const;
+
 type LayersModel = Tfjs.LayersModel;
+type LayerNames = readonly string[];
 
-let extractor: Promise<LayersModel> | undefined;
+/** The backbone cut at the given layers, one model per layer list (the layers share the weights). */
+const extractors = new Map<string, Promise<LayersModel>>();
 
-function getExtractor(): Promise<LayersModel> {
-  extractor ??= (async () => {
-    const net = (await getNsfw()) as unknown as { model: LayersModel };
-    const tfjs = require('@tensorflow/tfjs') as typeof Tfjs;
-    const base = net.model;
-    if (typeof base.getLayer !== 'function') throw new Error('nsfwjs did not load a layers model; the Custom Labels embedding needs its layers');
-    return tfjs.model({ inputs: base.inputs, outputs: FEATURE_LAYERS.map((name) => base.getLayer(name).output as Tfjs.SymbolicTensor) });
-  })();
-  extractor.catch(() => (extractor = undefined));
+function getExtractor(layers: LayerNames): Promise<LayersModel> {
+  const key = layers.join('+');
+  let extractor = extractors.get(key);
+  if (!extractor) {
+    extractor = (async () => {
+      const net = (await getNsfw()) as unknown as { model: LayersModel };
+      const tfjs = require('@tensorflow/tfjs') as typeof Tfjs;
+      const base = net.model;
+      if (typeof base.getLayer !== 'function') throw new Error('nsfwjs did not load a layers model; the image embedding needs its layers');
+      return tfjs.model({ inputs: base.inputs, outputs: layers.map((name) => base.getLayer(name).output as Tfjs.SymbolicTensor) });
+    })();
+    extractors.set(key, extractor);
+    extractor.catch(() => extractors.delete(key));
+  }
   return extractor;
 }
 
 /** Loads the backbone (first call takes ~0.5 s). */
-export async function warmFeatures(): Promise<void> {
-  await getExtractor();
+export async function warmFeatures(layers: LayerNames = FEATURE_LAYERS): Promise<void> {
+  await getExtractor(layers);
 }
 
 /**
- * Embeds a batch of 224x224 RGB images (`pixels` holds them back to back) and returns one
- * FEATURE_DIM vector per image, back to back.
+ * Embeds a batch of 224x224 RGB images (`pixels` holds them back to back) and returns one vector
+ * per image, back to back: each layer's activations averaged over the image and L2-normalised,
+ * concatenated (FEATURE_DIM values for the default layers).
  */
-export async function embedImages(pixels: Uint8Array, count: number): Promise<Float32Array> {
+export async function embedImages(pixels: Uint8Array, count: number, layers: LayerNames = FEATURE_LAYERS): Promise<Float32Array> {
   const size = FEATURE_INPUT_SIZE;
   if (pixels.length !== count * size * size * 3) throw new Error(`expected ${count} images of ${size}x${size} RGB, got ${pixels.length} bytes`);
-  const model = await getExtractor();
+  const model = await getExtractor(layers);
   const pooled = tf.tidy(() => {
     const input = tf.div(tf.tensor4d(pixels, [count, size, size, 3], 'int32').toFloat(), 255);
-    const outputs = model.predict(input as unknown as Tfjs.Tensor) as unknown as TfCoreTensor[];
+    const predicted = model.predict(input as unknown as Tfjs.Tensor) as unknown as TfCoreTensor | TfCoreTensor[];
+    const outputs = Array.isArray(predicted) ? predicted : [predicted];
     const parts = outputs.map((o) => {
       const mean = tf.mean(o, [1, 2]);
       const norm = tf.add(tf.sqrt(tf.sum(tf.square(mean), 1, true)), 1e-12);
@@ -65,7 +81,7 @@ export async function embedImages(pixels: Uint8Array, count: number): Promise<Fl
   });
   try {
     const data = (await pooled.data()) as Float32Array;
-    if (data.length !== count * FEATURE_DIM) throw new Error(`embedding has ${data.length / count} values per image, expected ${FEATURE_DIM}`);
+    if (layers === FEATURE_LAYERS && data.length !== count * FEATURE_DIM) throw new Error(`embedding has ${data.length / count} values per image, expected ${FEATURE_DIM}`);
     return data;
   } finally {
     pooled.dispose();

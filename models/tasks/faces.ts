@@ -1,7 +1,7 @@
 /**
  * Face tasks: detection with human (blazeface, 478-point mesh with iris), then, on request, its
  * emotion and age/gender (FaceRes) nets on each face crop, face-api's age/gender net (for age), face-api's identity embedding on a dlib-aligned
- * chip, and pixel statistics of mesh regions on an upright, scale-normalised face image.
+ * chip, MobileNetV2 features of the eye band (for Sunglasses), and pixel statistics of mesh regions on an upright, scale-normalised face image.
  * This file measures; src/analysis/faces.ts decides what the measurements mean.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
@@ -28,6 +28,8 @@ export interface FaceTaskPayload {
   ageGender?: boolean;
   /** Compute the 128-d identity embedding. */
   embeddings?: boolean;
+  /** Compute the eye band's MobileNetV2 features (RawFace.eyeBand). */
+  eyeBand?: boolean;
   /** Regions to measure on the canonical face: name -> mesh point indices whose convex hull is the region. */
   regions?: Record<string, number[]>;
   /**
@@ -109,6 +111,8 @@ export interface RawFace {
   /** face-api's age/gender net on its own crop: age in years (nearer the labelled ages than FaceRes's, docs/FACES.md). */
   ageYears?: number;
   embedding?: number[];
+  /** MobileNetV2 features (models/runtime/mobilenet-features.ts, EYE_BAND_LAYERS) of an upright square around both eyes and brows. */
+  eyeBand?: number[];
   regions: Record<string, RegionStats>;
   /** Set on faces found by FaceBoxes (blazeface missed them); their mesh was fitted on its box. */
   detector?: 'faceboxes';
@@ -168,6 +172,13 @@ const loadAgeGender = loader(FACE_MODELS.ageGender, () => humanModel('faceres', 
 const loadIdentity = loader(FACE_MODELS.identity, getFaceApi);
 const loadProfiles = loader(FACE_MODELS.profiles, loadFaceBoxes);
 const loadObjects = loader(VISION_MODELS.objects, loadCenternet);
+/** Loaded inside the worker on first use: tfjs and the nsfwjs weights stay out of processes that never ask. */
+const features = () => import('../runtime/mobilenet-features');
+const loadEyeBand = loader(FACE_MODELS.eyeBand, async () => {
+  const runtime = await features();
+  await runtime.warmFeatures(runtime.EYE_BAND_LAYERS);
+  return runtime;
+});
 
 /** Emotion net on human's upright face crop, as human feeds it: 64x64 grey, scaled to -1..1. */
 async function emotionScores(crop: TfCore.Tensor, ctx: TaskContext): Promise<number[]> {
@@ -222,15 +233,23 @@ function eyeCentres(mesh: number[]): [Point, Point] {
   return a[0] <= b[0] ? [a, b] : [b, a];
 }
 
+/** Output square (side `size`) -> image: a square of `side` image pixels centred on (cx, cy), turned by `roll`. */
+function squareAt(cx: number, cy: number, side: number, roll: number, size: number): Similarity2D {
+  const k = side / size;
+  const a = k * Math.cos(roll), b = k * Math.sin(roll), h = size / 2;
+  return { a, b, tx: cx - (a * h - b * h), ty: cy - (b * h + a * h) };
+}
+
+/** The angle of the eye line (radians, clockwise in the image). */
+function eyeRoll(mesh: number[]): number {
+  const [left, right] = eyeCentres(mesh);
+  return Math.atan2(right[1] - left[1], right[0] - left[0]);
+}
+
 /** Output square (side `size`) -> image: `scale` times the mesh box's longer side around its centre, turned upright by the eye line. */
 function uprightSquare(mesh: number[], scale: number, size: number): Similarity2D {
   const [x0, y0, x1, y1] = meshBox(mesh);
-  const [left, right] = eyeCentres(mesh);
-  const roll = Math.atan2(right[1] - left[1], right[0] - left[0]);
-  const k = (scale * Math.max(x1 - x0, y1 - y0)) / size;
-  const a = k * Math.cos(roll), b = k * Math.sin(roll), h = size / 2;
-  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-  return { a, b, tx: cx - (a * h - b * h), ty: cy - (b * h + a * h) };
+  return squareAt((x0 + x1) / 2, (y0 + y1) / 2, scale * Math.max(x1 - x0, y1 - y0), eyeRoll(mesh), size);
 }
 
 /**
@@ -238,17 +257,7 @@ function uprightSquare(mesh: number[], scale: number, size: number): Similarity2
  * goes through face-api's landmark net; points come back in image pixels.
  */
 async function faceLandmarks68(rgb: Rgb, mesh: number[]): Promise<Point[]> {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (let i = 0; i < 468; i++) {
-    const [x, y] = point(mesh, i);
-    minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
-  }
-  const [left, right] = eyeCentres(mesh);
-  const roll = Math.atan2(right[1] - left[1], right[0] - left[0]);
-  const scale = (Math.max(maxX - minX, maxY - minY) * 1.5) / LANDMARK_INPUT;
-  const a = scale * Math.cos(roll), b = scale * Math.sin(roll), h = LANDMARK_INPUT / 2;
-  const cx = (minX + maxX) / 2, cy = (minY + maxY) / 2;
-  const toImage: Similarity2D = { a, b, tx: cx - (a * h - b * h), ty: cy - (b * h + a * h) };
+  const toImage = uprightSquare(mesh, 1.5, LANDMARK_INPUT);
   const crop = warp(rgb, toImage, LANDMARK_INPUT);
   return (await landmarks68({ data: crop, size: LANDMARK_INPUT })).map(([x, y]) => applySimilarity(toImage, x, y));
 }
@@ -256,6 +265,27 @@ async function faceLandmarks68(rgb: Rgb, mesh: number[]): Promise<Point[]> {
 async function embedding(rgb: Rgb, mesh: number[]): Promise<number[]> {
   const points = await faceLandmarks68(rgb, mesh);
   return descriptor(warp(rgb, chipTransform(points), CHIP_SIZE));
+}
+
+/**
+ * Side of the eye band's square in eye distances (eye centre to eye centre), or in mesh-box widths
+ * for a turned face whose eyes close up: both eyes, brows and temples, where a lens and its frame sit.
+ */
+const EYE_BAND_EYES = 2.4, EYE_BAND_WIDTHS = 1.1;
+
+/** Output square (side `size`) -> image: centred between the eyes, turned upright by the eye line. */
+function eyeBandSquare(mesh: number[], size: number): Similarity2D {
+  const [x0, , x1] = meshBox(mesh);
+  const [left, right] = eyeCentres(mesh);
+  const side = Math.max(EYE_BAND_EYES * Math.hypot(right[0] - left[0], right[1] - left[1]), (EYE_BAND_WIDTHS * (x1 - x0)) / 2);
+  const [cx, cy] = mid(left, right);
+  return squareAt(cx, cy, side, eyeRoll(mesh), size);
+}
+
+async function eyeBandFeatures(rgb: Rgb, mesh: number[], ctx: TaskContext): Promise<number[]> {
+  const { embedImages, EYE_BAND_LAYERS, FEATURE_INPUT_SIZE: size } = await loadEyeBand(ctx);
+  const crop = warp(rgb, eyeBandSquare(mesh, size), size, size, 2);
+  return Array.from(await embedImages(Uint8Array.from(crop, (v) => Math.round(v)), 1, EYE_BAND_LAYERS));
 }
 
 /** The canonical face image: upright, eyes CANON_EYE_DIST apart at CANON_EYE_Y. */
@@ -716,6 +746,7 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
         Object.assign(face, await ageGender(rgb, c.mesh, ctx));
         face.ageYears = (await faceApiAgeGender(ageGenderCrop(rgb, meshBox(c.mesh)))).age;
       }
+      if (payload.eyeBand) face.eyeBand = await eyeBandFeatures(rgb, c.mesh, ctx);
       if (payload.embeddings) {
         await loadIdentity(ctx);
         face.embedding = await embedding(rgb, c.mesh);
@@ -753,6 +784,7 @@ export async function warmupFacesTask(_payload: unknown, ctx: TaskContext): Prom
   await detect(grey, [{ mesh: 0.5, detector: 0 }], false);
   await loadProfiles(ctx);
   await loadObjects(ctx);
+  await eyeBandFeatures(grey, new Array<number>(478 * 3).fill(80), ctx);
   const greyImage = tf.fill([1, 160, 160, 3], 128) as TfCore.Tensor4D;
   try {
     await proposeFaces(greyImage, 1);

@@ -1,7 +1,7 @@
 /**
  * Small trained heads for face attributes: an L2-regularised logistic regression on features the
  * face task already computes (mesh shape, pixel statistics of mesh regions, the emotion net's
- * probabilities, the identity descriptor). The weights live in face-heads.json, written by
+ * probabilities, the identity descriptor, MobileNetV2 features of the eye band). The weights live in face-heads.json, written by
  * bench/face-heads.ts from hand-labelled photos (bench/labels/); docs/FACES.md gives how they
  * were chosen and how well they do against the rules they replace.
  */
@@ -13,7 +13,7 @@ import type { FaceAttribute } from './faces';
 import { EMOTION_LABELS, FACE_OVAL, LIPS_INNER, LIPS_OUTER } from '../../models/face-regions';
 
 /** Groups of features a head may use, each a fixed-length vector computed from one RawFace. */
-export const FEATURE_GROUPS = ['rules', 'shape', 'texture', 'lowerFace', 'eyes', 'emotion', 'identity'] as const;
+export const FEATURE_GROUPS = ['rules', 'shape', 'texture', 'lowerFace', 'eyes', 'emotion', 'identity', 'eyeBand'] as const;
 export type FeatureGroup = (typeof FEATURE_GROUPS)[number];
 
 /** One trained head: standardise the features, then a logistic regression. */
@@ -128,7 +128,7 @@ function eyeFeatures(face: RawFace): number[] {
   );
 }
 
-/** The feature vector of the given groups, or undefined when the face lacks one (emotion or identity not computed). */
+/** The feature vector of the given groups, or undefined when the face lacks one (emotion, identity or eye band not computed). */
 export function headFeatures(face: RawFace, groups: readonly FeatureGroup[]): number[] | undefined {
   const out: number[] = [];
   for (const group of groups) {
@@ -140,6 +140,9 @@ export function headFeatures(face: RawFace, groups: readonly FeatureGroup[]): nu
     else if (group === 'emotion') {
       if (!face.emotion || face.emotion.length !== EMOTION_LABELS.length) return undefined;
       out.push(...face.emotion);
+    } else if (group === 'eyeBand') {
+      if (!face.eyeBand) return undefined;
+      out.push(...face.eyeBand);
     } else {
       if (!face.embedding) return undefined;
       out.push(...face.embedding);

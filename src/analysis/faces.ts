@@ -441,12 +441,17 @@ interface BuiltFace extends DetectedFace {
   area: number;
 }
 
-/** FaceOccluded without a head: AWS counts eyes, nose or mouth cut by the image edge, a covered mouth (mask, hand) and dark lenses. */
-function occludedRule(raw: RawFace, ev: Evidence): { Value: boolean; Confidence: number } {
+/**
+ * FaceOccluded without a head: AWS counts eyes, nose or mouth cut by the image edge, a covered mouth
+ * (mask, hand) and dark lenses. `pSunglasses` is the Sunglasses answer's probability; half its
+ * logit is the Sunglasses rule's own margin (`decide`'s confidence is a logistic of twice it).
+ */
+function occludedRule(raw: RawFace, ev: Evidence, pSunglasses: number): { Value: boolean; Confidence: number } {
   const r = raw.regions;
   const cut = Math.max(r.eyeL.outside, r.eyeR.outside, r.nose.outside, r.mouth.outside);
+  const p = clamp(pSunglasses, 1e-4, 1 - 1e-4);
   // a mouth without lip structure reads as covered
-  const scores = [(cut - 0.3) / 0.1, Math.log(0.4 / Math.max(0.01, mouthStructure(ev))) / 0.3, Math.log(0.45 / Math.max(0.01, socketBrightness(ev))) / 0.25];
+  const scores = [(cut - 0.3) / 0.1, Math.log(0.4 / Math.max(0.01, mouthStructure(ev))) / 0.3, Math.log(p / (1 - p)) / 2];
   // a soft maximum: the strongest sign decides, and every sign moves the confidence
   const occluded = Math.log(scores.reduce((sum, x) => sum + Math.exp(x), 0));
   return decide(occluded, 0, 1, 0.6 + 0.4 * clamp(raw.faceScore, 0, 1));
@@ -481,7 +486,11 @@ export function buildFace(raw: RawFace, width: number, height: number, requested
     const score = 0.7 * happy + 0.3 * logistic((mouthCornerLift(frame) - 0.05) / 0.02);
     detail.Smile = fromHead(heads, 'smile', raw) ?? decide(score, 0.5, 0.15);
   }
-  if (want.has('EYEGLASSES')) detail.Eyeglasses = fromHead(heads, 'eyeglasses', raw) ?? decide(Math.log(Math.max(0.1, glassesScore(ev)) / 15), 0, 0.5);
+  if (want.has('EYEGLASSES')) {
+    const eyeglasses = fromHead(heads, 'eyeglasses', raw) ?? decide(Math.log(Math.max(0.1, glassesScore(ev)) / 15), 0, 0.5);
+    // AWS's Eyeglasses counts sunglasses too: its recorded answer for a face in sunglasses says Eyeglasses true at 99.99
+    detail.Eyeglasses = sunglasses.Value && !eyeglasses.Value ? sunglasses : eyeglasses;
+  }
   if (want.has('SUNGLASSES')) detail.Sunglasses = sunglasses;
   if (want.has('GENDER') && raw.male !== undefined) {
     detail.Gender = { Value: raw.male >= 0.5 ? 'Male' : 'Female', Confidence: 100 * Math.max(raw.male, 1 - raw.male) };
@@ -496,7 +505,7 @@ export function buildFace(raw: RawFace, width: number, height: number, requested
   detail.Pose = pose;
   detail.Quality = quality;
   detail.Confidence = confidence;
-  if (want.has('FACE_OCCLUDED')) detail.FaceOccluded = fromHead(heads, 'occluded', raw) ?? occludedRule(raw, ev);
+  if (want.has('FACE_OCCLUDED')) detail.FaceOccluded = fromHead(heads, 'occluded', raw) ?? occludedRule(raw, ev, pSunglasses);
   if (want.has('EYE_DIRECTION')) detail.EyeDirection = eyeDirection(mesh, frame, openness, (dist(mesh.p(33), mesh.p(133)) + dist(mesh.p(362), mesh.p(263))) / 2);
 
   return {
@@ -533,7 +542,10 @@ interface Needs {
   emotion: boolean;
   ageGender: boolean;
   embeddings: boolean;
+  eyeBand: boolean;
 }
+
+const NEEDS = ['emotion', 'ageGender', 'embeddings', 'eyeBand'] as const satisfies readonly (keyof Needs)[];
 
 export interface DetectOptions {
   attributes?: string[];
@@ -550,23 +562,28 @@ async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Pro
   return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE }, verify: { ...VERIFY_GATE } }), width, height };
 }
 
+/** The attributes whose answers read the Sunglasses answer (buildFace). */
+const SUNGLASSES_READERS: readonly FaceAttribute[] = ['SUNGLASSES', 'EYEGLASSES', 'EYES_OPEN', 'FACE_OCCLUDED'];
+
 function needsOf(requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions, heads: FaceHeads = FACE_HEADS): Needs {
   const want = requested.attributes;
+  const wanted = (name: HeadAttribute) => want.has(HEAD_TARGETS[name].request) || (name === 'sunglasses' && SUNGLASSES_READERS.some((a) => want.has(a)));
   // a requested attribute answered by a head needs the models behind the head's features
-  const headGroups = Object.entries(heads).flatMap(([name, head]) => (head && want.has(HEAD_TARGETS[name as HeadAttribute].request) ? head.groups : []));
+  const headGroups = Object.entries(heads).flatMap(([name, head]) => (head && wanted(name as HeadAttribute) ? head.groups : []));
   return {
     emotion: want.has('EMOTIONS') || want.has('SMILE') || headGroups.includes('emotion'),
     ageGender: want.has('AGE_RANGE') || want.has('GENDER'),
     embeddings: Boolean(opts.embeddings) || headGroups.includes('identity'),
+    eyeBand: headGroups.includes('eyeBand'),
   };
 }
 
 /** The analysed faces, largest first, at most `maxFaces` (and 100), with the requested attributes. */
-function facesOf({ result, width, height }: Analysis, requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions): DetectedFace[] {
+function facesOf({ result, width, height }: Analysis, requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions, heads: FaceHeads = FACE_HEADS): DetectedFace[] {
   const limit = Math.min(MAX_FACES, opts.maxFaces ?? MAX_FACES);
   return result.faces
     .filter(confirmedFace)
-    .map((f) => buildFace(f, width, height, requested))
+    .map((f) => buildFace(f, width, height, requested, heads))
     .sort((a, b) => b.area - a.area)
     .slice(0, limit)
     .map(({ detail, embedding, quality }) => (opts.embeddings && embedding ? { detail, embedding: [...embedding], quality } : { detail, quality }));
@@ -582,12 +599,16 @@ const CACHE_SIZE = 64;
 export class FaceAnalysis {
   private readonly cache = new Map<string, Promise<Analysis>>();
 
-  constructor(private readonly models: FaceModels) {}
+  /** `heads`: the trained attribute heads (tests give their own). */
+  constructor(
+    private readonly models: FaceModels,
+    private readonly heads: FaceHeads = FACE_HEADS,
+  ) {}
 
   /** Faces in the image, largest first, at most `maxFaces` (and 100), with the requested attributes. */
   async detect(image: LoadedImage, opts: DetectOptions): Promise<DetectedFace[]> {
     const requested = resolveAttributes(opts.attributes, opts.available);
-    return facesOf(await this.analyse(image, needsOf(requested, opts)), requested, opts);
+    return facesOf(await this.analyse(image, needsOf(requested, opts, this.heads)), requested, opts, this.heads);
   }
 
   clear(): void {
@@ -597,14 +618,14 @@ export class FaceAnalysis {
   private analyse(image: LoadedImage, need: Needs): Promise<Analysis> {
     // an analysis that ran more models serves a request for fewer
     for (const [key, entry] of this.cache) {
-      const [sha, e, a, m] = key.split('|');
-      if (sha === image.sha256 && (e === '1' || !need.emotion) && (a === '1' || !need.ageGender) && (m === '1' || !need.embeddings)) {
+      const [sha, ...ran] = key.split('|');
+      if (sha === image.sha256 && NEEDS.every((name, i) => ran[i] === '1' || !need[name])) {
         this.cache.delete(key);
         this.cache.set(key, entry);
         return entry;
       }
     }
-    const key = [image.sha256, +need.emotion, +need.ageGender, +need.embeddings].join('|');
+    const key = [image.sha256, ...NEEDS.map((name) => +need[name])].join('|');
     const entry = runTask(image, this.models, need);
     this.cache.set(key, entry);
     entry.catch(() => this.cache.delete(key));

@@ -20,3 +20,16 @@ describe('fitLogistic', () => {
     expect(tight.weights[0]).toBeGreaterThan(0);
   });
 });
+
+describe('fitLogistic with sample weights', () => {
+  // ten 0s at x = 0 and ten 1s at x = 1, plus two 1s at x = 0: weighting those two down moves the answer at x = 0 toward 0
+  const x = [...Array.from({ length: 12 }, () => [0]), ...Array.from({ length: 10 }, () => [1])];
+  const y = [...Array.from({ length: 10 }, () => 0), 1, 1, ...Array.from({ length: 10 }, () => 1)];
+
+  it('weights each sample in the loss', () => {
+    const even = { ...fitLogistic(x, y, 0.1), groups: [] };
+    const light = { ...fitLogistic(x, y, 0.1, y.map((_, i) => (i === 10 || i === 11 ? 0.1 : 1))), groups: [] };
+    expect(headProbability(even, [0])).toBeCloseTo(2 / 12, 1);
+    expect(headProbability(light, [0])).toBeLessThan(headProbability(even, [0]) / 2);
+  });
+});

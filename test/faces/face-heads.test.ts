@@ -97,10 +97,37 @@ describe('the heads in DetectFaces', () => {
     for (const attribute of HEAD_ATTRIBUTES) {
       const detail = buildFace(copy(), recorded.width, recorded.height, ALL, { [attribute]: sure }).detail;
       expect(detail[HEAD_TARGETS[attribute].member], attribute).toEqual(headDecision(headProbability(sure, new Array(8).fill(0))));
-      // a sunglasses answer also scales EyesOpen's confidence (lids behind lenses are a guess)
-      const others = HEAD_ATTRIBUTES.filter((a) => a !== attribute && !(attribute === 'sunglasses' && a === 'eyesOpen'));
+      // a sunglasses answer also moves EyesOpen's confidence (lids behind lenses are a guess), Eyeglasses and FaceOccluded
+      const readers: HeadAttribute[] = ['eyesOpen', 'eyeglasses', 'occluded'];
+      const others = HEAD_ATTRIBUTES.filter((a) => a !== attribute && !(attribute === 'sunglasses' && readers.includes(a)));
       for (const other of others) expect(detail[HEAD_TARGETS[other].member], `${attribute} head leaves ${other}`).toEqual(rules[HEAD_TARGETS[other].member]);
     }
+  });
+
+  it('count sunglasses as eyeglasses and as covering the face, as AWS does', () => {
+    const sure: FaceHead = { groups: ['rules'], mean: new Array(8).fill(0), std: new Array(8).fill(1), weights: new Array(8).fill(0), bias: 20 };
+    const never: FaceHead = { ...sure, bias: -20 };
+    const bare = buildFace(copy(), recorded.width, recorded.height, ALL, { sunglasses: never, eyeglasses: never }).detail;
+    expect([bare.Sunglasses!.Value, bare.Eyeglasses!.Value, bare.FaceOccluded!.Value]).toEqual([false, false, false]);
+    const lenses = buildFace(copy(), recorded.width, recorded.height, ALL, { sunglasses: sure, eyeglasses: never }).detail;
+    expect([lenses.Sunglasses!.Value, lenses.Eyeglasses!.Value, lenses.FaceOccluded!.Value]).toEqual([true, true, true]);
+    expect(lenses.Eyeglasses).toEqual(lenses.Sunglasses);
+  });
+
+  it('run the eye band for every attribute that reads the Sunglasses answer, and not for the others', async () => {
+    const width = recorded.face.eyeBand!.length;
+    const eyeBandHead: FaceHead = { groups: ['eyeBand'], mean: new Array(width).fill(0), std: new Array(width).fill(1), weights: new Array(width).fill(0), bias: 0 };
+    const asked = async (attributes: string[]) => {
+      let payload: Record<string, unknown> = {};
+      const models = {
+        run: async (_task: string, p: Record<string, unknown>) => ((payload = p), { faces: [copy()], padded: false }),
+      } as unknown as ConstructorParameters<typeof FaceAnalysis>[0];
+      const image = { sha256: attributes.join(), rgb: async () => ({ data: Buffer.alloc(4 * 4 * 3), width: 4, height: 4, channels: 3 }) } as unknown as LoadedImage;
+      await new FaceAnalysis(models, { sunglasses: eyeBandHead }).detect(image, { attributes });
+      return payload.eyeBand;
+    };
+    for (const attribute of ['SUNGLASSES', 'EYEGLASSES', 'EYES_OPEN', 'FACE_OCCLUDED', 'ALL']) expect(await asked([attribute]), attribute).toBe(true);
+    for (const attribute of ['DEFAULT', 'SMILE', 'GENDER']) expect(await asked([attribute]), attribute).toBe(false);
   });
 
   it('fall back to the rule when a face lacks a head’s features', () => {

@@ -13,7 +13,7 @@ import { FACE_GATES } from '../../src/analysis/faces';
 const source = fileURLToPath(new URL('../../fixtures/images/astronaut.png', import.meta.url));
 const { data, info } = await sharp(source).removeAlpha().raw().toBuffer({ resolveWithObject: true });
 const result = await detectFacesTask(
-  { pixels: new Uint8Array(data).buffer, width: info.width, height: info.height, emotion: true, ageGender: true, embeddings: true, regions: REGIONS, gates: [...FACE_GATES] },
+  { pixels: new Uint8Array(data).buffer, width: info.width, height: info.height, emotion: true, ageGender: true, embeddings: true, eyeBand: true, regions: REGIONS, gates: [...FACE_GATES] },
   { reportModelState: () => undefined },
 );
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
