@@ -3,8 +3,10 @@
  * `collect-drawn`): the labelled set holds too few real sunglasses to fit on. Two lenses sit over
  * the eyes the mesh found, shaped, tinted and framed at random (dark, brown, green, grey, mirrored
  * blue, silver or gold, pink; round, oval, square or aviator; a rim, a bridge and the start of the
- * temples), with a glint of reflected light. Pure: returns an SVG of the image's size, to be
- * composited over the photo; test/bench/draw-sunglasses.test.ts checks it darkens the eyes.
+ * temples), with a glint of reflected light and, when a reflection is given, a scene mirrored in
+ * the lenses (real lenses reflect buildings, sky and trees; smooth drawn lenses alone taught the
+ * head that sunglasses are smooth). Pure: returns an SVG of the image's size, to be composited over
+ * the photo; test/bench/draw-sunglasses.test.ts checks it darkens the eyes.
  */
 
 type Point = [number, number];
@@ -56,12 +58,18 @@ function lensPath(shape: (typeof SHAPES)[number], w: number, h: number, outer: 1
   return `M ${f(i)} ${f(-h * 0.8)} L ${f(o)} ${f(-h)} C ${f(o * 1.1)} ${f(h * 0.6)} ${f(o * 0.4)} ${f(h * 1.25)} ${f(0)} ${f(h)} C ${f(i * 0.8)} ${f(h * 0.8)} ${f(i * 1.05)} ${f(0)} ${f(i)} ${f(-h * 0.8)} Z`;
 }
 
+/** A picture to mirror in the lenses: an image as a data URL, and its aspect (width over height). */
+export interface Reflection {
+  href: string;
+  aspect: number;
+}
+
 /**
  * An SVG (width x height) drawing sunglasses on the face whose 478-point mesh (x, y, z per point,
  * image pixels) is given. Both lenses follow the eye line's angle; each is sized on its own eye,
  * so a turned face's far lens comes out narrower.
  */
-export function sunglassesSvg(mesh: readonly number[], width: number, height: number, random: () => number): string {
+export function sunglassesSvg(mesh: readonly number[], width: number, height: number, random: () => number, reflection?: Reflection): string {
   const eyes = [
     { corners: [at(mesh, 33), at(mesh, 133)] as [Point, Point] },
     { corners: [at(mesh, 362), at(mesh, 263)] as [Point, Point] },
@@ -78,10 +86,19 @@ export function sunglassesSvg(mesh: readonly number[], width: number, height: nu
   const size = between(1.8, 2.3, random);
   const rim = between(0.04, 0.14, random);
   const drop = between(0.05, 0.2, random);
+  // the scene shows through the tint on some lenses, faintly or strongly
+  const mirrored = reflection && random() < 0.6 ? between(0.25, 0.75, random) : 0;
   const eyeSpan = dist(left.centre, right.centre);
   const parts: string[] = [
     `<defs><linearGradient id="tint" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="${tint.top}"/><stop offset="1" stop-color="${tint.bottom}"/></linearGradient></defs>`,
   ];
+  const scene = (path: string, w: number, h: number, side: number) => {
+    if (!reflection || !mirrored) return '';
+    // both lenses show one scene, each its own half
+    const sceneHeight = 2.2 * h, sceneWidth = sceneHeight * reflection.aspect;
+    const x = -sceneWidth / 2 + (side === 0 ? -0.25 : 0.25) * sceneWidth;
+    return `<clipPath id="lens${side}"><path d="${path}"/></clipPath><image href="${reflection.href}" x="${f(x)}" y="${f(-sceneHeight / 2)}" width="${f(sceneWidth)}" height="${f(sceneHeight)}" preserveAspectRatio="none" clip-path="url(#lens${side})" opacity="${mirrored.toFixed(2)}"/>`;
+  };
   const lenses = eyes.map((eye, side) => {
     const w = (size * eye.width) / 2, h = w * aspect;
     const outer = side === 0 ? -1 : 1;
@@ -91,7 +108,7 @@ export function sunglassesSvg(mesh: readonly number[], width: number, height: nu
     const temple = `<line x1="${f(outer * w)}" y1="${f(-0.6 * h)}" x2="${f(outer * (w + 0.5 * eye.width))}" y2="${f(-0.55 * h)}" stroke="${frame}" stroke-width="${f(stroke)}"/>`;
     parts.push(
       `<g transform="translate(${f(eye.centre[0])} ${f(eye.centre[1] + drop * eye.width)}) rotate(${angle.toFixed(2)})">` +
-        `<path d="${path}" fill="url(#tint)" opacity="${opacity.toFixed(2)}"/>${glint}` +
+        `<path d="${path}" fill="url(#tint)" opacity="${opacity.toFixed(2)}"/>${scene(path, w, h, side)}${glint}` +
         `<path d="${path}" fill="none" stroke="${frame}" stroke-width="${f(stroke)}"/>${temple}</g>`,
     );
     return { w, stroke };

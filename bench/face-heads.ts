@@ -26,7 +26,7 @@ import { REGIONS } from '../models/face-regions';
 import { buildFace, FACE_GATES, resolveAttributes } from '../src/analysis/faces';
 import { HEAD_ATTRIBUTES, HEAD_TARGETS, headFeatures, headProbability, type FaceHead, type FeatureGroup, type HeadAttribute } from '../src/analysis/face-heads';
 import sharp from 'sharp';
-import { seededRandom, sunglassesSvg } from './draw-sunglasses';
+import { seededRandom, sunglassesSvg, type Reflection } from './draw-sunglasses';
 import { fitLogistic } from './face-heads-fit';
 import { fitRgb, loadImage, type RgbPixels } from '../src/media/image';
 import { defaultConfig } from '../src/runtime/config';
@@ -36,6 +36,7 @@ import { fetchNpmPhotos, labelledPhotoPath, npmPhotosFolder } from './npm-photos
 import { expectedValue, isTightCrop, matchFaces, npmPhotoOf, rawFaceBox, splitKey, splitOf, type FaceLabel } from './faces-scoring';
 
 const labelsFile = fileURLToPath(new URL('./labels/face-attributes.json', import.meta.url));
+const noFaceFile = fileURLToPath(new URL('./labels/no-face.json', import.meta.url));
 const headsFile = fileURLToPath(new URL('../src/analysis/face-heads.json', import.meta.url));
 
 
@@ -98,10 +99,17 @@ function mirror(rgb: RgbPixels): RgbPixels {
 /** Dev faces from this width (label box, pixels) get sunglasses drawn on them: smaller ones would draw a few blurred pixels. */
 const DRAWN_MIN_WIDTH = 40;
 
+/** A scene for the lenses to mirror: a dev no-face photo (a street, a skyline, a room), turned around as a mirror does. */
+async function reflectionFrom(dir: string, scenes: readonly string[], random: () => number): Promise<Reflection> {
+  const file = scenes[Math.floor(random() * scenes.length)];
+  const jpeg = await sharp(readFileSync(labelledPhotoPath(dir, file))).flop().resize(160, 100, { fit: 'cover' }).jpeg({ quality: 80 }).toBuffer();
+  return { href: `data:image/jpeg;base64,${jpeg.toString('base64')}`, aspect: 1.6 };
+}
+
 /** The photo with sunglasses drawn over the face whose mesh is given (bench/draw-sunglasses.ts), softened as a photo's edges are. */
-async function withSunglasses(rgb: RgbPixels, mesh: number[], seed: number): Promise<RgbPixels> {
+async function withSunglasses(rgb: RgbPixels, mesh: number[], seed: number, reflection: Reflection): Promise<RgbPixels> {
   const random = seededRandom(seed);
-  const svg = sunglassesSvg(mesh, rgb.width, rgb.height, random);
+  const svg = sunglassesSvg(mesh, rgb.width, rgb.height, random, reflection);
   const eyeWidth = Math.hypot(mesh[3 * 33] - mesh[3 * 133], mesh[3 * 33 + 1] - mesh[3 * 133 + 1]);
   const overlay = await sharp(Buffer.from(svg)).blur(Math.max(0.3, (eyeWidth / 40) * (0.5 + random()))).png().toBuffer();
   const data = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).composite([{ input: overlay }]).removeAlpha().raw().toBuffer();
@@ -116,6 +124,7 @@ async function collect(out: string, prefix = '', drawn = false): Promise<void> {
   const dir = process.env.REKOGNITION_DEV_DATA;
   if (!dir) throw new Error('set REKOGNITION_DEV_DATA to the development-data folder (bench/labels/README.md)');
   const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
+  const scenes = (JSON.parse(readFileSync(noFaceFile, 'utf8')) as { file: string }[]).map((p) => p.file).filter((f) => splitOf(f) === 'dev' && !npmPhotoOf(f));
   const drawable = (l: FaceLabel) => splitOf(l.file) === 'dev' && !l.sunglasses && !l.uncertain.includes('sunglasses') && l.box.width >= DRAWN_MIN_WIDTH;
   const files = [...new Set(labels.filter((l) => !drawn || drawable(l)).map((l) => l.file))].filter((f) => f.startsWith(prefix)).sort();
   const pool = new ModelsClient();
@@ -142,7 +151,9 @@ async function collect(out: string, prefix = '', drawn = false): Promise<void> {
     const m = matchFaces(indexed.map(({ l }) => l.box), faces.map((f) => rawFaceBox(f, scale)), isTightCrop(file));
     for (const [l, d] of m.pairs) {
       if (!drawable(indexed[l].l)) continue;
-      await measure(file, await withSunglasses(rgb, faces[d].mesh, indexed[l].i + 1), scale, [indexed[l]], { drawn: true });
+      const seed = indexed[l].i + 1;
+      const reflection = await reflectionFrom(dir, scenes, seededRandom(31 * seed + 7));
+      await measure(file, await withSunglasses(rgb, faces[d].mesh, seed, reflection), scale, [indexed[l]], { drawn: true });
     }
   });
   await Promise.all(tasks);
