@@ -11,17 +11,8 @@
 
 type Point = [number, number];
 
-/** A deterministic random source (mulberry32) from a 32-bit seed, so a drawing can be made again. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic random source from a 32-bit seed (mulberry32), so a drawing can be made again. */
+export { rng as seededRandom } from '../test/faces/synthetic';
 
 /** Lens tints: top and bottom colour of the gradient, and the opacity range (light tints show the eye through). Most lenses are dark, so those come first and are picked more often. */
 const TINTS = [

@@ -5,8 +5,11 @@ import { seededRandom, sunglassesSvg } from '../../bench/draw-sunglasses';
 /** A mesh with only the eye corners set (all the drawing reads): eyes 40 px wide at y = 100, centred on x = 70 and x = 150. */
 function eyeMesh(): number[] {
   const mesh = new Array<number>(478 * 3).fill(0);
-  const set = (i: number, x: number, y: number) => ((mesh[3 * i] = x), (mesh[3 * i + 1] = y));
-  set(33, 50, 100), set(133, 90, 100), set(362, 130, 100), set(263, 170, 100);
+  const corners: [number, number, number][] = [[33, 50, 100], [133, 90, 100], [362, 130, 100], [263, 170, 100]];
+  for (const [i, x, y] of corners) {
+    mesh[3 * i] = x;
+    mesh[3 * i + 1] = y;
+  }
   return mesh;
 }
 
