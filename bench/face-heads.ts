@@ -4,6 +4,7 @@
  * replace (src/analysis/faces.ts).
  *
  *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect faces.json [path prefix]
+ *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect-drawn drawn.json    # dev faces with sunglasses drawn on
  *   npx tsx bench/face-heads.ts train faces.json                 # dev cross-validation only
  *   npx tsx bench/face-heads.ts train old.json,new.json          # several collections together
  *   npx tsx bench/face-heads.ts train faces.json --held-out      # and the held-out check, once
@@ -13,6 +14,8 @@
  * photo and on its mirror image, matches the faces found to the labels with the accuracy bench's
  * rules (bench/faces-scoring.ts), and keeps the raw measurements in a file outside the repository;
  * with a path prefix (e.g. `npm/`), only the photos under it, so new labels can be collected apart.
+ * `collect-drawn` does the same on dev faces without sunglasses after drawing a pair on each
+ * (bench/draw-sunglasses.ts): Sunglasses training examples, never scored.
  * `train` fits an L2-regularised logistic regression for each attribute and candidate feature set;
  * the feature set and the regularisation are chosen by cross-validation inside dev, folds grouped
  * by the split key (one person's photos, and a photo and its mirror, never on both sides).
@@ -259,4 +262,4 @@ const [command, file, ...flags] = process.argv.slice(2);
 if (command === 'collect' && file) await collect(file, flags[0]);
 else if (command === 'collect-drawn' && file) await collect(file, flags[0], true);
 else if (command === 'train' && file) train(file, flags.includes('--held-out'), flags.includes('--write'), flags.filter((f) => !f.startsWith('--')));
-else console.log('usage: face-heads.ts collect <faces.json> [path prefix] | train <faces.json>[,<more.json>] [--held-out] [--write] [attribute...]');
+else console.log('usage: face-heads.ts collect <faces.json> [path prefix] | collect-drawn <drawn.json> [path prefix] | train <faces.json>[,<more.json>] [--held-out] [--write] [attribute...]');
