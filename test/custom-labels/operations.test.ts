@@ -497,7 +497,7 @@ describe('restart recovery (--data-dir)', () => {
     await restart(stuck());
     await call(ctx, 'CreateProjectVersion', { ProjectArn: p, VersionName: 'v1', OutputConfig: {} });
     for (let run = 1; run <= 3; run++) {
-      await vi.waitFor(() => expect(embeddings).toHaveLength(run));
+      await vi.waitFor(() => expect(embeddings).toHaveLength(run), { timeout: 10_000 });
       const stopped = current!;
       const restarting = restart(run < 3 ? stuck() : fakeInference());
       await stopped.close();

@@ -201,7 +201,7 @@ describe('a liveness session', () => {
     const first = liveness({ dataDir }, () => new Promise(() => undefined));
     const { SessionId } = await first.call('CreateFaceLivenessSession', {}, ctx);
     void first.emulator.control.submitLivenessMedia(SessionId as string, { frames: [fixture('images/astronaut.png')] }).catch(() => undefined);
-    await vi.waitFor(async () => expect((await first.call('GetFaceLivenessSessionResults', { SessionId }, ctx)).Status).toBe('IN_PROGRESS'));
+    await vi.waitFor(async () => expect((await first.call('GetFaceLivenessSessionResults', { SessionId }, ctx)).Status).toBe('IN_PROGRESS'), { timeout: 10_000 });
     await first.close();
     const second = liveness({ dataDir });
     expect(await second.call('GetFaceLivenessSessionResults', { SessionId }, ctx)).toEqual({ SessionId, Status: 'FAILED', Challenge: { Type: 'FaceMovementAndLightChallenge', Version: '1.0.0' } });

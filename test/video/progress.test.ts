@@ -22,6 +22,8 @@ const s3Dir = path.join(tmp, 's3');
 /** Two seconds at 25 fps. */
 const FILE = path.join(s3Dir, 'vids', 'two-seconds.mp4');
 const VIDEO = { S3Object: { Bucket: 'vids', Name: 'two-seconds.mp4' } };
+/** ffprobe and ffmpeg start slowly on a busy machine; the default 1 s is not enough there. */
+const FFMPEG_WAIT = { timeout: 15_000, interval: 20 };
 
 beforeAll(async () => {
   mkdirSync(path.dirname(FILE), { recursive: true });
@@ -106,15 +108,15 @@ describe('a video job', () => {
     // Labels every 500 ms: every 13th frame of 50 (0, 13, 26, 39).
     expect(progress()).toBeNull();
 
-    await vi.waitFor(() => expect(gate.waiting()).toBe(1));
+    await vi.waitFor(() => expect(gate.waiting()).toBe(1), FFMPEG_WAIT);
     expect(progress()).toEqual({ Fraction: 0, FramesDone: 0, FramesTotal: 4 });
     gate.releaseOne();
-    await vi.waitFor(() => expect(gate.waiting()).toBe(1));
+    await vi.waitFor(() => expect(gate.waiting()).toBe(1), FFMPEG_WAIT);
     // One frame done, but the last write was just now.
     expect(progress()).toEqual({ Fraction: 0, FramesDone: 0, FramesTotal: 4 });
     now += 500;
     gate.releaseOne();
-    await vi.waitFor(() => expect(gate.waiting()).toBe(1));
+    await vi.waitFor(() => expect(gate.waiting()).toBe(1), FFMPEG_WAIT);
     expect(progress()).toEqual({ Fraction: 0.5, FramesDone: 2, FramesTotal: 4 });
     expect(t.emulator.console.state.videoJob(TEST_CALLER, JobId)).toMatchObject({ JobStatus: 'IN_PROGRESS', Progress: { Fraction: 0.5 } });
 
