@@ -48,12 +48,12 @@ import {
 import { fetchNpmPhotos, labelledPhotoPath, npmPhotoFiles, npmPhotosFolder } from './npm-photos';
 
 const labelsDir = fileURLToPath(new URL('./labels/', import.meta.url));
-const readLabels = <T>(name: string): T => JSON.parse(readFileSync(join(labelsDir, name), 'utf8')) as T;
+export const readLabels = <T>(name: string): T => JSON.parse(readFileSync(join(labelsDir, name), 'utf8')) as T;
 
 const CALLER: Scope = { account: '000000000000', region: 'us-east-1' };
 
 /** Fetches the labelled npm photos that are missing (bench/npm-photos.ts); false when that fails (offline). */
-function npmPhotosReady(): boolean {
+export function npmPhotosReady(): boolean {
   try {
     fetchNpmPhotos(npmPhotosFolder());
     return true;
@@ -64,13 +64,13 @@ function npmPhotosReady(): boolean {
 }
 
 /** The development-data folder; without it, says how to name it (and the bench is skipped). */
-function dataFolder(): string | undefined {
+export function dataFolder(bench = 'faces-accuracy'): string | undefined {
   const dir = process.env.REKOGNITION_DEV_DATA;
   if (dir) return dir;
   console.log(
-    'faces-accuracy needs the development photos. Set REKOGNITION_DEV_DATA to the folder holding\n' +
+    `${bench} needs the development photos. Set REKOGNITION_DEV_DATA to the folder holding\n` +
       'faces/, coco/ and images/ (see bench/labels/README.md), e.g.\n' +
-      '  REKOGNITION_DEV_DATA=/path/to/data npm run bench -- faces-accuracy',
+      `  REKOGNITION_DEV_DATA=/path/to/data npm run bench -- ${bench}`,
   );
   return undefined;
 }
@@ -167,6 +167,8 @@ interface FalseFace {
 interface SplitScore {
   recall: Map<string, Ratio>;
   trueConfidences: number[];
+  /** Labelled faces of 40 px or more that no detection matched. */
+  missed: FaceLabel[];
   falseFaces: FalseFace[];
   excusedSmall: number;
   noFacePhotos: number;
@@ -220,6 +222,7 @@ function scoreSplit(
   const score: SplitScore = {
     recall: new Map(),
     trueConfidences: [],
+    missed: [],
     falseFaces: [],
     excusedSmall: 0,
     noFacePhotos: 0,
@@ -244,6 +247,7 @@ function scoreSplit(
     );
     const matchedLabels = new Set(m.pairs.map(([l]) => l));
     labels.forEach((label, i) => recallRows(label).forEach((row) => bump(score.recall, row, matchedLabels.has(i))));
+    score.missed.push(...labels.filter((label, i) => !matchedLabels.has(i) && label.box.width >= 40));
     for (const [l, d] of m.pairs) {
       score.trueConfidences.push(dets[d].confidence);
       scoreAttributes(score, labels[l], dets[d]);
@@ -338,6 +342,12 @@ function printWorstFalseFaces(scores: [string, SplitScore][], n = 12): void {
   console.table(all.slice(0, n).map((f) => ({ split: f.split, file: f.file, confidence: f.confidence.toFixed(2), 'width px': f.width.toFixed(0) })));
 }
 
+function printMissedFaces(scores: [string, SplitScore][]): void {
+  const all = scores.flatMap(([split, s]) => s.missed.map((m) => ({ split, file: m.file, 'width px': m.box.width.toFixed(0), yaw: m.yaw, sunglasses: m.sunglasses, occluded: m.occluded })));
+  console.log(`\nlabelled faces of 40 px or more that were missed (${all.length} in all)`);
+  console.table(all);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export async function benchFacesAccuracy(): Promise<void> {
@@ -389,6 +399,7 @@ export async function benchFacesAccuracy(): Promise<void> {
     confidenceCell,
   );
   printWorstFalseFaces(scores.filter(([split]) => split !== 'all'));
+  printMissedFaces(scores.filter(([split]) => split !== 'all'));
   sideBySide(
     'attributes on matched faces (label fields listed as uncertain left out; ages are estimates)',
     [...BOOLEAN_ATTRIBUTES, 'gender', 'ageRange ±5'],

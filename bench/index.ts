@@ -14,6 +14,7 @@ const benches: Bench[] = [
   { name: 'load', file: './load.ts', fn: 'benchLoad' },
   { name: 'faces', file: './faces.ts', fn: 'benchFaces' },
   { name: 'faces-accuracy', file: './faces-accuracy.ts', fn: 'benchFacesAccuracy' },
+  { name: 'faces-mosaics', file: './faces-mosaics.ts', fn: 'benchFacesMosaics' },
   { name: 'faces-similarity', file: './faces-similarity.ts', fn: 'benchFacesSimilarity' },
   { name: 'search', file: './search.ts', fn: 'benchSearch' },
   { name: 'vision', file: './vision.ts', fn: 'benchVision' },

@@ -41,6 +41,19 @@ export interface FaceTaskPayload {
   profiles?: ProfileGate;
   /** Check the faces blazeface found (RawFace.secondOpinion and person); absent: no check. */
   verify?: VerifyGate;
+  /** Also search a large image on overlapping tiles, where small faces are seen larger; absent: the whole image only. */
+  tiles?: TileSearch;
+}
+
+/**
+ * blazeface sees the whole image at 256 px, so in a large photo a face of AWS's smallest size (40
+ * px in 1920x1080) is 5 px there. An image whose longer side reaches `from` pixels is also searched
+ * on a `grid` x `grid` of overlapping tiles, each `share` of the image's width and height.
+ */
+export interface TileSearch {
+  from: number;
+  grid: number;
+  share: number;
 }
 
 /**
@@ -689,13 +702,58 @@ async function detect(rgb: Rgb, gates: FaceGate[], wantCrops: boolean): Promise<
   return keep;
 }
 
+/** The tiles of a tile search on a width x height image, [x0, y0, width, height]; none for a smaller image. */
+export function searchTiles(width: number, height: number, search: TileSearch): [number, number, number, number][] {
+  if (Math.max(width, height) < search.from || search.grid < 2) return [];
+  const w = Math.round(width * search.share), h = Math.round(height * search.share);
+  const tiles: [number, number, number, number][] = [];
+  for (let row = 0; row < search.grid; row++) {
+    for (let col = 0; col < search.grid; col++) {
+      tiles.push([Math.round((col * (width - w)) / (search.grid - 1)), Math.round((row * (height - h)) / (search.grid - 1)), w, h]);
+    }
+  }
+  return tiles;
+}
+
+/**
+ * The whole image's faces, then those blazeface proposes on each tile that are not found yet: each
+ * such proposal is searched again on a square around it (as a weak face is), which gives it its
+ * mesh and its gates. The tiles run the detector alone, so faces already found cost no second mesh.
+ */
+async function detectWithTiles(rgb: Rgb, gates: FaceGate[], wantCrops: boolean, search: TileSearch | undefined): Promise<HumanFace[]> {
+  const found = await detect(rgb, gates, wantCrops);
+  const minDetector = Math.min(...gates.map((g) => g.detector));
+  const proposals: { box: PixelBox; score: number }[] = [];
+  for (const [x0, y0, w, h] of search ? searchTiles(rgb.width, rgb.height, search) : []) {
+    const result = await detectWithHuman(regionWithEdges(rgb, x0, y0, w, h), { face: true }, {
+      ...DETECTOR_ONLY,
+      detector: { enabled: true, rotation: false, maxDetected: 100, minConfidence: minDetector, iouThreshold: 0.1, return: false },
+    });
+    for (const { box: [x, y, bw, bh], boxScore } of result.face as { box: number[]; boxScore: number }[]) {
+      proposals.push({ box: [x0 + x, y0 + y, x0 + x + bw, y0 + y + bh], score: boxScore });
+    }
+  }
+  for (const p of proposals.sort((a, b) => b.score - a.score)) {
+    if (alreadyFound(p.box, found)) continue;
+    const [x0, y0, x1] = squareAround(p.box, REFIT_SPAN).map(Math.round);
+    const near = (await detect(regionWithEdges(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
+    const face = near.find((f) => sameFace(meshBox(f.mesh.flat()), p.box));
+    for (const f of near) if (f !== face) f.tensor?.dispose();
+    if (face) found.push(face);
+  }
+  return found;
+}
+
+/** human's face settings for blazeface's boxes alone: no mesh, iris or other face model. */
+const DETECTOR_ONLY = { mesh: { enabled: false }, iris: { enabled: false }, emotion: { enabled: false }, description: { enabled: false } };
+
 export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext): Promise<FaceTaskResult> {
   await loadDetector(ctx);
   const { gates } = payload;
   const wantCrops = Boolean(payload.emotion);
   let rgb: Rgb = { data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height };
   let offset = 0;
-  let found = await detect(rgb, gates, wantCrops);
+  let found = await detectWithTiles(rgb, gates, wantCrops, payload.tiles);
   if (found.length) {
     found = await refitWeakFaces(rgb, found, gates, wantCrops);
   } else {

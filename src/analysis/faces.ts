@@ -7,7 +7,7 @@
 import type { AgeRange, BoundingBox, Emotion, EmotionName, FaceDetail, Landmark, LandmarkType, Pose } from '../api/generated/types';
 import { fitRgb, type LoadedImage } from '../media/image';
 import type { ModelsClient } from '../../models/client';
-import type { FaceGate, FaceTaskResult, ProfileGate, RawFace, RegionStats, VerifyGate } from '../../models/tasks/faces';
+import type { FaceGate, FaceTaskResult, ProfileGate, RawFace, RegionStats, TileSearch, VerifyGate } from '../../models/tasks/faces';
 import type { PixelPoint } from '../../models/evidence';
 import { EMOTION_LABELS, REGIONS } from '../../models/face-regions';
 import { FACE_HEADS, HEAD_TARGETS, headDecision, headFeatures, headProbability, type FaceHeads, type HeadAttribute } from './face-heads';
@@ -99,6 +99,9 @@ export const PROFILE_GATE: ProfileGate = { proposal: 0.25, secondLook: 0.8 };
  * detector scores of real faces (docs/FACES.md).
  */
 export const VERIFY_GATE: VerifyGate = { enough: 0.7, person: 0.05 };
+
+/** Large photos are also searched on tiles (models/tasks/faces.ts, TileSearch): see docs/FACES.md, "Small faces in large photos". */
+export const TILE_SEARCH: TileSearch = { from: 1000, grid: 2, share: 0.6 };
 
 /** Whether a face passes the checks of VERIFY_GATE (faces found without them pass). */
 export function confirmedFace(raw: RawFace): boolean {
@@ -559,7 +562,7 @@ async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Pro
   const pixels = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
   const { width, height } = pixels;
   // the client sends a copy, so the image's own pixels stay usable here
-  return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE }, verify: { ...VERIFY_GATE } }), width, height };
+  return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE }, verify: { ...VERIFY_GATE }, tiles: { ...TILE_SEARCH } }), width, height };
 }
 
 /** The attributes whose answers read the Sunglasses answer (buildFace). */

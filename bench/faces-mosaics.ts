@@ -1,0 +1,152 @@
+/**
+ * Faces that are small in a large photo. AWS finds faces down to 40x40 px in a 1920x1080 photo (2%
+ * of its width); the labelled photos are mostly 640 px wide, where a 40 px face is 6%. Here nine
+ * labelled photos at a time are laid out 3x3 in 640x480 cells (each shrunk to fit, never enlarged,
+ * on grey), making 1920x1440 mosaics whose faces keep their labels, moved and scaled. Each mosaic
+ * goes once through DetectFaces (default attributes); recall counts the labelled faces of 40 px or
+ * more in the mosaic, false faces are unmatched detections beyond the photos' counted small faces.
+ * Dev and held-out photos are never mixed in one mosaic. Tight crops (bbt, johns) are left out.
+ *
+ *   REKOGNITION_DEV_DATA=/path/to/data npm run bench -- faces-mosaics
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import sharp, { type OverlayOptions } from 'sharp';
+import { createEmulator } from '../src/emulator';
+import { Logger } from '../src/runtime/logger';
+import { ModelsClient } from '../models/client';
+import { dataFolder, npmPhotosReady, readLabels } from './faces-accuracy';
+import {
+  falseDetections,
+  formatRatio,
+  isTightCrop,
+  matchFaces,
+  npmPhotoOf,
+  percentile,
+  ratio,
+  splitOf,
+  widthBucket,
+  WIDTH_BUCKETS,
+  type Box,
+  type CountLabel,
+  type FaceLabel,
+  type Ratio,
+} from './faces-scoring';
+import { labelledPhotoPath } from './npm-photos';
+
+export const CELL = { width: 640, height: 480 };
+export const GRID = 3;
+
+/** Where a photo of this size goes in its cell: shrunk to fit (never enlarged) and centred. */
+export function placeInCell(width: number, height: number, cell: number): { scale: number; left: number; top: number } {
+  const scale = Math.min(1, CELL.width / width, CELL.height / height);
+  const col = cell % GRID, row = Math.floor(cell / GRID);
+  return {
+    scale,
+    left: col * CELL.width + Math.floor((CELL.width - Math.round(width * scale)) / 2),
+    top: row * CELL.height + Math.floor((CELL.height - Math.round(height * scale)) / 2),
+  };
+}
+
+export const placeBox = (box: Box, at: { scale: number; left: number; top: number }): Box => ({
+  left: at.left + box.left * at.scale,
+  top: at.top + box.top * at.scale,
+  width: box.width * at.scale,
+  height: box.height * at.scale,
+});
+
+interface Mosaic {
+  jpeg: Buffer;
+  labels: Box[];
+  /** Counted faces in its photos that have no label (small ones): detections that may be excused. */
+  unlabelledSmall: number;
+}
+
+async function buildMosaic(dir: string, files: string[], labelsByFile: Map<string, FaceLabel[]>, counts: Map<string, CountLabel>): Promise<Mosaic> {
+  const layers: OverlayOptions[] = [];
+  const labels: Box[] = [];
+  let unlabelledSmall = 0;
+  for (const [cell, file] of files.entries()) {
+    const photo = sharp(readFileSync(labelledPhotoPath(dir, file))).rotate();
+    const { data, info } = await photo.toBuffer({ resolveWithObject: true });
+    const at = placeInCell(info.width, info.height, cell);
+    const input = await sharp(data).resize(Math.round(info.width * at.scale), Math.round(info.height * at.scale)).toBuffer();
+    layers.push({ input, left: at.left, top: at.top });
+    const mine = labelsByFile.get(file) ?? [];
+    labels.push(...mine.map((l) => placeBox(l.box, at)));
+    const count = counts.get(file);
+    if (count) unlabelledSmall += Math.max(0, count.faces + count.smallFaces - mine.length);
+  }
+  const canvas = sharp({ create: { width: CELL.width * GRID, height: CELL.height * GRID, channels: 3, background: { r: 128, g: 128, b: 128 } } });
+  const jpeg = await canvas.composite(layers).jpeg({ quality: 92 }).toBuffer();
+  return { jpeg, labels, unlabelledSmall };
+}
+
+interface MosaicScore {
+  recall: Map<string, Ratio>;
+  falseConfidences: number[];
+  ms: number[];
+}
+
+export async function benchFacesMosaics(): Promise<void> {
+  const dir = dataFolder('faces-mosaics');
+  if (!dir) return;
+  const npm = npmPhotosReady();
+  const faceLabels = readLabels<FaceLabel[]>('face-attributes.json');
+  const counts = new Map(readLabels<CountLabel[]>('face-counts.json').map((c) => [c.file, c]));
+  const noFace = readLabels<{ file: string }[]>('no-face.json').map((n) => n.file);
+  const labelsByFile = new Map<string, FaceLabel[]>();
+  for (const label of faceLabels) labelsByFile.set(label.file, [...(labelsByFile.get(label.file) ?? []), label]);
+  const files = [...new Set([...labelsByFile.keys(), ...counts.keys(), ...noFace])]
+    .filter((f) => !isTightCrop(f) && (npm || !npmPhotoOf(f)))
+    .sort();
+
+  const pool = new ModelsClient();
+  await pool.broadcast('faces.warmup');
+  const emulator = createEmulator({}, { inference: pool, runtime: { log: new Logger('warn') } });
+  const scores = new Map<string, MosaicScore>();
+  for (const split of ['dev', 'held-out']) {
+    const mine = files.filter((f) => splitOf(f) === split);
+    const score: MosaicScore = { recall: new Map(), falseConfidences: [], ms: [] };
+    scores.set(split, score);
+    for (let i = 0; i < mine.length; i += GRID * GRID) {
+      const mosaic = await buildMosaic(dir, mine.slice(i, i + GRID * GRID), labelsByFile, counts);
+      const t0 = performance.now();
+      const answer = await emulator.dispatch('DetectFaces', JSON.stringify({ Image: { Bytes: mosaic.jpeg.toString('base64') } }), { account: '000000000000', region: 'us-east-1' });
+      score.ms.push(performance.now() - t0);
+      if (answer.status !== 200) throw new Error(`DetectFaces failed on a mosaic: ${answer.body}`);
+      const faces = (JSON.parse(answer.body) as { FaceDetails: { BoundingBox: { Left: number; Top: number; Width: number; Height: number }; Confidence: number }[] }).FaceDetails;
+      const W = CELL.width * GRID, H = CELL.height * GRID;
+      const dets = faces.map((f) => ({ left: f.BoundingBox.Left * W, top: f.BoundingBox.Top * H, width: f.BoundingBox.Width * W, height: f.BoundingBox.Height * H }));
+      const m = matchFaces(mosaic.labels, dets, false);
+      const matched = new Set(m.pairs.map(([l]) => l));
+      mosaic.labels.forEach((box, l) => {
+        const rows = [`width ${widthBucket(box.width)}`, ...(box.width >= 40 ? ['faces >= 40 px'] : [])];
+        for (const row of rows) {
+          const r = score.recall.get(row) ?? ratio();
+          score.recall.set(row, ratio(r.hits + (matched.has(l) ? 1 : 0), r.total + 1));
+        }
+      });
+      const unmatched = m.unmatchedDetections.map((d) => dets[d]);
+      const verdict = falseDetections(unmatched, mosaic.unlabelledSmall);
+      score.falseConfidences.push(...verdict.false.map((d) => faces[m.unmatchedDetections[d]].Confidence));
+    }
+  }
+  await emulator.stop();
+
+  const rows = ['faces >= 40 px', ...WIDTH_BUCKETS.map((b) => `width ${b}`)];
+  console.log(`\nmosaics of ${GRID}x${GRID} labelled photos, ${CELL.width * GRID}x${CELL.height * GRID}, DetectFaces default attributes`);
+  const table: Record<string, Record<string, string>> = {};
+  for (const row of rows) table[`recall, ${row}`] = Object.fromEntries([...scores].map(([split, s]) => [split, formatRatio(s.recall.get(row) ?? ratio())]));
+  table['false faces (>= 90)'] = Object.fromEntries([...scores].map(([split, s]) => [split, `${s.falseConfidences.length} (${s.falseConfidences.filter((c) => c >= 90).length})`]));
+  table['mosaics; DetectFaces p50 / max ms'] = Object.fromEntries(
+    [...scores].map(([split, s]) => [split, `${s.ms.length}; ${percentile(s.ms, 50).toFixed(0)} / ${Math.max(...s.ms).toFixed(0)}`]),
+  );
+  console.table(table);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await benchFacesMosaics();
+  process.exit(0);
+}
