@@ -83,9 +83,16 @@ async function buildMosaic(dir: string, files: string[], labelsByFile: Map<strin
   return { jpeg, labels, unlabelledSmall };
 }
 
+interface FalseFace {
+  /** The photo whose cell holds the false face's centre (none: the grey between photos). */
+  file?: string;
+  confidence: number;
+  width: number;
+}
+
 interface MosaicScore {
   recall: Map<string, Ratio>;
-  falseConfidences: number[];
+  falseFaces: FalseFace[];
   ms: number[];
 }
 
@@ -108,10 +115,11 @@ export async function benchFacesMosaics(): Promise<void> {
   const scores = new Map<string, MosaicScore>();
   for (const split of ['dev', 'held-out']) {
     const mine = files.filter((f) => splitOf(f) === split);
-    const score: MosaicScore = { recall: new Map(), falseConfidences: [], ms: [] };
+    const score: MosaicScore = { recall: new Map(), falseFaces: [], ms: [] };
     scores.set(split, score);
     for (let i = 0; i < mine.length; i += GRID * GRID) {
-      const mosaic = await buildMosaic(dir, mine.slice(i, i + GRID * GRID), labelsByFile, counts);
+      const photos = mine.slice(i, i + GRID * GRID);
+      const mosaic = await buildMosaic(dir, photos, labelsByFile, counts);
       const t0 = performance.now();
       const answer = await emulator.dispatch('DetectFaces', JSON.stringify({ Image: { Bytes: mosaic.jpeg.toString('base64') } }), { account: '000000000000', region: 'us-east-1' });
       score.ms.push(performance.now() - t0);
@@ -130,7 +138,11 @@ export async function benchFacesMosaics(): Promise<void> {
       });
       const unmatched = m.unmatchedDetections.map((d) => dets[d]);
       const verdict = falseDetections(unmatched, mosaic.unlabelledSmall);
-      score.falseConfidences.push(...verdict.false.map((d) => faces[m.unmatchedDetections[d]].Confidence));
+      for (const d of verdict.false) {
+        const box = unmatched[d];
+        const cell = Math.floor((box.top + box.height / 2) / CELL.height) * GRID + Math.floor((box.left + box.width / 2) / CELL.width);
+        score.falseFaces.push({ file: photos[cell], confidence: faces[m.unmatchedDetections[d]].Confidence, width: box.width });
+      }
     }
   }
   await emulator.stop();
@@ -139,11 +151,13 @@ export async function benchFacesMosaics(): Promise<void> {
   console.log(`\nmosaics of ${GRID}x${GRID} labelled photos, ${CELL.width * GRID}x${CELL.height * GRID}, DetectFaces default attributes`);
   const table: Record<string, Record<string, string>> = {};
   for (const row of rows) table[`recall, ${row}`] = Object.fromEntries([...scores].map(([split, s]) => [split, formatRatio(s.recall.get(row) ?? ratio())]));
-  table['false faces (>= 90)'] = Object.fromEntries([...scores].map(([split, s]) => [split, `${s.falseConfidences.length} (${s.falseConfidences.filter((c) => c >= 90).length})`]));
+  table['false faces (>= 90)'] = Object.fromEntries([...scores].map(([split, s]) => [split, `${s.falseFaces.length} (${s.falseFaces.filter((f) => f.confidence >= 90).length})`]));
   table['mosaics; DetectFaces p50 / max ms'] = Object.fromEntries(
     [...scores].map(([split, s]) => [split, `${s.ms.length}; ${percentile(s.ms, 50).toFixed(0)} / ${Math.max(...s.ms).toFixed(0)}`]),
   );
   console.table(table);
+  console.log('\nfalse faces');
+  console.table([...scores].flatMap(([split, s]) => s.falseFaces.map((f) => ({ split, file: f.file ?? '(between photos)', confidence: f.confidence.toFixed(2), 'width px': f.width.toFixed(0) }))));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

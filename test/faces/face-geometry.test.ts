@@ -1,10 +1,11 @@
 /**
  * Geometry the face task relies on (models/runtime/faceapi.ts, models/tasks/faces.ts): similarity
- * transforms, image warping, dlib's chip alignment, convex hulls and region statistics.
+ * transforms, image warping, dlib's chip alignment, convex hulls, region statistics and the tiles
+ * a large image is searched on.
  */
 import { describe, expect, it } from 'vitest';
 import { applySimilarity, chipTemplate, chipTransform, CHIP_SIZE, fitSimilarity, invertSimilarity, warp } from '../../models/runtime/faceapi';
-import { convexHull, measureRegions } from '../../models/tasks/faces';
+import { convexHull, measureRegions, searchTiles } from '../../models/tasks/faces';
 
 describe('similarity transforms', () => {
   it('fitSimilarity recovers a rotation, scale and shift exactly, and inverts', () => {
@@ -91,5 +92,31 @@ describe('measureRegions', () => {
     const stats = measureRegions({ ...rgb }, shifted, { plain: [4, 5, 6, 7] });
     expect(stats.plain.outside).toBeGreaterThan(0.4);
     expect(stats.plain.outside).toBeLessThan(0.7);
+  });
+});
+
+describe('searchTiles', () => {
+  const search = { from: 1000, grid: 2, share: 0.6 };
+
+  it('searches an image smaller than `from` whole, with no tile', () => {
+    expect(searchTiles(999, 700, search)).toEqual([]);
+    expect(searchTiles(1920, 1080, { ...search, grid: 1 })).toEqual([]);
+  });
+
+  it('covers a large image with overlapping tiles that reach every edge', () => {
+    const tiles = searchTiles(1920, 1080, search);
+    expect(tiles).toEqual([
+      [0, 0, 1152, 648],
+      [768, 0, 1152, 648],
+      [0, 432, 1152, 648],
+      [768, 432, 1152, 648],
+    ]);
+    // neighbours overlap by a fifth of the image (384 x 216 px): a face of AWS's smallest size lies whole in some tile
+    for (const [x, y] of [[0, 0], [1919, 1079], [960, 540], [1919, 0]]) {
+      expect(tiles.some(([x0, y0, w, h]) => x >= x0 && x < x0 + w && y >= y0 && y < y0 + h)).toBe(true);
+    }
+    const three = searchTiles(3000, 3000, { ...search, grid: 3, share: 0.4 });
+    expect(three).toHaveLength(9);
+    expect(three.at(-1)).toEqual([1800, 1800, 1200, 1200]);
   });
 });

@@ -6,6 +6,7 @@
 import { SdkClients } from '../../src/runtime/sdk-clients';
 import { MemoryBudget } from '../../src/runtime/memory-budget';
 import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detectFaces } from '../../src/analysis/faces';
@@ -23,12 +24,24 @@ beforeAll(() => {
   pool = sharedModels();
 });
 
+const load = (bytes: Buffer) => loadImage({ Bytes: bytes }, { config: defaultConfig, clients: new SdkClients(), decodes: new MemoryBudget(1 << 30), region: 'us-east-1' });
+
+/** The six photos shrunk into 640x427 each (a third of their width, on grey) and laid out two across, three down: 1280x1281. */
+async function sixInOne(): Promise<Buffer> {
+  const [W, H] = [640, 427];
+  const cells = await Promise.all(FACES_PER_PHOTO.map((_, k) => sharp(photo(k + 1)).resize(W, H, { fit: 'contain', background: { r: 128, g: 128, b: 128 } }).toBuffer()));
+  return sharp({ create: { width: 2 * W, height: 3 * H, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+    .composite(cells.map((input, k) => ({ input, left: (k % 2) * W, top: Math.floor(k / 2) * H })))
+    .jpeg()
+    .toBuffer();
+}
+
 describe('group photos', () => {
   it('finds every face, largest first, with distinct boxes, and tells their gender', { timeout: 300_000 }, async () => {
     let women = 0;
     let total = 0;
     for (const [k, expected] of FACES_PER_PHOTO.entries()) {
-      const image = await loadImage({ Bytes: photo(k + 1) }, { config: defaultConfig, clients: new SdkClients(), decodes: new MemoryBudget(1 << 30), region: 'us-east-1' });
+      const image = await load(photo(k + 1));
       const faces = await detectFaces(image, { inference: pool }, { attributes: ['GENDER'] });
       expect(faces, `sample${k + 1}.jpg`).toHaveLength(expected);
       const areas = faces.map((f) => f.detail.BoundingBox!.Width! * f.detail.BoundingBox!.Height!);
@@ -47,5 +60,13 @@ describe('group photos', () => {
     }
     console.log(`group photos: ${total} faces, ${women} called Female`);
     expect(women / total).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('finds the faces of all six in one large photo, where each face is a few percent of its width', { timeout: 120_000 }, async () => {
+    const faces = await detectFaces(await load(await sixInOne()), { inference: pool }, {});
+    const widths = faces.map((f) => Math.round(f.detail.BoundingBox!.Width! * 1280));
+    console.log(`six group photos in one 1280x1281 photo: ${faces.length} faces, ${Math.min(...widths)}-${Math.max(...widths)} px wide`);
+    expect(faces.length).toBeGreaterThanOrEqual(21);
+    expect(faces.length).toBeLessThanOrEqual(22);
   });
 });
