@@ -48,9 +48,19 @@ import {
 import { fetchNpmPhotos, labelledPhotoPath, npmPhotoFiles, npmPhotosFolder } from './npm-photos';
 
 const labelsDir = fileURLToPath(new URL('./labels/', import.meta.url));
-export const readLabels = <T>(name: string): T => JSON.parse(readFileSync(join(labelsDir, name), 'utf8')) as T;
+const readLabels = <T>(name: string): T => JSON.parse(readFileSync(join(labelsDir, name), 'utf8')) as T;
 
-const CALLER: Scope = { account: '000000000000', region: 'us-east-1' };
+export const CALLER: Scope = { account: '000000000000', region: 'us-east-1' };
+
+/** The face labels of some label sets ('' for the development labels, '-npm' for the npm split's), by photo. */
+export function readFaceLabels(sets: string[]) {
+  const faceLabels = sets.flatMap((set) => readLabels<FaceLabel[]>(`face-attributes${set}.json`));
+  const counts = new Map(sets.flatMap((set) => readLabels<CountLabel[]>(`face-counts${set}.json`)).map((c) => [c.file, c]));
+  const noFace = new Set(sets.flatMap((set) => readLabels<{ file: string }[]>(`no-face${set}.json`)).map((n) => n.file));
+  const labelsByFile = new Map<string, FaceLabel[]>();
+  for (const label of faceLabels) labelsByFile.set(label.file, [...(labelsByFile.get(label.file) ?? []), label]);
+  return { faceLabels, labelsByFile, counts, noFace };
+}
 
 /** Fetches the labelled npm photos that are missing (bench/npm-photos.ts); false when that fails (offline). */
 export function npmPhotosReady(): boolean {
@@ -182,7 +192,7 @@ interface SplitScore {
   megapixels: number[];
 }
 
-const bump = (map: Map<string, Ratio>, key: string, hit: boolean) => {
+export const bump = (map: Map<string, Ratio>, key: string, hit: boolean) => {
   const r = map.get(key) ?? ratio();
   map.set(key, ratio(r.hits + (hit ? 1 : 0), r.total + 1));
 };
@@ -356,11 +366,7 @@ export async function benchFacesAccuracy(): Promise<void> {
   const npm = npmPhotosReady();
   // The npm labels sit beside the others; their paths (npm/...) never collide with the dev data's.
   const sets = npm ? ['', '-npm'] : [''];
-  const faceLabels = sets.flatMap((set) => readLabels<FaceLabel[]>(`face-attributes${set}.json`));
-  const counts = new Map(sets.flatMap((set) => readLabels<CountLabel[]>(`face-counts${set}.json`)).map((c) => [c.file, c]));
-  const noFace = new Set(sets.flatMap((set) => readLabels<{ file: string }[]>(`no-face${set}.json`)).map((n) => n.file));
-  const labelsByFile = new Map<string, FaceLabel[]>();
-  for (const label of faceLabels) labelsByFile.set(label.file, [...(labelsByFile.get(label.file) ?? []), label]);
+  const { faceLabels, labelsByFile, counts, noFace } = readFaceLabels(sets);
   const npmFiles = npm ? npmPhotoFiles() : [];
   // Without the npm photos, the development labels' npm photos are left out of dev and held-out too.
   const files = [...new Set([...labelsByFile.keys(), ...counts.keys(), ...noFace])]

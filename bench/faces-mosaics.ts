@@ -16,7 +16,7 @@ import sharp, { type OverlayOptions } from 'sharp';
 import { createEmulator } from '../src/emulator';
 import { Logger } from '../src/runtime/logger';
 import { ModelsClient } from '../models/client';
-import { dataFolder, npmPhotosReady, readLabels } from './faces-accuracy';
+import { bump, CALLER, dataFolder, npmPhotosReady, readFaceLabels } from './faces-accuracy';
 import {
   falseDetections,
   formatRatio,
@@ -100,11 +100,7 @@ export async function benchFacesMosaics(): Promise<void> {
   const dir = dataFolder('faces-mosaics');
   if (!dir) return;
   const npm = npmPhotosReady();
-  const faceLabels = readLabels<FaceLabel[]>('face-attributes.json');
-  const counts = new Map(readLabels<CountLabel[]>('face-counts.json').map((c) => [c.file, c]));
-  const noFace = readLabels<{ file: string }[]>('no-face.json').map((n) => n.file);
-  const labelsByFile = new Map<string, FaceLabel[]>();
-  for (const label of faceLabels) labelsByFile.set(label.file, [...(labelsByFile.get(label.file) ?? []), label]);
+  const { labelsByFile, counts, noFace } = readFaceLabels(['']);
   const files = [...new Set([...labelsByFile.keys(), ...counts.keys(), ...noFace])]
     .filter((f) => !isTightCrop(f) && (npm || !npmPhotoOf(f)))
     .sort();
@@ -121,7 +117,7 @@ export async function benchFacesMosaics(): Promise<void> {
       const photos = mine.slice(i, i + GRID * GRID);
       const mosaic = await buildMosaic(dir, photos, labelsByFile, counts);
       const t0 = performance.now();
-      const answer = await emulator.dispatch('DetectFaces', JSON.stringify({ Image: { Bytes: mosaic.jpeg.toString('base64') } }), { account: '000000000000', region: 'us-east-1' });
+      const answer = await emulator.dispatch('DetectFaces', JSON.stringify({ Image: { Bytes: mosaic.jpeg.toString('base64') } }), CALLER);
       score.ms.push(performance.now() - t0);
       if (answer.status !== 200) throw new Error(`DetectFaces failed on a mosaic: ${answer.body}`);
       const faces = (JSON.parse(answer.body) as { FaceDetails: { BoundingBox: { Left: number; Top: number; Width: number; Height: number }; Confidence: number }[] }).FaceDetails;
@@ -131,10 +127,7 @@ export async function benchFacesMosaics(): Promise<void> {
       const matched = new Set(m.pairs.map(([l]) => l));
       mosaic.labels.forEach((box, l) => {
         const rows = [`width ${widthBucket(box.width)}`, ...(box.width >= 40 ? ['faces >= 40 px'] : [])];
-        for (const row of rows) {
-          const r = score.recall.get(row) ?? ratio();
-          score.recall.set(row, ratio(r.hits + (matched.has(l) ? 1 : 0), r.total + 1));
-        }
+        for (const row of rows) bump(score.recall, row, matched.has(l));
       });
       const unmatched = m.unmatchedDetections.map((d) => dets[d]);
       const verdict = falseDetections(unmatched, mosaic.unlabelledSmall);

@@ -716,12 +716,12 @@ export function searchTiles(width: number, height: number, search: TileSearch): 
 }
 
 /**
- * The whole image's faces, then those blazeface proposes on each tile that are not found yet: each
- * such proposal is searched again on a square around it (as a weak face is), which gives it its
- * mesh and its gates. The tiles run the detector alone, so faces already found cost no second mesh.
+ * The faces blazeface proposes on the tiles of a large image that are not among `found`: each
+ * proposal is searched again on a square around it (as a weak face is), which gives it its mesh and
+ * its gates. The tiles run the detector alone, so faces already found cost no second mesh, and a
+ * face proposed by several tiles is searched once.
  */
-async function detectWithTiles(rgb: Rgb, gates: FaceGate[], wantCrops: boolean, search: TileSearch | undefined): Promise<HumanFace[]> {
-  const found = await detect(rgb, gates, wantCrops);
+async function tileFaces(rgb: Rgb, found: HumanFace[], gates: FaceGate[], wantCrops: boolean, search: TileSearch | undefined): Promise<HumanFace[]> {
   const minDetector = Math.min(...gates.map((g) => g.detector));
   const proposals: { box: PixelBox; score: number }[] = [];
   for (const [x0, y0, w, h] of search ? searchTiles(rgb.width, rgb.height, search) : []) {
@@ -733,15 +733,18 @@ async function detectWithTiles(rgb: Rgb, gates: FaceGate[], wantCrops: boolean, 
       proposals.push({ box: [x0 + x, y0 + y, x0 + x + bw, y0 + y + bh], score: boxScore });
     }
   }
+  const faces: HumanFace[] = [];
+  const searched: PixelBox[] = [];
   for (const p of proposals.sort((a, b) => b.score - a.score)) {
-    if (alreadyFound(p.box, found)) continue;
+    if (alreadyFound(p.box, [...found, ...faces]) || searched.some((box) => sameFace(box, p.box))) continue;
+    searched.push(p.box);
     const [x0, y0, x1] = squareAround(p.box, REFIT_SPAN).map(Math.round);
     const near = (await detect(regionWithEdges(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
     const face = near.find((f) => sameFace(meshBox(f.mesh.flat()), p.box));
     for (const f of near) if (f !== face) f.tensor?.dispose();
-    if (face) found.push(face);
+    if (face) faces.push(face);
   }
-  return found;
+  return faces;
 }
 
 /** human's face settings for blazeface's boxes alone: no mesh, iris or other face model. */
@@ -753,10 +756,10 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   const wantCrops = Boolean(payload.emotion);
   let rgb: Rgb = { data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height };
   let offset = 0;
-  let found = await detectWithTiles(rgb, gates, wantCrops, payload.tiles);
-  if (found.length) {
-    found = await refitWeakFaces(rgb, found, gates, wantCrops);
-  } else {
+  let found = await refitWeakFaces(rgb, await detect(rgb, gates, wantCrops), gates, wantCrops);
+  // tile faces are found on a square around them already: no refit
+  found.push(...(await tileFaces(rgb, found, gates, wantCrops, payload.tiles)));
+  if (!found.length) {
     // a face filling the frame defeats the detector: search the image padded (edges repeated)
     const pad = Math.round(Math.max(rgb.width, rgb.height) * CROP_PAD);
     const padded = regionWithEdges(rgb, -pad, -pad, rgb.width + 2 * pad, rgb.height + 2 * pad);
