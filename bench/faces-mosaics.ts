@@ -6,8 +6,10 @@
  * goes once through DetectFaces (default attributes); recall counts the labelled faces of 40 px or
  * more in the mosaic, false faces are unmatched detections beyond the photos' counted small faces.
  * Dev and held-out photos are never mixed in one mosaic. Tight crops (bbt, johns) are left out.
+ * MOSAIC_LAYOUT=3x2 (columns x rows) lays out six photos in a 1920x960 mosaic instead: a wide photo.
  *
  *   REKOGNITION_DEV_DATA=/path/to/data npm run bench -- faces-mosaics
+ *   REKOGNITION_DEV_DATA=/path/to/data MOSAIC_LAYOUT=3x2 npx tsx bench/faces-mosaics.ts
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -36,12 +38,27 @@ import {
 import { labelledPhotoPath } from './npm-photos';
 
 export const CELL = { width: 640, height: 480 };
-export const GRID = 3;
+
+/** How many cells across and down a mosaic has. */
+export interface Layout {
+  cols: number;
+  rows: number;
+}
+
+export const SQUARE_LAYOUT: Layout = { cols: 3, rows: 3 };
+
+/** The layout MOSAIC_LAYOUT names ("3x2": columns x rows); 3x3 without it. */
+export function layoutOf(name: string | undefined): Layout {
+  if (!name) return SQUARE_LAYOUT;
+  const match = /^(\d+)x(\d+)$/.exec(name);
+  if (!match) throw new Error(`MOSAIC_LAYOUT is columns x rows, like 3x2: not ${name}`);
+  return { cols: Number(match[1]), rows: Number(match[2]) };
+}
 
 /** Where a photo of this size goes in its cell: shrunk to fit (never enlarged) and centred. */
-export function placeInCell(width: number, height: number, cell: number): { scale: number; left: number; top: number } {
+export function placeInCell(width: number, height: number, cell: number, layout = SQUARE_LAYOUT): { scale: number; left: number; top: number } {
   const scale = Math.min(1, CELL.width / width, CELL.height / height);
-  const col = cell % GRID, row = Math.floor(cell / GRID);
+  const col = cell % layout.cols, row = Math.floor(cell / layout.cols);
   return {
     scale,
     left: col * CELL.width + Math.floor((CELL.width - Math.round(width * scale)) / 2),
@@ -63,14 +80,14 @@ interface Mosaic {
   unlabelledSmall: number;
 }
 
-async function buildMosaic(dir: string, files: string[], labelsByFile: Map<string, FaceLabel[]>, counts: Map<string, CountLabel>): Promise<Mosaic> {
+async function buildMosaic(dir: string, files: string[], layout: Layout, labelsByFile: Map<string, FaceLabel[]>, counts: Map<string, CountLabel>): Promise<Mosaic> {
   const layers: OverlayOptions[] = [];
   const labels: Box[] = [];
   let unlabelledSmall = 0;
   for (const [cell, file] of files.entries()) {
     const photo = sharp(readFileSync(labelledPhotoPath(dir, file))).rotate();
     const { data, info } = await photo.toBuffer({ resolveWithObject: true });
-    const at = placeInCell(info.width, info.height, cell);
+    const at = placeInCell(info.width, info.height, cell, layout);
     const input = await sharp(data).resize(Math.round(info.width * at.scale), Math.round(info.height * at.scale)).toBuffer();
     layers.push({ input, left: at.left, top: at.top });
     const mine = labelsByFile.get(file) ?? [];
@@ -78,7 +95,7 @@ async function buildMosaic(dir: string, files: string[], labelsByFile: Map<strin
     const count = counts.get(file);
     if (count) unlabelledSmall += Math.max(0, count.faces + count.smallFaces - mine.length);
   }
-  const canvas = sharp({ create: { width: CELL.width * GRID, height: CELL.height * GRID, channels: 3, background: { r: 128, g: 128, b: 128 } } });
+  const canvas = sharp({ create: { width: CELL.width * layout.cols, height: CELL.height * layout.rows, channels: 3, background: { r: 128, g: 128, b: 128 } } });
   const jpeg = await canvas.composite(layers).jpeg({ quality: 92 }).toBuffer();
   return { jpeg, labels, unlabelledSmall };
 }
@@ -100,6 +117,8 @@ export async function benchFacesMosaics(): Promise<void> {
   const dir = dataFolder('faces-mosaics');
   if (!dir) return;
   const npm = npmPhotosReady();
+  const layout = layoutOf(process.env.MOSAIC_LAYOUT);
+  const perMosaic = layout.cols * layout.rows;
   const { labelsByFile, counts, noFace } = readFaceLabels(['']);
   const files = [...new Set([...labelsByFile.keys(), ...counts.keys(), ...noFace])]
     .filter((f) => !isTightCrop(f) && (npm || !npmPhotoOf(f)))
@@ -113,15 +132,15 @@ export async function benchFacesMosaics(): Promise<void> {
     const mine = files.filter((f) => splitOf(f) === split);
     const score: MosaicScore = { recall: new Map(), falseFaces: [], ms: [] };
     scores.set(split, score);
-    for (let i = 0; i < mine.length; i += GRID * GRID) {
-      const photos = mine.slice(i, i + GRID * GRID);
-      const mosaic = await buildMosaic(dir, photos, labelsByFile, counts);
+    for (let i = 0; i < mine.length; i += perMosaic) {
+      const photos = mine.slice(i, i + perMosaic);
+      const mosaic = await buildMosaic(dir, photos, layout, labelsByFile, counts);
       const t0 = performance.now();
       const answer = await emulator.dispatch('DetectFaces', JSON.stringify({ Image: { Bytes: mosaic.jpeg.toString('base64') } }), CALLER);
       score.ms.push(performance.now() - t0);
       if (answer.status !== 200) throw new Error(`DetectFaces failed on a mosaic: ${answer.body}`);
       const faces = (JSON.parse(answer.body) as { FaceDetails: { BoundingBox: { Left: number; Top: number; Width: number; Height: number }; Confidence: number }[] }).FaceDetails;
-      const W = CELL.width * GRID, H = CELL.height * GRID;
+      const W = CELL.width * layout.cols, H = CELL.height * layout.rows;
       const dets = faces.map((f) => ({ left: f.BoundingBox.Left * W, top: f.BoundingBox.Top * H, width: f.BoundingBox.Width * W, height: f.BoundingBox.Height * H }));
       const m = matchFaces(mosaic.labels, dets, false);
       const matched = new Set(m.pairs.map(([l]) => l));
@@ -133,7 +152,7 @@ export async function benchFacesMosaics(): Promise<void> {
       const verdict = falseDetections(unmatched, mosaic.unlabelledSmall);
       for (const d of verdict.false) {
         const box = unmatched[d];
-        const cell = Math.floor((box.top + box.height / 2) / CELL.height) * GRID + Math.floor((box.left + box.width / 2) / CELL.width);
+        const cell = Math.floor((box.top + box.height / 2) / CELL.height) * layout.cols + Math.floor((box.left + box.width / 2) / CELL.width);
         score.falseFaces.push({ file: photos[cell], confidence: faces[m.unmatchedDetections[d]].Confidence, width: box.width });
       }
     }
@@ -141,7 +160,7 @@ export async function benchFacesMosaics(): Promise<void> {
   await emulator.stop();
 
   const rows = ['faces >= 40 px', ...WIDTH_BUCKETS.map((b) => `width ${b}`)];
-  console.log(`\nmosaics of ${GRID}x${GRID} labelled photos, ${CELL.width * GRID}x${CELL.height * GRID}, DetectFaces default attributes`);
+  console.log(`\nmosaics of ${layout.cols}x${layout.rows} labelled photos, ${CELL.width * layout.cols}x${CELL.height * layout.rows}, DetectFaces default attributes`);
   const table: Record<string, Record<string, string>> = {};
   for (const row of rows) table[`recall, ${row}`] = Object.fromEntries([...scores].map(([split, s]) => [split, formatRatio(s.recall.get(row) ?? ratio())]));
   table['false faces (>= 90)'] = Object.fromEntries([...scores].map(([split, s]) => [split, `${s.falseFaces.length} (${s.falseFaces.filter((f) => f.confidence >= 90).length})`]));

@@ -48,12 +48,15 @@ export interface FaceTaskPayload {
 /**
  * blazeface sees the whole image at 256 px, so in a large photo a face of AWS's smallest size (40
  * px in 1920x1080) is 5 px there. An image whose longer side reaches `from` pixels is also searched
- * on a `grid` x `grid` of overlapping tiles, each `share` of the image's width and height.
+ * on overlapping tiles: `grid` across its shorter side, each `share` of it. Along the longer side a
+ * tile is at most `aspect` times as long as it is across (blazeface squashes each tile to a square,
+ * and a wide tile squashes its faces), so a wide image gets more tiles there, overlapping as much.
  */
 export interface TileSearch {
   from: number;
   grid: number;
   share: number;
+  aspect: number;
 }
 
 /**
@@ -705,12 +708,16 @@ async function detect(rgb: Rgb, gates: FaceGate[], wantCrops: boolean): Promise<
 /** The tiles of a tile search on a width x height image, [x0, y0, width, height]; none for a smaller image. */
 export function searchTiles(width: number, height: number, search: TileSearch): [number, number, number, number][] {
   if (Math.max(width, height) < search.from || search.grid < 2) return [];
-  const w = Math.round(width * search.share), h = Math.round(height * search.share);
+  const short = Math.min(width, height), long = Math.max(width, height);
+  const across = Math.round(short * search.share);
+  const along = Math.min(Math.round(long * search.share), Math.round(across * search.aspect));
+  // neighbours along the longer side step at most as far, for their length, as `grid` tiles of `share` do
+  const step = (along * (1 - search.share)) / (search.share * (search.grid - 1));
+  const count = Math.max(search.grid, Math.ceil((long - along) / step - 1e-9) + 1);
+  const starts = (n: number, size: number, total: number) => Array.from({ length: n }, (_, i) => Math.round((i * (total - size)) / (n - 1)));
   const tiles: [number, number, number, number][] = [];
-  for (let row = 0; row < search.grid; row++) {
-    for (let col = 0; col < search.grid; col++) {
-      tiles.push([Math.round((col * (width - w)) / (search.grid - 1)), Math.round((row * (height - h)) / (search.grid - 1)), w, h]);
-    }
+  for (const a of starts(search.grid, across, short)) {
+    for (const b of starts(count, along, long)) tiles.push(width >= height ? [b, a, along, across] : [a, b, across, along]);
   }
   return tiles;
 }

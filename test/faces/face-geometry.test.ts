@@ -96,27 +96,38 @@ describe('measureRegions', () => {
 });
 
 describe('searchTiles', () => {
-  const search = { from: 1000, grid: 2, share: 0.6 };
+  const search = { from: 1000, grid: 2, share: 0.6, aspect: 4 / 3 };
+  const covers = (tiles: number[][], x: number, y: number) => tiles.some(([x0, y0, w, h]) => x >= x0 && x < x0 + w && y >= y0 && y < y0 + h);
 
   it('searches an image smaller than `from` whole, with no tile', () => {
     expect(searchTiles(999, 700, search)).toEqual([]);
     expect(searchTiles(1920, 1080, { ...search, grid: 1 })).toEqual([]);
   });
 
-  it('covers a large image with overlapping tiles that reach every edge', () => {
-    const tiles = searchTiles(1920, 1080, search);
+  it('covers a 4:3 image with a 2x2 grid of overlapping tiles that reach every edge', () => {
+    const tiles = searchTiles(1920, 1440, search);
     expect(tiles).toEqual([
-      [0, 0, 1152, 648],
-      [768, 0, 1152, 648],
-      [0, 432, 1152, 648],
-      [768, 432, 1152, 648],
+      [0, 0, 1152, 864],
+      [768, 0, 1152, 864],
+      [0, 576, 1152, 864],
+      [768, 576, 1152, 864],
     ]);
-    // neighbours overlap by a fifth of the image (384 x 216 px): a face of AWS's smallest size lies whole in some tile
-    for (const [x, y] of [[0, 0], [1919, 1079], [960, 540], [1919, 0]]) {
-      expect(tiles.some(([x0, y0, w, h]) => x >= x0 && x < x0 + w && y >= y0 && y < y0 + h)).toBe(true);
-    }
+    // neighbours overlap by a fifth of the image: a face of AWS's smallest size lies whole in some tile
+    for (const [x, y] of [[0, 0], [1919, 1439], [960, 720], [1919, 0]]) expect(covers(tiles, x, y)).toBe(true);
     const three = searchTiles(3000, 3000, { ...search, grid: 3, share: 0.4 });
     expect(three).toHaveLength(9);
     expect(three.at(-1)).toEqual([1800, 1800, 1200, 1200]);
+  });
+
+  it('gives a wide or tall image more tiles along its longer side, none wider than 4:3', () => {
+    const wide = searchTiles(1920, 1080, search);
+    expect(wide).toHaveLength(6);
+    expect(wide[0]).toEqual([0, 0, 864, 648]);
+    expect(wide.at(-1)).toEqual([1056, 432, 864, 648]);
+    // along the long side, neighbours overlap by at least a third of a tile, as in the 2x2 grid
+    expect(864 - (wide[1][0] - wide[0][0])).toBeGreaterThanOrEqual(864 / 3);
+    const tall = searchTiles(1080, 1920, search);
+    expect(tall.map(([x, y, w, h]) => [y, x, h, w]).sort()).toEqual(wide.map((t) => [...t]).sort());
+    for (const [x, y] of [[0, 0], [1919, 1079], [960, 540], [1919, 0], [0, 1079]]) expect(covers(wide, x, y)).toBe(true);
   });
 });
