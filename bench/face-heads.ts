@@ -3,23 +3,27 @@
  * bench/labels/face-attributes.json, dev split only, and compares each with the rule it would
  * replace (src/analysis/faces.ts).
  *
- *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect faces.json [path prefix]
+ *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect faces.json [path prefix[,prefix...]]
  *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect-drawn drawn.json    # dev faces with sunglasses drawn on
  *   npx tsx bench/face-heads.ts train faces.json                 # dev cross-validation only
  *   npx tsx bench/face-heads.ts train old.json,new.json          # several collections together
  *   npx tsx bench/face-heads.ts train faces.json --held-out      # and the held-out check, once
  *   npx tsx bench/face-heads.ts train faces.json --write         # writes src/analysis/face-heads.json
+ *   npx tsx bench/face-heads.ts check new.json                   # the rules and shipped answers on collected faces
  *
  * `collect` runs the face task (every model, as DetectFaces ALL with embeddings) on each labelled
  * photo and on its mirror image, matches the faces found to the labels with the accuracy bench's
  * rules (bench/faces-scoring.ts), and keeps the raw measurements in a file outside the repository;
- * with a path prefix (e.g. `npm/`), only the photos under it, so new labels can be collected apart.
+ * with path prefixes (e.g. `npm/`, or `npm/a@1.0.0/,npm/b@2.1.0/`), only the photos under them, so new labels can be
+ * collected apart (label indices are positions in the file: append new labels at its end).
  * `collect-drawn` does the same on dev faces without sunglasses after drawing a pair on each
  * (bench/draw-sunglasses.ts): Sunglasses training examples, never scored.
  * `train` fits an L2-regularised logistic regression for each attribute and candidate feature set;
  * the feature set and the regularisation are chosen by cross-validation inside dev, folds grouped
  * by the split key (one person's photos, and a photo and its mirror, never on both sides).
  * A head is written only for an attribute where it beats the rule in dev cross-validation.
+ * `check` scores the rules and the shipped answers (src/analysis/face-heads.json) on the faces of a
+ * collection, per split: on labels collected apart after the heads were chosen, an untouched test.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -129,7 +133,7 @@ async function collect(out: string, prefix = '', drawn = false): Promise<void> {
   const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
   const scenes = (JSON.parse(readFileSync(noFaceFile, 'utf8')) as { file: string }[]).map((p) => p.file).filter((f) => splitOf(f) === 'dev' && !npmPhotoOf(f));
   const drawable = (l: FaceLabel) => splitOf(l.file) === 'dev' && !l.sunglasses && !l.uncertain.includes('sunglasses') && l.box.width >= DRAWN_MIN_WIDTH;
-  const files = [...new Set(labels.filter((l) => !drawn || drawable(l)).map((l) => l.file))].filter((f) => f.startsWith(prefix)).sort();
+  const files = [...new Set(labels.filter((l) => !drawn || drawable(l)).map((l) => l.file))].filter((f) => prefix.split(',').some((p) => f.startsWith(p))).sort();
   const pool = new ModelsClient();
   const ctx = { config: defaultConfig, clients: new SdkClients(), decodes: new MemoryBudget(1 << 30), region: 'us-east-1' };
   fetchNpmPhotos(npmPhotosFolder(), files.filter((f) => npmPhotoOf(f)));
@@ -211,6 +215,7 @@ const pct = (hits: number, total: number) => `${hits}/${total} ${((100 * hits) /
 function train(caches: string, heldOut: boolean, write: boolean, only: readonly string[]): void {
   const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
   const samples = caches.split(',').flatMap((cache) => JSON.parse(readFileSync(cache, 'utf8')) as Sample[]);
+  const shipped = JSON.parse(readFileSync(headsFile, 'utf8')) as Partial<Record<HeadAttribute, FaceHead>>;
   const heads: Partial<Record<HeadAttribute, FaceHead>> = {};
   const trained = HEAD_ATTRIBUTES.filter((a) => !only.length || only.includes(a));
   for (const attribute of trained) {
@@ -242,7 +247,10 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
       const test = rows('held-out').filter((r) => scored(r.sample));
       const ruleHits = test.filter((r) => ruleValue(r.sample, attribute) === r.truth).length;
       const headHits = test.filter((r) => (headProbability(head, headFeatures(r.sample.face, best.groups)!) >= 0.5) === r.truth).length;
-      console.log(`  held-out (${test.length} faces, ${test.filter((r) => r.truth).length} true): rule ${pct(ruleHits, test.length)}, head ${pct(headHits, test.length)}`);
+      const current = shipped[attribute];
+      const currentHits = current && test.filter((r) => (headProbability(current, headFeatures(r.sample.face, current.groups)!) >= 0.5) === r.truth).length;
+      const currentText = current ? `, shipped head ${pct(currentHits!, test.length)}` : '';
+      console.log(`  held-out (${test.length} faces, ${test.filter((r) => r.truth).length} true): rule ${pct(ruleHits, test.length)}, head ${pct(headHits, test.length)}${currentText}`);
     }
     if (beats) heads[attribute] = head;
   }
@@ -258,8 +266,30 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// check
+
+function check(caches: string): void {
+  const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
+  const shipped = JSON.parse(readFileSync(headsFile, 'utf8')) as Partial<Record<HeadAttribute, FaceHead>>;
+  const samples = caches.split(',').flatMap((cache) => JSON.parse(readFileSync(cache, 'utf8')) as Sample[]).filter(scored);
+  const answer = (s: Sample, attribute: HeadAttribute, heads: typeof shipped) =>
+    buildFace(s.face, s.width, s.height, resolveAttributes(['ALL']), heads).detail[HEAD_TARGETS[attribute].member]?.Value === true;
+  for (const attribute of HEAD_ATTRIBUTES) {
+    const known = samples.filter((s) => !labels[s.label].uncertain.includes(attribute));
+    for (const split of ['dev', 'held-out', 'both']) {
+      const rows = known.filter((s) => split === 'both' || splitOf(s.file) === split);
+      const truth = rows.map((s) => expectedValue(labels[s.label], attribute));
+      const rule = rows.filter((s, i) => answer(s, attribute, {}) === truth[i]).length;
+      const now = rows.filter((s, i) => answer(s, attribute, shipped) === truth[i]).length;
+      console.log(`${attribute.padEnd(11)} ${split.padEnd(8)} ${rows.length} faces (${truth.filter(Boolean).length} true): rule ${pct(rule, rows.length)}, shipped ${pct(now, rows.length)}`);
+    }
+  }
+}
+
 const [command, file, ...flags] = process.argv.slice(2);
 if (command === 'collect' && file) await collect(file, flags[0]);
 else if (command === 'collect-drawn' && file) await collect(file, flags[0], true);
 else if (command === 'train' && file) train(file, flags.includes('--held-out'), flags.includes('--write'), flags.filter((f) => !f.startsWith('--')));
-else console.log('usage: face-heads.ts collect <faces.json> [path prefix] | collect-drawn <drawn.json> [path prefix] | train <faces.json>[,<more.json>] [--held-out] [--write] [attribute...]');
+else if (command === 'check' && file) check(file);
+else console.log('usage: face-heads.ts check <faces.json>[,<more.json>] | collect <faces.json> [path prefix[,prefix...]] | collect-drawn <drawn.json> [path prefix[,prefix...]] | train <faces.json>[,<more.json>] [--held-out] [--write] [attribute...]');
