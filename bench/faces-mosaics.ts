@@ -45,18 +45,18 @@ export interface Layout {
   rows: number;
 }
 
-export const SQUARE_LAYOUT: Layout = { cols: 3, rows: 3 };
+export const DEFAULT_LAYOUT: Layout = { cols: 3, rows: 3 };
 
 /** The layout MOSAIC_LAYOUT names ("3x2": columns x rows); 3x3 without it. */
 export function layoutOf(name: string | undefined): Layout {
-  if (!name) return SQUARE_LAYOUT;
+  if (!name) return DEFAULT_LAYOUT;
   const match = /^(\d+)x(\d+)$/.exec(name);
   if (!match) throw new Error(`MOSAIC_LAYOUT is columns x rows, like 3x2: not ${name}`);
   return { cols: Number(match[1]), rows: Number(match[2]) };
 }
 
 /** Where a photo of this size goes in its cell: shrunk to fit (never enlarged) and centred. */
-export function placeInCell(width: number, height: number, cell: number, layout = SQUARE_LAYOUT): { scale: number; left: number; top: number } {
+export function placeInCell(width: number, height: number, cell: number, layout = DEFAULT_LAYOUT): { scale: number; left: number; top: number } {
   const scale = Math.min(1, CELL.width / width, CELL.height / height);
   const col = cell % layout.cols, row = Math.floor(cell / layout.cols);
   return {

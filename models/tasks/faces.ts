@@ -713,6 +713,7 @@ export function searchTiles(width: number, height: number, search: TileSearch): 
   const along = Math.min(Math.round(long * search.share), Math.round(across * search.aspect));
   // neighbours along the longer side step at most as far, for their length, as `grid` tiles of `share` do
   const step = (along * (1 - search.share)) / (search.share * (search.grid - 1));
+  // (less a hair, so that a step that fits exactly is not rounded up to one more tile)
   const count = Math.max(search.grid, Math.ceil((long - along) / step - 1e-9) + 1);
   const starts = (n: number, size: number, total: number) => Array.from({ length: n }, (_, i) => Math.round((i * (total - size)) / (n - 1)));
   const tiles: [number, number, number, number][] = [];

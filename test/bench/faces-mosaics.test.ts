@@ -1,6 +1,6 @@
 /** The mosaic bench's layout (bench/faces-mosaics.ts): where each photo and its labelled faces go. */
 import { describe, expect, it } from 'vitest';
-import { CELL, layoutOf, placeBox, placeInCell, SQUARE_LAYOUT } from '../../bench/faces-mosaics';
+import { CELL, layoutOf, placeBox, placeInCell, DEFAULT_LAYOUT } from '../../bench/faces-mosaics';
 
 describe('placeInCell', () => {
   it('shrinks a photo to fit its cell, never enlarges one, and centres it', () => {
@@ -9,12 +9,12 @@ describe('placeInCell', () => {
     // a portrait photo in the middle cell: height-bound
     const at = placeInCell(480, 960, 4);
     expect(at).toEqual({ scale: 0.5, left: CELL.width + 200, top: CELL.height });
-    expect(SQUARE_LAYOUT).toEqual({ cols: 3, rows: 3 });
+    expect(DEFAULT_LAYOUT).toEqual({ cols: 3, rows: 3 });
   });
 
   it('places the cells of a wide layout row by row', () => {
     expect(placeInCell(640, 480, 4, layoutOf('3x2'))).toEqual({ scale: 1, left: CELL.width, top: CELL.height });
-    expect(layoutOf(undefined)).toBe(SQUARE_LAYOUT);
+    expect(layoutOf(undefined)).toBe(DEFAULT_LAYOUT);
     expect(() => layoutOf('wide')).toThrow(/columns x rows/);
   });
 
