@@ -57,6 +57,12 @@ export interface TileSearch {
   grid: number;
   share: number;
   aspect: number;
+  /**
+   * A tile's proposal at least this share of the image's longer side is left out: the whole image
+   * showed it to blazeface large enough to find, so a face missed there is more likely not a face
+   * (the seal behind a speaker, seen at a tile's scale).
+   */
+  largest: number;
 }
 
 /**
@@ -730,14 +736,17 @@ export function searchTiles(width: number, height: number, search: TileSearch): 
  * face proposed by several tiles is searched once.
  */
 async function tileFaces(rgb: Rgb, found: HumanFace[], gates: FaceGate[], wantCrops: boolean, search: TileSearch | undefined): Promise<HumanFace[]> {
+  if (!search) return [];
   const minDetector = Math.min(...gates.map((g) => g.detector));
+  const largest = search.largest * Math.max(rgb.width, rgb.height);
   const proposals: { box: PixelBox; score: number }[] = [];
-  for (const [x0, y0, w, h] of search ? searchTiles(rgb.width, rgb.height, search) : []) {
+  for (const [x0, y0, w, h] of searchTiles(rgb.width, rgb.height, search)) {
     const result = await detectWithHuman(regionWithEdges(rgb, x0, y0, w, h), { face: true }, {
       ...DETECTOR_ONLY,
       detector: { enabled: true, rotation: false, maxDetected: 100, minConfidence: minDetector, iouThreshold: 0.1, return: false },
     });
     for (const { box: [x, y, bw, bh], boxScore } of result.face as { box: number[]; boxScore: number }[]) {
+      if (Math.max(bw, bh) >= largest) continue;
       proposals.push({ box: [x0 + x, y0 + y, x0 + x + bw, y0 + y + bh], score: boxScore });
     }
   }

@@ -101,7 +101,7 @@ export const PROFILE_GATE: ProfileGate = { proposal: 0.25, secondLook: 0.8 };
 export const VERIFY_GATE: VerifyGate = { enough: 0.7, person: 0.05 };
 
 /** Large photos are also searched on tiles (models/tasks/faces.ts, TileSearch): see docs/FACES.md, "Small faces in large photos". */
-export const TILE_SEARCH: TileSearch = { from: 1000, grid: 2, share: 0.6, aspect: 4 / 3 };
+export const TILE_SEARCH: TileSearch = { from: 1000, grid: 2, share: 0.6, aspect: 4 / 3, largest: 0.15 };
 
 /** Whether a face passes the checks of VERIFY_GATE (faces found without them pass). */
 export function confirmedFace(raw: RawFace): boolean {

@@ -96,7 +96,7 @@ describe('measureRegions', () => {
 });
 
 describe('searchTiles', () => {
-  const search = { from: 1000, grid: 2, share: 0.6, aspect: 4 / 3 };
+  const search = { from: 1000, grid: 2, share: 0.6, aspect: 4 / 3, largest: 0.15 };
   const covers = (tiles: number[][], x: number, y: number) => tiles.some(([x0, y0, w, h]) => x >= x0 && x < x0 + w && y >= y0 && y < y0 + h);
 
   it('searches an image smaller than `from` whole, with no tile', () => {
