@@ -31,7 +31,7 @@ import { ModelsClient } from '../models/client';
 import type { RawFace } from '../models/tasks/faces';
 import { REGIONS } from '../models/face-regions';
 import { buildFace, FACE_GATES, resolveAttributes } from '../src/analysis/faces';
-import { HEAD_ATTRIBUTES, HEAD_TARGETS, headFeatures, headProbability, type FaceHead, type FeatureGroup, type HeadAttribute } from '../src/analysis/face-heads';
+import { HEAD_ATTRIBUTES, HEAD_TARGETS, headFeatures, headProbability, type FaceHead, type FaceHeads, type FeatureGroup, type HeadAttribute } from '../src/analysis/face-heads';
 import sharp from 'sharp';
 import { seededRandom, sunglassesSvg, type Reflection } from './draw-sunglasses';
 import { fitLogistic } from './face-heads-fit';
@@ -173,11 +173,14 @@ async function collect(out: string, prefix = '', drawn = false): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // train
 
-/** What today's rules answer for a face (buildFace without heads). */
-function ruleValue(sample: Sample, attribute: HeadAttribute): boolean {
-  const detail = buildFace(sample.face, sample.width, sample.height, resolveAttributes(['ALL']), {}).detail;
+/** What DetectFaces answers for a face with these heads; without any, what today's rules answer. */
+function answerOf(sample: Sample, attribute: HeadAttribute, heads: FaceHeads = {}): boolean {
+  const detail = buildFace(sample.face, sample.width, sample.height, resolveAttributes(['ALL']), heads).detail;
   return detail[HEAD_TARGETS[attribute].member]?.Value === true;
 }
+
+/** The heads in src/analysis/face-heads.json as they are now. */
+const readHeads = () => JSON.parse(readFileSync(headsFile, 'utf8')) as FaceHeads;
 
 interface Row {
   sample: Sample;
@@ -215,7 +218,7 @@ const pct = (hits: number, total: number) => `${hits}/${total} ${((100 * hits) /
 function train(caches: string, heldOut: boolean, write: boolean, only: readonly string[]): void {
   const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
   const samples = caches.split(',').flatMap((cache) => JSON.parse(readFileSync(cache, 'utf8')) as Sample[]);
-  const shipped = JSON.parse(readFileSync(headsFile, 'utf8')) as Partial<Record<HeadAttribute, FaceHead>>;
+  const shipped = readHeads();
   const heads: Partial<Record<HeadAttribute, FaceHead>> = {};
   const trained = HEAD_ATTRIBUTES.filter((a) => !only.length || only.includes(a));
   for (const attribute of trained) {
@@ -225,7 +228,7 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
       usable.filter((s) => splitOf(s.file) === split).map((sample): Row => ({ sample, truth: sample.drawn || expectedValue(labels[sample.label], attribute), group: splitKey(sample.file) }));
     const dev = rows('dev');
     const devOriginals = dev.filter((r) => scored(r.sample));
-    const ruleDev = devOriginals.filter((r) => ruleValue(r.sample, attribute) === r.truth).length;
+    const ruleDev = devOriginals.filter((r) => answerOf(r.sample, attribute) === r.truth).length;
     const positives = devOriginals.filter((r) => r.truth).length;
     console.log(`\n${attribute}: dev ${devOriginals.length} faces (${positives} true), ${dev.length - devOriginals.length} mirrors and drawn; rule on dev ${pct(ruleDev, devOriginals.length)}`);
     const thresholds = thresholdsFor(attribute);
@@ -245,21 +248,20 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
     console.log(`  chosen: ${best.groups.join('+')} λ=${best.lambda} p≥${best.threshold}, dev CV ${(100 * best.score).toFixed(1)}% against the rule's ${((100 * ruleDev) / devOriginals.length).toFixed(1)}%: ${beats ? 'head' : 'rule'}`);
     if (heldOut) {
       const test = rows('held-out').filter((r) => scored(r.sample));
-      const ruleHits = test.filter((r) => ruleValue(r.sample, attribute) === r.truth).length;
-      const headHits = test.filter((r) => (headProbability(head, headFeatures(r.sample.face, best.groups)!) >= 0.5) === r.truth).length;
+      const ruleHits = test.filter((r) => answerOf(r.sample, attribute) === r.truth).length;
+      const hits = (h: FaceHead) => test.filter((r) => (headProbability(h, headFeatures(r.sample.face, h.groups)!) >= 0.5) === r.truth).length;
       const current = shipped[attribute];
-      const currentHits = current && test.filter((r) => (headProbability(current, headFeatures(r.sample.face, current.groups)!) >= 0.5) === r.truth).length;
-      const currentText = current ? `, shipped head ${pct(currentHits!, test.length)}` : '';
-      console.log(`  held-out (${test.length} faces, ${test.filter((r) => r.truth).length} true): rule ${pct(ruleHits, test.length)}, head ${pct(headHits, test.length)}${currentText}`);
+      const currentText = current ? `, shipped head ${pct(hits(current), test.length)}` : '';
+      console.log(`  held-out (${test.length} faces, ${test.filter((r) => r.truth).length} true): rule ${pct(ruleHits, test.length)}, head ${pct(hits(head), test.length)}${currentText}`);
     }
     if (beats) heads[attribute] = head;
   }
   if (write) {
     const round = (h: FaceHead): FaceHead => ({ groups: h.groups, mean: h.mean.map((v) => +v.toPrecision(6)), std: h.std.map((v) => +v.toPrecision(6)), weights: h.weights.map((v) => +v.toPrecision(6)), bias: +h.bias.toPrecision(6) });
     // attributes not trained in this run keep their head
-    const all = JSON.parse(readFileSync(headsFile, 'utf8')) as Record<string, FaceHead>;
+    const all = readHeads();
     for (const attribute of trained) delete all[attribute];
-    for (const [attribute, head] of Object.entries(heads)) all[attribute] = round(head);
+    for (const attribute of trained) if (heads[attribute]) all[attribute] = round(heads[attribute]);
     const ordered = Object.fromEntries(HEAD_ATTRIBUTES.filter((a) => all[a]).map((a) => [a, all[a]]));
     writeFileSync(headsFile, JSON.stringify(ordered, null, 1) + '\n');
     console.log(`\nwrote ${Object.keys(heads).join(', ') || 'no head'} to ${headsFile}`);
@@ -271,17 +273,15 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
 
 function check(caches: string): void {
   const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
-  const shipped = JSON.parse(readFileSync(headsFile, 'utf8')) as Partial<Record<HeadAttribute, FaceHead>>;
+  const shipped = readHeads();
   const samples = caches.split(',').flatMap((cache) => JSON.parse(readFileSync(cache, 'utf8')) as Sample[]).filter(scored);
-  const answer = (s: Sample, attribute: HeadAttribute, heads: typeof shipped) =>
-    buildFace(s.face, s.width, s.height, resolveAttributes(['ALL']), heads).detail[HEAD_TARGETS[attribute].member]?.Value === true;
   for (const attribute of HEAD_ATTRIBUTES) {
     const known = samples.filter((s) => !labels[s.label].uncertain.includes(attribute));
     for (const split of ['dev', 'held-out', 'both']) {
       const rows = known.filter((s) => split === 'both' || splitOf(s.file) === split);
       const truth = rows.map((s) => expectedValue(labels[s.label], attribute));
-      const rule = rows.filter((s, i) => answer(s, attribute, {}) === truth[i]).length;
-      const now = rows.filter((s, i) => answer(s, attribute, shipped) === truth[i]).length;
+      const rule = rows.filter((s, i) => answerOf(s, attribute) === truth[i]).length;
+      const now = rows.filter((s, i) => answerOf(s, attribute, shipped) === truth[i]).length;
       console.log(`${attribute.padEnd(11)} ${split.padEnd(8)} ${rows.length} faces (${truth.filter(Boolean).length} true): rule ${pct(rule, rows.length)}, shipped ${pct(now, rows.length)}`);
     }
   }
