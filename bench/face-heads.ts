@@ -9,6 +9,7 @@
  *   npx tsx bench/face-heads.ts train old.json,new.json          # several collections together
  *   npx tsx bench/face-heads.ts train faces.json --held-out      # and the held-out check, once
  *   npx tsx bench/face-heads.ts train faces.json --write         # writes src/analysis/face-heads.json
+ *   npx tsx bench/face-heads.ts train faces.json --sets=rules+shape,faceres beard   # only these feature sets, for Beard
  *   npx tsx bench/face-heads.ts check new.json                   # the rules and shipped answers on collected faces
  *
  * `collect` runs the face task (every model, as DetectFaces ALL with embeddings) on each labelled
@@ -48,7 +49,7 @@ const headsFile = fileURLToPath(new URL('../src/analysis/face-heads.json', impor
 
 
 /** Feature sets tried for every attribute (few, so that choosing among them does not overfit dev). */
-const CANDIDATES: FeatureGroup[][] = [['rules'], ['rules', 'emotion'], ['rules', 'shape'], ['rules', 'texture'], ['rules', 'lowerFace'], ['rules', 'eyes'], ['rules', 'emotion', 'lowerFace'], ['rules', 'emotion', 'shape'], ['identity']];
+const CANDIDATES: FeatureGroup[][] = [['rules'], ['rules', 'emotion'], ['rules', 'shape'], ['rules', 'texture'], ['rules', 'lowerFace'], ['rules', 'eyes'], ['rules', 'emotion', 'lowerFace'], ['rules', 'emotion', 'shape'], ['identity'], ['faceres'], ['rules', 'faceres']];
 /** Tried too for the attributes of the eyes (the eye band's features are of the eyes only). */
 const EYE_CANDIDATES: FeatureGroup[][] = [['eyeBand'], ['rules', 'eyeBand']];
 /** Sunglasses: the rules alone stand for the other sets, none of which beat the rule (docs/FACES.md), and each eye-band fit takes seconds. */
@@ -215,7 +216,7 @@ function crossValidate(rows: Row[], groups: FeatureGroup[], lambda: number, thre
 
 const pct = (hits: number, total: number) => `${hits}/${total} ${((100 * hits) / total).toFixed(1)}%`;
 
-function train(caches: string, heldOut: boolean, write: boolean, only: readonly string[]): void {
+function train(caches: string, heldOut: boolean, write: boolean, only: readonly string[], sets?: string[]): void {
   const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
   const samples = caches.split(',').flatMap((cache) => JSON.parse(readFileSync(cache, 'utf8')) as Sample[]);
   const shipped = readHeads();
@@ -233,7 +234,7 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
     console.log(`\n${attribute}: dev ${devOriginals.length} faces (${positives} true), ${dev.length - devOriginals.length} mirrors and drawn; rule on dev ${pct(ruleDev, devOriginals.length)}`);
     const thresholds = thresholdsFor(attribute);
     let best = { score: -1, groups: CANDIDATES[0], lambda: LAMBDAS[0], threshold: 0.5 };
-    for (const groups of candidatesFor(attribute)) {
+    for (const groups of candidatesFor(attribute).filter((g) => !sets || sets.includes(g.join('+')))) {
       const scores = LAMBDAS.map((lambda) => crossValidate(dev, groups, lambda, thresholds));
       const top = scores.map((byThreshold) => Math.max(...byThreshold));
       const i = top.indexOf(Math.max(...top));
@@ -290,6 +291,9 @@ function check(caches: string): void {
 const [command, file, ...flags] = process.argv.slice(2);
 if (command === 'collect' && file) await collect(file, flags[0]);
 else if (command === 'collect-drawn' && file) await collect(file, flags[0], true);
-else if (command === 'train' && file) train(file, flags.includes('--held-out'), flags.includes('--write'), flags.filter((f) => !f.startsWith('--')));
+else if (command === 'train' && file) {
+  const sets = flags.find((f) => f.startsWith('--sets='))?.slice('--sets='.length).split(',');
+  train(file, flags.includes('--held-out'), flags.includes('--write'), flags.filter((f) => !f.startsWith('--')), sets);
+}
 else if (command === 'check' && file) check(file);
-else console.log('usage: face-heads.ts check <faces.json>[,<more.json>] | collect <faces.json> [path prefix[,prefix...]] | collect-drawn <drawn.json> [path prefix[,prefix...]] | train <faces.json>[,<more.json>] [--held-out] [--write] [attribute...]');
+else console.log('usage: face-heads.ts check <faces.json>[,<more.json>] | collect <faces.json> [path prefix[,prefix...]] | collect-drawn <drawn.json> [path prefix[,prefix...]] | train <faces.json>[,<more.json>] [--held-out] [--write] [--sets=rules+shape,faceres] [attribute...]');

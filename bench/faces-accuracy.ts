@@ -9,7 +9,8 @@
  * The photos are not in the repository: set REKOGNITION_DEV_DATA to the development-data folder
  * (the one holding faces/, coco/ and images/), then `npm run bench -- faces-accuracy` or
  * `npx tsx bench/faces-accuracy.ts`. Every photo goes once through DetectFaces with
- * Attributes ALL on an in-process emulator, one request at a time.
+ * Attributes ALL on an in-process emulator, one request at a time. FACES_WRONG=beard,smile also
+ * lists the faces whose answer for those attributes differs from the label.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ import {
   expectedValue,
   WIDTH_BUCKETS,
   accuracy,
+  awsMinimumFaceWidth,
   addOutcome,
   ageWithin,
   emptyConfusion,
@@ -174,6 +176,13 @@ interface FalseFace {
   width: number;
 }
 
+interface WrongAnswer {
+  attribute: BooleanAttribute;
+  file: string;
+  box: FaceLabel['box'];
+  label: boolean;
+}
+
 interface SplitScore {
   recall: Map<string, Ratio>;
   trueConfidences: number[];
@@ -185,6 +194,8 @@ interface SplitScore {
   noFaceFalse: number;
   noFacePhotosWithFalse: number;
   booleans: Map<BooleanAttribute, Confusion>;
+  /** Boolean answers that differ from the label. */
+  wrong: WrongAnswer[];
   /** Gender and age are hit (tp) or miss (fn). */
   gender: Confusion;
   age: Confusion;
@@ -197,10 +208,14 @@ export const bump = (map: Map<string, Ratio>, key: string, hit: boolean) => {
   map.set(key, ratio(r.hits + (hit ? 1 : 0), r.total + 1));
 };
 
+/** Faces at least AWS's minimum size for their photo's size (awsMinimumFaceWidth). */
+const AWS_MINIMUM_ROW = 'faces >= AWS minimum';
+
 /** The recall rows a labelled face belongs to. */
-function recallRows(label: FaceLabel): string[] {
+function recallRows(label: FaceLabel, photo: PhotoResult): string[] {
   const rows = ['all faces', `width ${widthBucket(label.box.width)}`, `yaw ${label.yaw}`, `source ${sourceOf(label.file)}`];
   if (label.box.width >= 40) rows.push('faces >= 40 px');
+  if (label.box.width >= awsMinimumFaceWidth(photo.width, photo.height)) rows.push(AWS_MINIMUM_ROW);
   if (label.sunglasses) rows.push('sunglasses');
   if (label.occluded) rows.push('occluded');
   return rows;
@@ -212,7 +227,10 @@ function scoreAttributes(score: SplitScore, label: FaceLabel, det: Detection): v
     const c = score.booleans.get(name) ?? emptyConfusion();
     score.booleans.set(name, c);
     if (uncertain.has(name)) c.excluded++;
-    else addOutcome(c, expectedValue(label, name), det.booleans[name]);
+    else {
+      addOutcome(c, expectedValue(label, name), det.booleans[name]);
+      if (expectedValue(label, name) !== det.booleans[name]) score.wrong.push({ attribute: name, file: label.file, box: label.box, label: expectedValue(label, name) });
+    }
   }
   if (uncertain.has('gender')) score.gender.excluded++;
   else if (label.gender === det.gender) score.gender.tp++;
@@ -239,6 +257,7 @@ function scoreSplit(
     noFaceFalse: 0,
     noFacePhotosWithFalse: 0,
     booleans: new Map(),
+    wrong: [],
     gender: emptyConfusion(),
     age: emptyConfusion(),
     ms: [],
@@ -256,7 +275,7 @@ function scoreSplit(
       isTightCrop(file),
     );
     const matchedLabels = new Set(m.pairs.map(([l]) => l));
-    labels.forEach((label, i) => recallRows(label).forEach((row) => bump(score.recall, row, matchedLabels.has(i))));
+    labels.forEach((label, i) => recallRows(label, result).forEach((row) => bump(score.recall, row, matchedLabels.has(i))));
     score.missed.push(...labels.filter((label, i) => !matchedLabels.has(i) && label.box.width >= 40));
     for (const [l, d] of m.pairs) {
       score.trueConfidences.push(dets[d].confidence);
@@ -297,6 +316,7 @@ function sideBySide<K>(title: string, keys: K[], name: (k: K) => string, scores:
 const RECALL_ROWS = [
   'all faces',
   'faces >= 40 px',
+  AWS_MINIMUM_ROW,
   ...WIDTH_BUCKETS.map((b) => `width ${b}`),
   'yaw frontal',
   'yaw three-quarter',
@@ -358,6 +378,13 @@ function printMissedFaces(scores: [string, SplitScore][]): void {
   console.table(all);
 }
 
+/** The faces whose answer for one of `attributes` differs from the label (FACES_WRONG=beard,smile). */
+function printWrongAnswers(scores: [string, SplitScore][], attributes: string[]): void {
+  const all = scores.flatMap(([split, s]) => s.wrong.filter((w) => attributes.includes(w.attribute)).map((w) => ({ split, ...w })));
+  console.log(`\nwrong answers for ${attributes.join(', ')} (${all.length} in all)`);
+  console.table(all.map((w) => ({ split: w.split, attribute: w.attribute, label: w.label, file: w.file, box: `${w.box.left},${w.box.top} ${w.box.width}x${w.box.height}` })));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export async function benchFacesAccuracy(): Promise<void> {
@@ -406,6 +433,8 @@ export async function benchFacesAccuracy(): Promise<void> {
   );
   printWorstFalseFaces(scores.filter(([split]) => split !== 'all'));
   printMissedFaces(scores.filter(([split]) => split !== 'all'));
+  const listed = process.env.FACES_WRONG?.split(',').filter(Boolean);
+  if (listed?.length) printWrongAnswers(scores.filter(([split]) => split !== 'all'), listed);
   sideBySide(
     'attributes on matched faces (label fields listed as uncertain left out; ages are estimates)',
     [...BOOLEAN_ATTRIBUTES, 'gender', 'ageRange ±5'],

@@ -192,6 +192,16 @@ export function widthBucket(width: number): string {
 export const WIDTH_BUCKETS = ['<40 px', '40-80 px', '80-160 px', '>160 px'];
 
 /**
+ * The smallest face AWS undertakes to detect in a photo: 40 px in 1920x1080, and "images with
+ * dimensions higher than 1920X1080 pixels will need a larger minimum face size proportionally"
+ * (Guidelines and quotas in Amazon Rekognition). Taken here in proportion to the square root of
+ * the pixel count, so that a photo and its rotation ask the same.
+ */
+export function awsMinimumFaceWidth(width: number, height: number): number {
+  return 40 * Math.max(1, Math.sqrt((width * height) / (1920 * 1080)));
+}
+
+/**
  * A photo shipped in an npm package, named `npm/<package>@<version>/<path inside the package>`
  * (the npm split, labels README): its package name, the `<package>@<version>` to fetch, and the
  * path inside the package. undefined for any other path.

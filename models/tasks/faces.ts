@@ -130,6 +130,8 @@ export interface RawFace {
   /** FaceRes: age distribution over years 0-99 (sums to ~1) and the probability that the face is male. */
   age?: number[];
   male?: number;
+  /** FaceRes's 1024 pooled features, the layer under its age and gender outputs (with age and male). */
+  faceres?: number[];
   /** face-api's age/gender net on its own crop: age in years (nearer the labelled ages than FaceRes's, docs/FACES.md). */
   ageYears?: number;
   embedding?: number[];
@@ -225,7 +227,7 @@ async function emotionScores(crop: TfCore.Tensor, ctx: TaskContext): Promise<num
 const FACERES_CROP_SCALE = 1.3;
 
 /** Age/gender net (HSE FaceRes) on an upright square around the face: 224x224, 0-255. */
-async function ageGender(rgb: Rgb, mesh: number[], ctx: TaskContext): Promise<{ age: number[]; male: number }> {
+async function ageGender(rgb: Rgb, mesh: number[], ctx: TaskContext): Promise<{ age: number[]; male: number; faceres: number[] }> {
   const { human, model } = await loadAgeGender(ctx);
   const tf = human.tf as typeof TfCore;
   const size = model.inputs[0].shape?.[2] ?? 224;
@@ -235,8 +237,9 @@ async function ageGender(rgb: Rgb, mesh: number[], ctx: TaskContext): Promise<{ 
   try {
     const gender = outs.find((t) => t.shape[1] === 1);
     const age = outs.find((t) => t.shape[1] === 100);
-    if (!gender || !age) throw new Error('unexpected outputs from the age/gender net');
-    return { male: (await gender.data())[0], age: Array.from(await age.data()) };
+    const pooled = outs.find((t) => t.shape[1] === 1024);
+    if (!gender || !age || !pooled) throw new Error('unexpected outputs from the age/gender net');
+    return { male: (await gender.data())[0], age: Array.from(await age.data()), faceres: Array.from(await pooled.data()) };
   } finally {
     tf.dispose(outs);
   }

@@ -13,7 +13,7 @@ import type { FaceAttribute } from './faces';
 import { EMOTION_LABELS, FACE_OVAL, LIPS_INNER, LIPS_OUTER } from '../../models/face-regions';
 
 /** Groups of features a head may use, each a fixed-length vector computed from one RawFace. */
-export const FEATURE_GROUPS = ['rules', 'shape', 'texture', 'lowerFace', 'eyes', 'emotion', 'identity', 'eyeBand'] as const;
+export const FEATURE_GROUPS = ['rules', 'shape', 'texture', 'lowerFace', 'eyes', 'emotion', 'identity', 'eyeBand', 'faceres'] as const;
 export type FeatureGroup = (typeof FEATURE_GROUPS)[number];
 
 /** One trained head: standardise the features, then a logistic regression. */
@@ -143,6 +143,9 @@ export function headFeatures(face: RawFace, groups: readonly FeatureGroup[]): nu
     } else if (group === 'eyeBand') {
       if (!face.eyeBand) return undefined;
       out.push(...face.eyeBand);
+    } else if (group === 'faceres') {
+      if (!face.faceres) return undefined;
+      out.push(...face.faceres);
     } else {
       if (!face.embedding) return undefined;
       out.push(...face.embedding);

@@ -575,7 +575,7 @@ function needsOf(requested: ReturnType<typeof resolveAttributes>, opts: DetectOp
   const headGroups = Object.entries(heads).flatMap(([name, head]) => (head && wanted(name as HeadAttribute) ? head.groups : []));
   return {
     emotion: want.has('EMOTIONS') || want.has('SMILE') || headGroups.includes('emotion'),
-    ageGender: want.has('AGE_RANGE') || want.has('GENDER'),
+    ageGender: want.has('AGE_RANGE') || want.has('GENDER') || headGroups.includes('faceres'),
     embeddings: Boolean(opts.embeddings) || headGroups.includes('identity'),
     eyeBand: headGroups.includes('eyeBand'),
   };

@@ -46,8 +46,10 @@ describe('headProbability', () => {
     const face = copy();
     delete face.emotion;
     delete face.embedding;
+    delete face.faceres;
     expect(headFeatures(face, ['rules', 'emotion'])).toBeUndefined();
     expect(headFeatures(face, ['identity'])).toBeUndefined();
+    expect(headFeatures(face, ['rules', 'faceres'])).toBeUndefined();
     expect(headFeatures(face, ['rules'])).toHaveLength(8);
   });
 });
@@ -88,6 +90,11 @@ describe('the heads in DetectFaces', () => {
     await analysis.detect(image, { attributes: ['MOUTH_OPEN'] });
     expect(payloads[0].emotion).toBe(Boolean(FACE_HEADS.mouthOpen?.groups.includes('emotion')));
     expect(payloads[0].embeddings).toBe(false);
+    // FaceRes's features come with its age and gender answers
+    analysis.clear();
+    await analysis.detect(image, { attributes: ['BEARD'] });
+    expect(payloads[1].ageGender).toBe(Boolean(FACE_HEADS.beard?.groups.includes('faceres')));
+    expect(payloads[1].embeddings).toBe(false);
   });
 
   it('answer any boolean attribute they are given a head for, and leave the others to their rules', () => {
