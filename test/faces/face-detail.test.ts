@@ -180,9 +180,10 @@ describe('buildFace', () => {
     expect(buildFace(face, width, height, ALL).detail.FaceOccluded!.Value).toBe(true);
   });
 
-  it('thin dark lines over the nose bridge and cheeks make Eyeglasses true (the rule, without the eye band)', () => {
+  it('thin dark lines over the nose bridge and cheeks make Eyeglasses true (the rule, when the head lacks its features)', () => {
     const face = copy();
     delete face.eyeBand;
+    delete face.faceres;
     const skin = (face.regions.cheekL.mean + face.regions.cheekR.mean) / 2;
     face.regions.bridge.hLine = 0.3 * skin;
     face.regions.cheekL.hLine = face.regions.cheekR.hLine = 0.15 * skin;
