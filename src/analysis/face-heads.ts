@@ -1,9 +1,10 @@
 /**
  * Small trained heads for face attributes: an L2-regularised logistic regression on features the
  * face task already computes (mesh shape, pixel statistics of mesh regions, the emotion net's
- * probabilities, the identity descriptor, MobileNetV2 features of the eye band). The weights live in face-heads.json, written by
- * bench/face-heads.ts from hand-labelled photos (bench/labels/); docs/FACES.md gives how they
- * were chosen and how well they do against the rules they replace.
+ * probabilities, the identity descriptor, MobileNetV2 features of the eye band, FaceRes's pooled
+ * features). The weights live in face-heads.json, written by bench/face-heads.ts from
+ * hand-labelled photos (bench/labels/); docs/FACES.md gives how they were chosen and how well
+ * they do against the rules they replace.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
