@@ -131,7 +131,7 @@ async function withSunglasses(rgb: RgbPixels, mesh: number[], seed: number, refl
 async function collect(out: string, prefix = '', drawn = false): Promise<void> {
   const dir = process.env.REKOGNITION_DEV_DATA;
   if (!dir) throw new Error('set REKOGNITION_DEV_DATA to the development-data folder (bench/labels/README.md)');
-  const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
+  const labels = readLabels();
   const scenes = (JSON.parse(readFileSync(noFaceFile, 'utf8')) as { file: string }[]).map((p) => p.file).filter((f) => splitOf(f) === 'dev' && !npmPhotoOf(f));
   const drawable = (l: FaceLabel) => splitOf(l.file) === 'dev' && !l.sunglasses && !l.uncertain.includes('sunglasses') && l.box.width >= DRAWN_MIN_WIDTH;
   const files = [...new Set(labels.filter((l) => !drawn || drawable(l)).map((l) => l.file))].filter((f) => prefix.split(',').some((p) => f.startsWith(p))).sort();
@@ -182,6 +182,9 @@ function answerOf(sample: Sample, attribute: HeadAttribute, heads: FaceHeads = {
 
 /** The heads in src/analysis/face-heads.json as they are now. */
 const readHeads = () => JSON.parse(readFileSync(headsFile, 'utf8')) as FaceHeads;
+const readLabels = () => JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
+/** The samples of one or more collections (comma-separated files). */
+const readSamples = (caches: string) => caches.split(',').flatMap((cache) => JSON.parse(readFileSync(cache, 'utf8')) as Sample[]);
 
 interface Row {
   sample: Sample;
@@ -217,8 +220,8 @@ function crossValidate(rows: Row[], groups: FeatureGroup[], lambda: number, thre
 const pct = (hits: number, total: number) => `${hits}/${total} ${((100 * hits) / total).toFixed(1)}%`;
 
 function train(caches: string, heldOut: boolean, write: boolean, only: readonly string[], sets?: string[]): void {
-  const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
-  const samples = caches.split(',').flatMap((cache) => JSON.parse(readFileSync(cache, 'utf8')) as Sample[]);
+  const labels = readLabels();
+  const samples = readSamples(caches);
   const shipped = readHeads();
   const heads: Partial<Record<HeadAttribute, FaceHead>> = {};
   const trained = HEAD_ATTRIBUTES.filter((a) => !only.length || only.includes(a));
@@ -273,9 +276,9 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
 // check
 
 function check(caches: string): void {
-  const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as FaceLabel[];
+  const labels = readLabels();
   const shipped = readHeads();
-  const samples = caches.split(',').flatMap((cache) => JSON.parse(readFileSync(cache, 'utf8')) as Sample[]).filter(scored);
+  const samples = readSamples(caches).filter(scored);
   for (const attribute of HEAD_ATTRIBUTES) {
     const known = samples.filter((s) => !labels[s.label].uncertain.includes(attribute));
     for (const split of ['dev', 'held-out', 'both']) {
@@ -293,6 +296,9 @@ if (command === 'collect' && file) await collect(file, flags[0]);
 else if (command === 'collect-drawn' && file) await collect(file, flags[0], true);
 else if (command === 'train' && file) {
   const sets = flags.find((f) => f.startsWith('--sets='))?.slice('--sets='.length).split(',');
+  const known = new Set([...CANDIDATES, ...EYE_CANDIDATES].map((g) => g.join('+')));
+  const unknown = sets?.filter((set) => !known.has(set)) ?? [];
+  if (unknown.length) throw new Error(`no candidate feature set ${unknown.join(', ')}: try ${[...known].join(', ')}`);
   train(file, flags.includes('--held-out'), flags.includes('--write'), flags.filter((f) => !f.startsWith('--')), sets);
 }
 else if (command === 'check' && file) check(file);
