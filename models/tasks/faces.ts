@@ -9,6 +9,7 @@ import { AGE_GENDER_INPUT, ageAndGender as faceApiAgeGender, ageGenderCrop, appl
 import { detectCenternet, loadCenternet } from '../runtime/centernet';
 import { cropBox, loadFaceBoxes, proposeFaces, secondLook, squareAround, type PixelBox } from '../runtime/faceboxes';
 import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
+import { ATTENTION_INPUT, ATTENTION_LIPS, attentionLips, loadAttentionMesh } from '../runtime/attention-mesh';
 import { tf } from '../runtime/tfjs';
 import type { Task, TaskContext } from './index';
 import type { PixelPoint, RgbPixels } from '../evidence';
@@ -203,6 +204,25 @@ const loadEyeBand = loader(FACE_MODELS.eyeBand, async () => {
   await runtime.warmFeatures(runtime.EYE_BAND_LAYERS);
   return runtime;
 });
+
+/** Side of the attention mesh's input square over the mesh box's longer side (MediaPipe crops 1.5 times the face's rectangle). */
+const ATTENTION_CROP_SCALE = 1.5;
+/** The attention mesh's face-flag logit under which its lips are not used (it does not see a face in the crop). */
+const ATTENTION_MIN_FLAG = 0;
+const loadAttention = loader(FACE_MODELS.lips, loadAttentionMesh);
+
+/** The mesh with its lip points moved to where the attention mesh puts them (image pixels; depth kept). */
+async function withAttentionLips(rgb: Rgb, mesh: number[], ctx: TaskContext): Promise<number[]> {
+  await loadAttention(ctx);
+  const toImage = uprightSquare(mesh, ATTENTION_CROP_SCALE, ATTENTION_INPUT);
+  const { lips, faceFlag } = await attentionLips(warp(rgb, toImage, ATTENTION_INPUT));
+  if (faceFlag < ATTENTION_MIN_FLAG) return mesh;
+  const refined = [...mesh];
+  ATTENTION_LIPS.forEach((index, k) => {
+    [refined[3 * index], refined[3 * index + 1]] = applySimilarity(toImage, lips[2 * k], lips[2 * k + 1]);
+  });
+  return refined;
+}
 
 /** Emotion net on human's upright face crop, as human feeds it: 64x64 grey, scaled to -1..1. */
 async function emotionScores(crop: TfCore.Tensor, ctx: TaskContext): Promise<number[]> {
@@ -809,6 +829,7 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   const faces: RawFace[] = [];
   try {
     for (const c of unique) {
+      c.mesh = await withAttentionLips(rgb, c.mesh, ctx);
       const face: RawFace = {
         mesh: c.mesh,
         boxScore: c.human.boxScore,
@@ -866,6 +887,7 @@ export async function warmupFacesTask(_payload: unknown, ctx: TaskContext): Prom
   await loadProfiles(ctx);
   await loadObjects(ctx);
   await eyeBandFeatures(grey, new Array<number>(478 * 3).fill(80), ctx);
+  await withAttentionLips(grey, new Array<number>(478 * 3).fill(80), ctx);
   const greyImage = tf.fill([1, 160, 160, 3], 128) as TfCore.Tensor4D;
   try {
     await proposeFaces(greyImage, 1);

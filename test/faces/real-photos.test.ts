@@ -1,7 +1,8 @@
 /**
  * Collections, users and celebrities on real photos with the real face analysis. Photos:
  * fixtures/celebrities, fixtures/face-search, a COCO photo with a profile face, a tight crop
- * of a face in dark sunglasses and a dog's face (provenance in fixtures/README.md).
+ * of a face in dark sunglasses, a dog's face, and smiles with and without parted lips (provenance
+ * in fixtures/README.md).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,5 +139,12 @@ describe('faces the detector finds hard, on single photos', () => {
     expect(checked.faces[0].person).toBe(0);
     const out = await t.call('DetectFaces', { Image: fixture('images/jquery-zoom-roxy.jpg') });
     expect(out.FaceDetails).toEqual([]);
+  });
+
+  it('lips parted over teeth open the mouth (the attention mesh), closed lips keep it shut', async () => {
+    // hand labels (fixtures/faces/ground-truth.json): smiles showing teeth, lips apart; then closed lips
+    const mouthOpen = async (path: string) => (await t.call('DetectFaces', { Image: fixture(path), Attributes: ['MOUTH_OPEN'] })).FaceDetails[0].MouthOpen;
+    for (const path of ['faces/bbt/bernadette/bernadette1.png', 'faces/bbt/bernadette/bernadette3.png']) expect(await mouthOpen(path), path).toMatchObject({ Value: true });
+    for (const path of ['celebrities/barack_obama/3.jpg', 'face-search/rose_leslie/1.jpg']) expect(await mouthOpen(path), path).toMatchObject({ Value: false });
   });
 });
