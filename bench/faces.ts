@@ -82,6 +82,8 @@ export async function benchFaces(rounds = Number(process.env.BENCH_FACES_ROUNDS)
   await pool.warmup();
   console.log(`resident memory with every model loaded in ${pool.size} workers: ${rss()} MB (target <= 1536 MB)`);
   await emulator.stop();
+  // the emulator stops only what it made; the pool was handed to it
+  await pool.close();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchFaces();

@@ -1,6 +1,6 @@
 /**
- * Face tasks: detection with human (blazeface, 478-point mesh with iris), then, on request, its
- * emotion and age/gender (FaceRes) nets on each face crop, face-api's age/gender net (for age), face-api's identity embedding on a dlib-aligned
+ * Face tasks: detection with human (blazeface, 478-point mesh with iris; lips from MediaPipe's
+ * attention mesh), then, on request, its emotion and age/gender (FaceRes) nets on each face crop, face-api's age/gender net (for age), face-api's identity embedding on a dlib-aligned
  * chip, MobileNetV2 features of the eye band (for Sunglasses), and pixel statistics of mesh regions on an upright, scale-normalised face image.
  * This file measures; src/analysis/faces.ts decides what the measurements mean.
  */
