@@ -1,12 +1,14 @@
 /**
  * Same-person similarity across pose, lighting and size: every identity photo of the development
- * data, and edited copies of it (mirrored, rolled 20 degrees either way, darkened, halved), each
- * embedded the way IndexFaces embeds a face, and with candidate changes to the embedding (the
- * mirrored chip's descriptor averaged in; descriptors of slightly shifted and scaled chips
- * averaged in, as dlib's num_jitters does). Prints, per method, the same-person similarity
- * distribution across different photos and edits, the share of same-person pairs at or above 80
- * and of different-person pairs above 80, and SearchFacesByImage top-1 (each photo or edit against
- * the originals of every other photo).
+ * data, and edited copies of it (mirrored, rolled 20 degrees either way, darkened, halved, and the
+ * head turned 25 and 40 degrees either way by bench/head-turn.ts), each embedded the way IndexFaces
+ * embeds a face. Compares face-api's descriptor alone (as before the combined descriptor), the
+ * ArcFace-style net's alone, and the combined descriptor CompareFaces and collections use
+ * (src/analysis/faces.ts, identityDescriptor). Prints, per descriptor, the share of same-person
+ * pairs (different photos) at or above Similarity 80 and the different-person pairs above it, the
+ * same-person pairs accepted at face-api's false accepts, the fewest errors at any threshold,
+ * SearchFacesByImage top-1 (each photo or edit against the originals of every other photo), and
+ * per edit the same-person pairs at 80 against the other photos' originals.
  *
  * Runs the face models in this thread, one image at a time. The photos are not in the repository:
  * `REKOGNITION_DEV_DATA=/path/to/data npm run bench -- faces-similarity`.
@@ -14,18 +16,25 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { arcFaceDescriptor } from '../models/runtime/arcface';
 import { detectFacesTask } from '../models/tasks/faces';
 import { applySimilarity, CHIP_SIZE, chipTransform, descriptors, getFaceApi, LANDMARK_INPUT, landmarks68, mirrorChip, warp, type Similarity2D } from '../models/runtime/faceapi';
 import type { TaskContext } from '../models/tasks/index';
-import { DISTANCE_AT_80, faceDistance, similarity } from '../src/analysis/faces';
+import { distanceAt80, faceDistance, identityDescriptor, IDENTITY_DIMENSIONS, FACEAPI_DIMENSIONS } from '../src/analysis/faces';
+import { turnHead } from './head-turn';
 
 type Rgb = { data: Uint8Array; width: number; height: number };
 type Point = [number, number];
 
-const EDITS = ['original', 'mirrored', 'roll+20', 'roll-20', 'dark', 'half'] as const;
+const EDITS = ['original', 'mirrored', 'roll+20', 'roll-20', 'dark', 'half', 'turn-25', 'turn+25', 'turn-40', 'turn+40'] as const;
 type Edit = (typeof EDITS)[number];
 
 async function edited(file: string, edit: Edit): Promise<Rgb | undefined> {
+  if (edit.startsWith('turn')) {
+    const rgb = (await edited(file, 'original'))!;
+    const face = await largestFace(rgb);
+    return face && turnHead(rgb, face.mesh, Number(edit.slice(4)));
+  }
   let img = sharp(file).removeAlpha().toColourspace('srgb');
   const meta = await sharp(file).metadata();
   if (edit === 'mirrored') img = img.flop();
@@ -63,45 +72,36 @@ async function landmarksOf(rgb: Rgb, mesh: number[]): Promise<Point[]> {
   return (await landmarks68({ data: warp(rgb, toImage, LANDMARK_INPUT), size: LANDMARK_INPUT })).map(([x, y]) => applySimilarity(toImage, x, y) as Point);
 }
 
-/** The chip transform scaled about the chip's centre and shifted by (dx, dy) chip pixels. */
-function jittered(t: Similarity2D, scale: number, dx: number, dy: number): Similarity2D {
-  const c = CHIP_SIZE / 2;
-  // chip point u -> c + (u - c) * scale + d, then t
-  const a = t.a * scale, b = t.b * scale;
-  const ox = c - c * scale + dx, oy = c - c * scale + dy;
-  return { a, b, tx: t.a * ox - t.b * oy + t.tx, ty: t.b * ox + t.a * oy + t.ty };
+async function largestFace(rgb: Rgb) {
+  const { faces } = await detectFacesTask({ pixels: rgb.data.slice().buffer, width: rgb.width, height: rgb.height, gates: [{ mesh: 0.7, detector: 0 }] }, ctx);
+  const width = (m: number[]) => {
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < 468; i++) [lo, hi] = [Math.min(lo, m[3 * i]), Math.max(hi, m[3 * i])];
+    return hi - lo;
+  };
+  return faces.length ? faces.reduce((p, q) => (width(q.mesh) > width(p.mesh) ? q : p)) : undefined;
 }
 
 interface Descriptors {
-  plain: number[];
-  mirrored: number[];
-  jitter: number[][];
+  faceapi: number[];
+  arcface: number[];
 }
 
 async function describe(rgb: Rgb): Promise<Descriptors | undefined> {
-  const { faces } = await detectFacesTask({ pixels: rgb.data.slice().buffer, width: rgb.width, height: rgb.height, gates: [{ mesh: 0.7, detector: 0 }] }, ctx);
-  if (!faces.length) return undefined;
-  const area = (m: number[]) => {
-    const xs = [], ys = [];
-    for (let i = 0; i < 468; i++) { xs.push(m[3 * i]); ys.push(m[3 * i + 1]); }
-    return (Math.max(...xs) - Math.min(...xs)) * (Math.max(...ys) - Math.min(...ys));
-  };
-  const face = faces.reduce((p, q) => (area(q.mesh) > area(p.mesh) ? q : p));
-  const t = chipTransform(await landmarksOf(rgb, face.mesh));
-  const chip = warp(rgb, t, CHIP_SIZE);
-  const jittered2 = ([[1.05, 2, 0], [0.95, -2, 0]] as const).map(([s, dx, dy]) => warp(rgb, jittered(t, s, dx, dy), CHIP_SIZE));
-  // Single-chip descriptors (models/runtime/faceapi.ts's `descriptor` is the mirrored mean).
-  const [plain, mirrored, ...jitter] = await descriptors([chip, mirrorChip(chip), ...jittered2]);
-  return { plain, mirrored, jitter };
+  const face = await largestFace(rgb);
+  if (!face) return undefined;
+  const points = await landmarksOf(rgb, face.mesh);
+  const chip = warp(rgb, chipTransform(points), CHIP_SIZE);
+  const [plain, mirrored] = await descriptors([chip, mirrorChip(chip)]);
+  return { faceapi: mean([plain, mirrored]), arcface: await arcFaceDescriptor(rgb, points) };
 }
 
 const mean = (vs: number[][]) => vs[0].map((_, i) => vs.reduce((s, v) => s + v[i], 0) / vs.length);
 
 const METHODS: Record<string, (d: Descriptors) => number[]> = {
-  plain: (d) => d.plain,
-  'mirror-avg': (d) => mean([d.plain, d.mirrored]),
-  'jitter-avg': (d) => mean([d.plain, ...d.jitter]),
-  'mirror+jitter': (d) => mean([d.plain, d.mirrored, ...d.jitter]),
+  'face-api': (d) => d.faceapi,
+  arcface: (d) => d.arcface,
+  combined: (d) => identityDescriptor(d.faceapi, d.arcface),
 };
 
 interface Sample {
@@ -110,11 +110,6 @@ interface Sample {
   edit: Edit;
   d: Descriptors;
 }
-
-const pct = (values: number[], p: number) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))];
-};
 
 export async function benchFacesSimilarity(): Promise<void> {
   const root = process.env.REKOGNITION_DEV_DATA;
@@ -141,67 +136,66 @@ export async function benchFacesSimilarity(): Promise<void> {
     }
   }
   console.log(`${samples.length} faces embedded (${new Set(samples.map((s) => s.photo)).size} photos x edits), ${missed} edits without a face found`);
-  /** The plain descriptor's false accepts at 80: the other methods are also compared at that many. */
-  let plainFalse = 0;
+  const below = (sorted: number[], t: number) => {
+    let lo = 0, hi = sorted.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (sorted[m] <= t) lo = m + 1;
+      else hi = m;
+    }
+    return lo;
+  };
+  /** face-api's false accepts at 80: the ArcFace-style descriptor alone, which has no calibration, is read at that many. */
+  let faceApiFalse = 0;
+  const pctOf = (n: number, of: number) => `${((100 * n) / of).toFixed(2)}%`;
   for (const [name, embed] of Object.entries(METHODS)) {
     const e = samples.map((s) => embed(s.d));
-    const same: number[] = [];
-    const sameEdited: number[] = [];
-    let different = 0, differentOver = 0;
+    const sameD: number[] = [], diffD: number[] = [], sameEditedD: number[] = [];
     for (let i = 0; i < samples.length; i++) {
       for (let j = i + 1; j < samples.length; j++) {
         if (samples[i].photo === samples[j].photo) continue;
-        const s = similarity(e[i], e[j]);
-        if (samples[i].identity === samples[j].identity) {
-          same.push(s);
-          if (samples[i].edit !== 'original' || samples[j].edit !== 'original') sameEdited.push(s);
-        } else {
-          different++;
-          if (s >= 80) differentOver++;
+        const d = faceDistance(e[i], e[j]);
+        if (samples[i].identity !== samples[j].identity) diffD.push(d);
+        else {
+          sameD.push(d);
+          if (samples[i].edit !== 'original' || samples[j].edit !== 'original') sameEditedD.push(d);
         }
       }
     }
-    // top-1: each sample against the originals of every other photo
-    let top1 = 0, queries = 0;
-    const gallery = samples.map((s, i) => i).filter((i) => samples[i].edit === 'original');
-    for (let q = 0; q < samples.length; q++) {
-      const candidates = gallery.filter((g) => samples[g].photo !== samples[q].photo);
-      if (!candidates.some((g) => samples[g].identity === samples[q].identity)) continue;
-      const best = candidates.reduce((a, b) => (similarity(e[q], e[b]) > similarity(e[q], e[a]) ? b : a));
-      queries++;
-      if (samples[best].identity === samples[q].identity) top1++;
-    }
-    const over = same.filter((s) => s >= 80).length;
-    console.log(
-      `${name.padEnd(14)} same-person pairs ${same.length}: >=80 ${((100 * over) / same.length).toFixed(2)}%, ` +
-        `min ${Math.min(...same).toFixed(1)}, p1 ${pct(same, 0.01).toFixed(1)}, p5 ${pct(same, 0.05).toFixed(1)}, median ${pct(same, 0.5).toFixed(1)}; ` +
-        `edited ${((100 * sameEdited.filter((s) => s >= 80).length) / sameEdited.length).toFixed(2)}% >=80 | ` +
-        `different-person pairs ${different}: >=80 ${differentOver} (${((100 * differentOver) / different).toFixed(3)}%) | top-1 ${top1}/${queries} (${((100 * top1) / queries).toFixed(2)}%)`,
-    );
-    // Averaged descriptors sit closer together, same person or not: compare at equal false accepts too.
-    const sameD: number[] = [], diffD: number[] = [];
-    for (let i = 0; i < samples.length; i++)
-      for (let j = i + 1; j < samples.length; j++)
-        if (samples[i].photo !== samples[j].photo) (samples[i].identity === samples[j].identity ? sameD : diffD).push(faceDistance(e[i], e[j]));
-    diffD.sort((a, b) => a - b);
-    sameD.sort((a, b) => a - b);
-    const below = (sorted: number[], t: number) => { let lo = 0, hi = sorted.length; while (lo < hi) { const m = (lo + hi) >> 1; if (sorted[m] <= t) lo = m + 1; else hi = m; } return lo; };
+    for (const list of [sameD, diffD, sameEditedD]) list.sort((x, y) => x - y);
+    const calibrated = e[0].length === FACEAPI_DIMENSIONS || e[0].length === IDENTITY_DIMENSIONS;
+    if (name === 'face-api') faceApiFalse = below(diffD, distanceAt80(FACEAPI_DIMENSIONS));
+    const equalFalse = diffD[Math.max(0, faceApiFalse - 1)];
+    const at80 = calibrated ? distanceAt80(e[0].length) : equalFalse;
     let bestT = 0, bestErr = Infinity;
     for (const t of [...sameD, ...diffD.slice(0, 5000)]) {
       const err = sameD.length - below(sameD, t) + below(diffD, t);
-      if (err < bestErr) { bestErr = err; bestT = t; }
+      if (err < bestErr) [bestErr, bestT] = [err, t];
     }
-    if (name === 'plain') plainFalse = differentOver;
-    const equalFar = diffD[Math.max(0, plainFalse - 1)];
-    const atT = (t: number) => `same accepted ${below(sameD, t)}/${sameD.length}, different accepted ${below(diffD, t)}`;
-    console.log(`    distance at 80 (${DISTANCE_AT_80}): ${atT(DISTANCE_AT_80)}; at plain's ${plainFalse} false accepts (distance ${equalFar.toFixed(3)}): ${atT(equalFar)}; best split ${bestT.toFixed(3)}: ${bestErr} errors`);
+    // top-1: each sample against the originals of every other photo
+    let top1 = 0, queries = 0;
+    const gallery = samples.map((_, i) => i).filter((i) => samples[i].edit === 'original');
+    for (let q = 0; q < samples.length; q++) {
+      const candidates = gallery.filter((g) => samples[g].photo !== samples[q].photo);
+      if (!candidates.some((g) => samples[g].identity === samples[q].identity)) continue;
+      const best = candidates.reduce((x, y) => (faceDistance(e[q], e[y]) < faceDistance(e[q], e[x]) ? y : x));
+      queries++;
+      if (samples[best].identity === samples[q].identity) top1++;
+    }
+    console.log(
+      `${name.padEnd(9)} ${calibrated ? `Similarity 80 at distance ${at80}` : `no calibration: read at face-api's false accepts, distance ${at80.toFixed(3)}`}: ` +
+        `same-person pairs ${sameD.length}, accepted ${pctOf(below(sameD, at80), sameD.length)} (edited ${pctOf(below(sameEditedD, at80), sameEditedD.length)}); ` +
+        `different-person pairs ${diffD.length}, accepted ${below(diffD, at80)} | at face-api's ${faceApiFalse} false accepts (distance ${equalFalse.toFixed(3)}) same accepted ${below(sameD, equalFalse)} | ` +
+        `fewest errors ${bestErr} (at ${bestT.toFixed(3)}) | top-1 ${top1}/${queries}`,
+    );
     for (const edit of EDITS) {
       const rows: number[] = [];
       for (let i = 0; i < samples.length; i++) {
         if (samples[i].edit !== edit) continue;
-        for (let j = 0; j < samples.length; j++) if (samples[j].edit === 'original' && samples[j].identity === samples[i].identity && samples[j].photo !== samples[i].photo) rows.push(similarity(e[i], e[j]));
+        for (let j = 0; j < samples.length; j++) if (samples[j].edit === 'original' && samples[j].identity === samples[i].identity && samples[j].photo !== samples[i].photo) rows.push(faceDistance(e[i], e[j]));
       }
-      if (rows.length) console.log(`    ${edit.padEnd(9)} vs other originals: ${rows.length} pairs, >=80 ${((100 * rows.filter((s) => s >= 80).length) / rows.length).toFixed(1)}%, p5 ${pct(rows, 0.05).toFixed(1)}, median ${pct(rows, 0.5).toFixed(1)}`);
+      rows.sort((x, y) => x - y);
+      if (rows.length) console.log(`    ${edit.padEnd(9)} vs other originals: ${rows.length} pairs, accepted ${pctOf(below(rows, at80), rows.length)}`);
     }
   }
 }

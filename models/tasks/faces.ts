@@ -9,6 +9,7 @@ import { AGE_GENDER_INPUT, ageAndGender as faceApiAgeGender, ageGenderCrop, appl
 import { detectCenternet, loadCenternet } from '../runtime/centernet';
 import { cropBox, loadFaceBoxes, proposeFaces, secondLook, squareAround, type PixelBox } from '../runtime/faceboxes';
 import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
+import { arcFaceDescriptor, loadArcFace } from '../runtime/arcface';
 import { ATTENTION_INPUT, ATTENTION_LIPS, attentionLips, loadAttentionMesh } from '../runtime/attention-mesh';
 import { tf } from '../runtime/tfjs';
 import type { Task, TaskContext } from './index';
@@ -27,7 +28,7 @@ export interface FaceTaskPayload {
   emotion?: boolean;
   /** Run the age and gender nets: FaceRes (gender, and its age distribution) and face-api's age/gender net (age). */
   ageGender?: boolean;
-  /** Compute the 128-d identity embedding. */
+  /** Compute the identity descriptors (face-api's 128-d and the ArcFace-style 512-d). */
   embeddings?: boolean;
   /** Compute the eye band's MobileNetV2 features (RawFace.eyeBand). */
   eyeBand?: boolean;
@@ -135,7 +136,10 @@ export interface RawFace {
   faceres?: number[];
   /** face-api's age/gender net on its own crop: age in years (nearer the labelled ages than FaceRes's, docs/FACES.md). */
   ageYears?: number;
+  /** face-api's 128-d descriptor (mean of the chip's and its mirror image's). */
   embedding?: number[];
+  /** The ArcFace-style net's 512-d unit descriptor of the same face (models/runtime/arcface.ts). */
+  arcface?: number[];
   /** MobileNetV2 features (models/runtime/mobilenet-features.ts, EYE_BAND_LAYERS) of an upright square around both eyes and brows. */
   eyeBand?: number[];
   regions: Record<string, RegionStats>;
@@ -195,6 +199,7 @@ const loadDetector = loader(FACE_MODELS.detector, async () => {
 const loadEmotion = loader(FACE_MODELS.emotion, () => humanModel('emotion', 'emotion'));
 const loadAgeGender = loader(FACE_MODELS.ageGender, () => humanModel('faceres', 'description'));
 const loadIdentity = loader(FACE_MODELS.identity, getFaceApi);
+const loadArcFaceModel = loader(FACE_MODELS.arcface, loadArcFace);
 const loadProfiles = loader(FACE_MODELS.profiles, loadFaceBoxes);
 const loadObjects = loader(VISION_MODELS.objects, loadCenternet);
 /** Loaded inside the worker on first use: tfjs and the nsfwjs weights stay out of processes that never ask. */
@@ -307,9 +312,10 @@ async function faceLandmarks68(rgb: Rgb, mesh: number[]): Promise<Point[]> {
   return (await landmarks68({ data: crop, size: LANDMARK_INPUT })).map(([x, y]) => applySimilarity(toImage, x, y));
 }
 
-async function embedding(rgb: Rgb, mesh: number[]): Promise<number[]> {
+/** Both identity descriptors of a face, from one set of 68 landmarks. */
+async function embeddings(rgb: Rgb, mesh: number[]): Promise<{ embedding: number[]; arcface: number[] }> {
   const points = await faceLandmarks68(rgb, mesh);
-  return descriptor(warp(rgb, chipTransform(points), CHIP_SIZE));
+  return { embedding: await descriptor(warp(rgb, chipTransform(points), CHIP_SIZE)), arcface: await arcFaceDescriptor(rgb, points) };
 }
 
 /**
@@ -851,7 +857,8 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
       if (payload.eyeBand) face.eyeBand = await eyeBandFeatures(rgb, c.mesh, ctx);
       if (payload.embeddings) {
         await loadIdentity(ctx);
-        face.embedding = await embedding(rgb, c.mesh);
+        await loadArcFaceModel(ctx);
+        Object.assign(face, await embeddings(rgb, c.mesh));
       }
       // back to the caller's coordinates when the image was padded
       if (offset) {

@@ -18,7 +18,7 @@ export type FaceModels = Pick<ModelsClient, 'run'>;
 export interface DetectedFace {
   /** Rekognition shape, members in wire order; detectFaces returns faces largest first. */
   detail: FaceDetail;
-  /** 128-d identity embedding, when requested. */
+  /** Identity descriptor (identityDescriptor), when requested. */
   embedding?: number[];
   quality: {
     /** Quality.Brightness and Quality.Sharpness, 0-100. */
@@ -112,17 +112,45 @@ export function confirmedFace(raw: RawFace): boolean {
 // Similarity
 
 /**
- * Euclidean distance between face-api descriptors that maps to Similarity 80 (the default
- * threshold). On the development pairs (docs/FACES.md) the best split lies at 0.565-0.60; on LFW
- * FAR is 1% at 0.617 and 0.1% at 0.568 (MODELS.md). Descriptors averaged with their mirror image's
- * (models/runtime/faceapi.ts) sit about 0.01 closer, same person or not: 0.58 keeps the false
- * accepts that 0.59 gave single descriptors (docs/FACES.md, similarity across pose).
+ * A face's identity descriptor: face-api's 128-d descriptor followed by the ArcFace-style net's
+ * 512-d one times ARCFACE_WEIGHT, so that euclidean distance adds both nets' evidence (HNSW indexes
+ * it as is). The weight puts both parts' same/different splits (0.57 and 1.10 on the development
+ * pairs) at one scale. Together they make half the errors of either across pose (docs/FACES.md,
+ * "A second identity embedding").
+ */
+export const ARCFACE_WEIGHT = 0.53;
+export const FACEAPI_DIMENSIONS = 128;
+export const IDENTITY_DIMENSIONS = FACEAPI_DIMENSIONS + 512;
+
+/** The identity descriptor of an analysed face; face-api's alone when the ArcFace-style net did not run. */
+export function identityDescriptor(faceapi: readonly number[], arcface?: readonly number[]): number[] {
+  return arcface ? [...faceapi, ...arcface.map((x) => x * ARCFACE_WEIGHT)] : [...faceapi];
+}
+
+/**
+ * Euclidean distance between descriptors that maps to Similarity 80 (the default threshold), per
+ * kind of descriptor. face-api's alone (collections indexed before the combined descriptor keep
+ * it): on the development pairs the best split lies at 0.565-0.60; on LFW FAR is 1% at 0.617 and
+ * 0.1% at 0.568 (MODELS.md); 0.58 for descriptors averaged with their mirror image's. Combined:
+ * the distance that accepts as many different-person development pairs as 0.58 does for face-api's
+ * alone (docs/FACES.md).
  */
 export const DISTANCE_AT_80 = 0.58;
-/** Steepness of the distance -> similarity logistic: same-person pairs (0.3-0.5) land at 97-99.9, different people (0.7+) under 25. */
+export const COMBINED_DISTANCE_AT_80 = 0.87;
+/** Steepness of the distance -> similarity logistic for face-api's descriptors: same-person pairs (0.3-0.5) land at 97-99.9, different people (0.7+) under 25. */
 const SIMILARITY_SLOPE = 23;
-/** The logistic's midpoint, placed so that the curve, rescaled to be 100 at distance 0, is exactly 80 at DISTANCE_AT_80. */
-const DISTANCE_AT_50 = Math.log((Math.exp(SIMILARITY_SLOPE * DISTANCE_AT_80) - 1.25) / 0.25) / SIMILARITY_SLOPE;
+
+/** The logistic for descriptors of this length: the combined one's is face-api's, stretched to its distance at 80. */
+function calibration(length: number): { at80: number; slope: number } {
+  return length === IDENTITY_DIMENSIONS
+    ? { at80: COMBINED_DISTANCE_AT_80, slope: (SIMILARITY_SLOPE * DISTANCE_AT_80) / COMBINED_DISTANCE_AT_80 }
+    : { at80: DISTANCE_AT_80, slope: SIMILARITY_SLOPE };
+}
+
+/** The distance at which descriptors of this length score Similarity 80. */
+export function distanceAt80(length: number): number {
+  return calibration(length).at80;
+}
 
 export function faceDistance(a: readonly number[], b: readonly number[]): number {
   if (a.length !== b.length) throw new Error(`embeddings differ in length (${a.length} vs ${b.length})`);
@@ -131,11 +159,21 @@ export function faceDistance(a: readonly number[], b: readonly number[]): number
   return Math.sqrt(sum);
 }
 
-/** Similarity 0-100 of two identity embeddings: a logistic in their distance, exactly 100 for identical ones. */
-export function similarity(a: number[], b: number[]): number {
+/** Similarity 0-100 of two identity descriptors: a logistic in their distance, exactly 100 for identical ones. */
+export function similarity(a: readonly number[], b: readonly number[]): number {
   const d = faceDistance(a, b);
-  const at = (x: number) => 1 / (1 + Math.exp(SIMILARITY_SLOPE * (x - DISTANCE_AT_50)));
+  const { at80, slope } = calibration(a.length);
+  // The midpoint, placed so that the curve, rescaled to be 100 at distance 0, is exactly 80 at `at80`.
+  const at50 = Math.log((Math.exp(slope * at80) - 1.25) / 0.25) / slope;
+  const at = (x: number) => 1 / (1 + Math.exp(slope * (x - at50)));
   return Math.min(100, Math.max(0, (100 * at(d)) / at(0)));
+}
+
+/** A query descriptor cut to what an index of `dimensions` holds (face-api's part for older collections). */
+export function descriptorFor(query: readonly number[], dimensions: number): number[] {
+  if (query.length === dimensions) return [...query];
+  if (dimensions === FACEAPI_DIMENSIONS && query.length === IDENTITY_DIMENSIONS) return query.slice(0, FACEAPI_DIMENSIONS);
+  throw new Error(`a ${query.length}-d descriptor cannot be compared with ${dimensions}-d ones`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -513,7 +551,7 @@ export function buildFace(raw: RawFace, width: number, height: number, requested
 
   return {
     detail,
-    embedding: raw.embedding,
+    embedding: raw.embedding && identityDescriptor(raw.embedding, raw.arcface),
     quality: {
       brightness: quality.Brightness,
       sharpness: quality.Sharpness,

@@ -12,7 +12,7 @@
 
 import type { RatioBox } from '../../models/evidence';
 import { histogramSimilarity, meanHistogram } from './appearance';
-import { DISTANCE_AT_80, faceDistance } from './faces';
+import { similarity } from './faces';
 
 export type Box = RatioBox;
 
@@ -52,9 +52,9 @@ export interface TrackerOptions {
   maxGapMs?: number;
   /** People with fewer detections are dropped as noise. */
   minHits?: number;
-  /** Faces whose embeddings are at most this far apart are one person (the distance CompareFaces scores 80). */
+  /** Faces at least this similar (CompareFaces' Similarity) are one person. */
   sameFace?: number;
-  /** Within a shot, a face this far from the track's faces does not continue it. */
+  /** Within a shot, a face less similar than this to the track's faces does not continue it. */
   differentFace?: number;
   /** Without faces to decide, pieces whose colours are at least this similar (Bhattacharyya) are one person. */
   sameColours?: number;
@@ -63,13 +63,13 @@ export interface TrackerOptions {
 }
 
 /**
- * Defaults. Faces: DISTANCE_AT_80 is where same and different people separate on the development
- * pairs (docs/FACES.md); 0.65 is beyond all but a handful of same-person pairs there, and one face
- * in consecutive samples of a shot lies far nearer. Colours: the middle of one person's box in
+ * Defaults. Faces: Similarity 80 is where same and different people separate on the development
+ * pairs (docs/FACES.md); 45 (face-api's distance 0.65) is below all but a handful of same-person
+ * pairs there, and one face in consecutive samples of a shot scores far higher. Colours: the middle of one person's box in
  * consecutive samples of a shot stays above 0.8 (the test clips; a walk past changing light lowers
  * it), while two people in different clothes fall well below 0.9.
  */
-const DEFAULTS = { minIou: 0.2, maxGapMs: 2000, minHits: 2, sameFace: DISTANCE_AT_80, differentFace: 0.65, sameColours: 0.9, differentColours: 0.5 };
+const DEFAULTS = { minIou: 0.2, maxGapMs: 2000, minHits: 2, sameFace: 80, differentFace: 45, sameColours: 0.9, differentColours: 0.5 };
 
 export function iou(a: Box, b: Box): number {
   const x1 = Math.max(a.Left, b.Left);
@@ -177,7 +177,7 @@ function predict(track: Track, timestamp: number): Box {
 
 /** Whether appearance rules out that a detection continues a track (within one shot). */
 function looksDifferent(d: Appearance | undefined, track: Track, o: typeof DEFAULTS): boolean {
-  if (d?.face && track.faces.length && Math.min(...track.faces.map((f) => faceDistance(f, d.face!))) > o.differentFace) return true;
+  if (d?.face && track.faces.length && Math.max(...track.faces.map((f) => similarity(f, d.face!))) < o.differentFace) return true;
   return Boolean(d?.colours && track.colours && histogramSimilarity(d.colours, track.colours) < o.differentColours);
 }
 
@@ -199,7 +199,7 @@ function meanVector(vectors: readonly (readonly number[])[]): number[] {
 
 /**
  * Joins tracks into people, in order of first appearance: a track joins the earlier person whose
- * face is nearest to its own within `sameFace`, or, when either has no face, whose colours match
+ * face is most similar to its own, at least `sameFace`, or, when either has no face, whose colours match
  * within `sameColours`; never a person seen in one of its frames. Returns track -> person.
  */
 function joinPieces(pieces: Piece[], o: typeof DEFAULTS): Map<number, number> {
@@ -215,8 +215,8 @@ function joinPieces(pieces: Piece[], o: typeof DEFAULTS): Map<number, number> {
       let score = Infinity;
       if (piece.face && faces.length) {
         // Faces decide when both sides have one.
-        const distance = Math.min(...faces.map((m) => faceDistance(m.face!, piece.face!)));
-        if (distance <= o.sameFace) score = distance;
+        const closest = Math.max(...faces.map((m) => similarity(m.face!, piece.face!)));
+        if (closest >= o.sameFace) score = (100 - closest) / 100;
       } else if (piece.colours) {
         const colours = members.filter((m) => m.colours).map((m) => histogramSimilarity(m.colours!, piece.colours!));
         // After every face match: colours are the weaker evidence.

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { similarity, type FaceAnalysis } from '../analysis/faces';
+import { IDENTITY_DIMENSIONS, similarity, type FaceAnalysis } from '../analysis/faces';
 import type { KnownGenderType } from '../api/generated/types';
 import { DEFAULT_MAX_BYTES, loadImage, type ImageContext } from '../media/image';
 import { readFileInside } from '../media/s3';
@@ -119,7 +119,8 @@ export interface GalleryDeps {
 }
 
 async function embedGallery(dir: string, entries: CelebrityEntry[], deps: GalleryDeps): Promise<GalleryIndex> {
-  const index = new VectorIndex();
+  // Sized by the first descriptor found (the analysis decides their length).
+  let index: VectorIndex | undefined;
   const owner = new Map<number, CelebrityEntry>();
   for (const entry of entries) {
     for (const file of entry.images) {
@@ -133,6 +134,7 @@ async function embedGallery(dir: string, entries: CelebrityEntry[], deps: Galler
           continue;
         }
         const label = owner.size;
+        index ??= new VectorIndex({ dimensions: face.embedding.length });
         index.add(label, face.embedding);
         owner.set(label, entry);
       } catch (err) {
@@ -141,7 +143,7 @@ async function embedGallery(dir: string, entries: CelebrityEntry[], deps: Galler
     }
   }
   deps.log.info('celebrity gallery indexed', { celebrities: entries.length, photos: owner.size });
-  return { index, owner };
+  return { index: index ?? new VectorIndex({ dimensions: IDENTITY_DIMENSIONS }), owner };
 }
 
 /** Reads the catalogue of `dir` (none when absent) and starts embedding its photos in the background. */
@@ -166,6 +168,7 @@ export function galleryOnDemand(dir: string | undefined, deps: GalleryDeps): () 
 
 /** The best gallery match for an embedding, if at or above the threshold. */
 export function bestCelebrity(gallery: GalleryIndex, embedding: number[], threshold = CELEBRITY_MATCH_THRESHOLD) {
+  if (gallery.index.size === 0 || embedding.length !== gallery.index.dimensions) return undefined;
   const [nearest] = gallery.index.search(embedding, 1);
   if (!nearest) return undefined;
   const score = similarity(embedding, Array.from(gallery.index.vector(nearest.label)!));

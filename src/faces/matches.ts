@@ -3,7 +3,7 @@
  * the hits resolved to stored faces as FaceMatch. SearchFaces, SearchFacesByImage, GetFaceSearch
  * and stream processors all answer with these.
  */
-import { similarity } from '../analysis/faces';
+import { descriptorFor, similarity } from '../analysis/faces';
 import type { FaceMatch } from '../api/generated/types';
 import { faceFromRow, type ScopedFaces } from '../store/faces';
 import { searchFaces, type ScoredFace } from './search';
@@ -24,6 +24,7 @@ export function searchCollection(
   query: ArrayLike<number>,
   options: { threshold: number; limit: number; exclude?: ReadonlySet<number> },
 ): FaceMatch[] {
-  const hits = searchFaces(faces.index(collection), query, { ...options, similarity });
+  const index = faces.index(collection);
+  const hits = searchFaces(index, descriptorFor(Array.from(query), index.dimensions), { ...options, similarity });
   return toFaceMatches(faces, collection, hits);
 }

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { IDENTITY_DIMENSIONS } from '../analysis/faces';
 import { errors } from '../api/errors';
 import type { BoundingBox, Face } from '../api/generated/types';
 import type { Scope } from '../runtime/scope';
@@ -166,14 +167,18 @@ export class FaceStore {
     return new ScopedFaces(this.db, scope, this);
   }
 
-  /** The collection's index, loaded from SQLite (and the persisted graph, if any) on first use. */
-  index(scope: Scope, collection: string): VectorIndex {
+  /**
+   * The collection's index, loaded from SQLite (and the persisted graph, if any) on first use.
+   * `adding`: the length of vectors about to be added; an empty collection's index takes it.
+   */
+  index(scope: Scope, collection: string, adding?: number): VectorIndex {
     const key = keyOf(scope, collection);
     const existing = this.indexes.get(key);
-    if (existing) return existing.index;
+    if (existing && !(adding && existing.index.size === 0 && existing.index.dimensions !== adding)) return existing.index;
+    if (existing) this.dropIndex(scope, collection);
 
     const entry: IndexEntry = { index: undefined as unknown as VectorIndex };
-    entry.index = new VectorIndex({ ...this.options.vectorIndex, onChange: () => scheduleSave(entry) });
+    entry.index = new VectorIndex({ ...this.options.vectorIndex, dimensions: this.dimensionsOf(scope, collection) ?? adding ?? IDENTITY_DIMENSIONS, onChange: () => scheduleSave(entry) });
     const rows = this.db
       .prepare('SELECT label, vector FROM faces WHERE account = ? AND region = ? AND collection = ?')
       .iterate(scope.account, scope.region, collection) as IterableIterator<{ label: number; vector: Buffer }>;
@@ -190,6 +195,18 @@ export class FaceStore {
     }
     this.indexes.set(key, entry);
     return entry.index;
+  }
+
+  /**
+   * Length of the collection's stored vectors, undefined when it has none. Collections indexed
+   * before the combined identity descriptor hold face-api's 128 and keep adding vectors of that
+   * length (src/analysis/faces.ts, descriptorFor).
+   */
+  private dimensionsOf(scope: Scope, collection: string): number | undefined {
+    const row = this.db
+      .prepare('SELECT length(vector) AS bytes FROM faces WHERE account = ? AND region = ? AND collection = ? LIMIT 1')
+      .get(scope.account, scope.region, collection) as { bytes: number } | undefined;
+    return row && row.bytes / Float32Array.BYTES_PER_ELEMENT;
   }
 
   /** How a loaded index stands (tests, diagnostics); undefined when not loaded. */
@@ -251,8 +268,8 @@ export class ScopedFaces {
   ) {}
 
   /** The collection's vector index. */
-  index(collection: string): VectorIndex {
-    return this.store.index(this.scope, collection);
+  index(collection: string, adding?: number): VectorIndex {
+    return this.store.index(this.scope, collection, adding);
   }
 
   indexStatus(collection: string) {

@@ -1,5 +1,5 @@
 /** IndexFaces, ListFaces, DeleteFaces, SearchFaces, SearchFacesByImage: faces stored in collections. */
-import type { FaceAnalysis } from '../../analysis/faces';
+import { descriptorFor, type FaceAnalysis } from '../../analysis/faces';
 import { errors } from '../../api/errors';
 import type { FaceRecord, Reason, UnindexedFace, UnsuccessfulFaceDeletion } from '../../api/generated/types';
 import type { Handler } from '../../api/handlers';
@@ -53,7 +53,7 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
     );
     const thumbnailStore = stores.faceThumbnails.in(ctx);
 
-    const index = faces.index(id);
+    const index = faces.index(id, withEmbedding[0]?.embedding?.length);
     const added: { label: number; vector: number[] }[] = [];
     let faceModelVersion = '';
     const records = stores.transaction((): FaceRecord[] => {
@@ -77,6 +77,7 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
           userId = same.user_id ?? undefined;
         } else {
           faceId = ids.uuid();
+          const vector = descriptorFor(face.embedding!, index.dimensions);
           const label = faces.insert(id, {
             faceId,
             imageId,
@@ -85,9 +86,9 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
             confidence: quantiseConfidence(face.detail.Confidence ?? 0),
             indexFacesModelVersion: collection.face_model_version,
             imageSha256: image.sha256,
-            vector: face.embedding!,
+            vector,
           });
-          added.push({ label, vector: face.embedding! });
+          added.push({ label, vector });
           const thumbnail = thumbnails[k];
           if (thumbnail) thumbnailStore.put(label, thumbnail);
         }

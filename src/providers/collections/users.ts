@@ -10,7 +10,7 @@
  * is gone (our reading; AWS does not say). CREATING is never reported: no capture shows when AWS
  * uses it.
  */
-import { similarity, type DetectedFace, type FaceAnalysis } from '../../analysis/faces';
+import { descriptorFor, similarity, type DetectedFace, type FaceAnalysis } from '../../analysis/faces';
 import { errors } from '../../api/errors';
 import type {
   UnsearchedFace,
@@ -66,7 +66,8 @@ export function userHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
   function rankUsers(scope: Scope, collection: string, queries: ArrayLike<number>[], threshold: number, limit: number, excludeUser?: string): UserMatch[] {
     const faces = stores.faces.in(scope);
     const users = stores.users.in(scope);
-    const scores = searchUsers(faces.index(collection), queries, {
+    const index = faces.index(collection);
+    const scores = searchUsers(index, queries.map((q) => descriptorFor(Array.from(q), index.dimensions)), {
       threshold,
       limit,
       similarity,
