@@ -136,7 +136,7 @@ export function identityDescriptor(faceapi: readonly number[], arcface?: readonl
  * alone (docs/FACES.md).
  */
 export const DISTANCE_AT_80 = 0.58;
-export const COMBINED_DISTANCE_AT_80 = 0.87;
+export const COMBINED_DISTANCE_AT_80 = 0.86;
 /** Steepness of the distance -> similarity logistic for face-api's descriptors: same-person pairs (0.3-0.5) land at 97-99.9, different people (0.7+) under 25. */
 const SIMILARITY_SLOPE = 23;
 

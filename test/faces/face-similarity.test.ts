@@ -1,6 +1,17 @@
 /** The distance -> Similarity curve of src/analysis/faces.ts. */
 import { describe, expect, it } from 'vitest';
-import { DISTANCE_AT_80, faceDistance, similarity } from '../../src/analysis/faces';
+import {
+  ARCFACE_WEIGHT,
+  COMBINED_DISTANCE_AT_80,
+  descriptorFor,
+  DISTANCE_AT_80,
+  distanceAt80,
+  faceDistance,
+  FACEAPI_DIMENSIONS,
+  IDENTITY_DIMENSIONS,
+  identityDescriptor,
+  similarity,
+} from '../../src/analysis/faces';
 
 /** A vector at euclidean distance `d` from `base` (moves along the first axis). */
 const at = (base: number[], d: number) => base.map((x, i) => (i === 0 ? x + d : x));
@@ -32,5 +43,34 @@ describe('similarity', () => {
     const other = at(base, 0.5);
     expect(similarity(base, other)).toBe(similarity(other, base));
     expect(() => similarity(base, base.slice(1))).toThrow(/differ in length/);
+  });
+});
+
+describe('the combined identity descriptor', () => {
+  const faceapi = base;
+  const arcface = Array.from({ length: IDENTITY_DIMENSIONS - FACEAPI_DIMENSIONS }, (_, i) => Math.cos(i) / 16);
+  const combined = identityDescriptor(faceapi, arcface);
+
+  it("is face-api's descriptor followed by the weighted ArcFace-style one", () => {
+    expect(combined).toHaveLength(IDENTITY_DIMENSIONS);
+    expect(combined.slice(0, FACEAPI_DIMENSIONS)).toEqual(faceapi);
+    expect(combined[FACEAPI_DIMENSIONS + 3]).toBeCloseTo(arcface[3] * ARCFACE_WEIGHT, 12);
+    expect(identityDescriptor(faceapi)).toEqual(faceapi);
+  });
+
+  it('has its own calibration: 80 at its own distance, 100 when identical', () => {
+    expect(distanceAt80(IDENTITY_DIMENSIONS)).toBe(COMBINED_DISTANCE_AT_80);
+    expect(distanceAt80(FACEAPI_DIMENSIONS)).toBe(DISTANCE_AT_80);
+    expect(similarity(combined, [...combined])).toBe(100);
+    expect(similarity(combined, at(combined, COMBINED_DISTANCE_AT_80))).toBeCloseTo(80, 6);
+    // the same distance scores higher on the combined scale than on face-api's
+    expect(similarity(combined, at(combined, 0.7))).toBeGreaterThan(90);
+    expect(similarity(faceapi, at(faceapi, 0.7))).toBeLessThan(25);
+  });
+
+  it("cuts a query to face-api's part for collections that hold only that, and refuses what cannot be compared", () => {
+    expect(descriptorFor(combined, FACEAPI_DIMENSIONS)).toEqual(faceapi);
+    expect(descriptorFor(combined, IDENTITY_DIMENSIONS)).toEqual(combined);
+    expect(() => descriptorFor(faceapi, IDENTITY_DIMENSIONS)).toThrow(/cannot be compared/);
   });
 });

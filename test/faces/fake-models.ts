@@ -27,6 +27,8 @@ export interface FaceQuality {
 /** A face a test puts in an image: where it is, how good it looks, and its identity embedding (none: not embeddable). */
 export interface SyntheticFace {
   embedding?: number[];
+  /** The ArcFace-style descriptor; without it the face's identity descriptor is face-api's alone. */
+  arcface?: number[];
   box: { Width: number; Height: number; Left: number; Top: number };
   quality: FaceQuality;
 }
@@ -80,6 +82,7 @@ export function rawFace(face: SyntheticFace, width: number, height: number, embe
     faceScore,
     angles: { roll: radians(quality.pose.roll), yaw: radians(quality.pose.yaw), pitch: radians(quality.pose.pitch) },
     embedding: embeddings ? face.embedding : undefined,
+    arcface: embeddings ? face.arcface : undefined,
     regions,
   };
 }

@@ -9,7 +9,8 @@ import { createStores } from '../../src/store';
 import { TEST_CALLER, testEmulator, type TestEmulator } from '../support/emulator';
 import { FakeFaceModels, goodQuality, syntheticFace, type SyntheticFace } from './fake-models';
 import { pngBytes, tempDir } from './helpers';
-import { photoOf, rng, unitVector } from './synthetic';
+import { PHOTO_SIGMA, photoOf, rng, unitVector } from './synthetic';
+import { FACEAPI_DIMENSIONS, IDENTITY_DIMENSIONS } from '../../src/analysis/faces';
 
 const models = new FakeFaceModels();
 
@@ -139,6 +140,30 @@ describe('SearchFaces, SearchFacesByImage, DeleteFaces', () => {
     const all = await call('SearchFaces', { CollectionId: 'c', FaceId: a, FaceMatchThreshold: 0, MaxFaces: 1 });
     expect(all.FaceMatches).toHaveLength(1);
     expect((await call('SearchFaces', { CollectionId: 'c', FaceId: stranger })).FaceMatches).toEqual([]);
+  });
+
+  it("keeps a collection of face-api's descriptors alone searchable: new faces and queries are cut to them", async () => {
+    const person = unitVector(random);
+    const older = await indexOne(photoOf(person, random, PHOTO_SIGMA / 2));
+    const arcface = unitVector(random, IDENTITY_DIMENSIONS - FACEAPI_DIMENSIONS);
+    const newer = await call('IndexFaces', { CollectionId: 'c', Image: await image([{ ...syntheticFace(photoOf(person, random, PHOTO_SIGMA / 2), box(0.3)), arcface }]) });
+    expect(newer.FaceRecords).toHaveLength(1);
+    const query = await image([{ ...syntheticFace(photoOf(person, random, PHOTO_SIGMA / 2), box(0.3)), arcface }]);
+    const found = await call('SearchFacesByImage', { CollectionId: 'c', Image: query });
+    expect(found.FaceMatches.map((m: { Face: { FaceId: string } }) => m.Face.FaceId).sort()).toEqual([older, newer.FaceRecords[0].Face.FaceId].sort());
+    expect(found.FaceMatches[0].Similarity).toBeGreaterThan(90);
+    expect(t.emulator.stores.faces.in(TEST_CALLER).index('c').dimensions).toBe(FACEAPI_DIMENSIONS);
+  });
+
+  it('a new collection holds combined descriptors', async () => {
+    await call('CreateCollection', { CollectionId: 'n' });
+    const person = unitVector(random);
+    const arcface = unitVector(random, IDENTITY_DIMENSIONS - FACEAPI_DIMENSIONS);
+    const face = () => ({ ...syntheticFace(photoOf(person, random, PHOTO_SIGMA / 2), box(0.3)), arcface });
+    const indexed = await call('IndexFaces', { CollectionId: 'n', Image: await image([face()]) });
+    const found = await call('SearchFacesByImage', { CollectionId: 'n', Image: await image([face()]) });
+    expect(found.FaceMatches.map((m: { Face: { FaceId: string } }) => m.Face.FaceId)).toEqual([indexed.FaceRecords[0].Face.FaceId]);
+    expect(t.emulator.stores.faces.in(TEST_CALLER).index('n').dimensions).toBe(IDENTITY_DIMENSIONS);
   });
 
   it('SearchFaces: unknown face id is InvalidParameterException', async () => {
