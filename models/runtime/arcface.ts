@@ -15,7 +15,6 @@ import { packageDir } from './tfjs';
 
 export const ARCFACE_PACKAGE = 'faceplugin-face-recognition-js';
 export const ARCFACE_INPUT = 112;
-export const ARCFACE_DIMENSIONS = 512;
 
 /** Where ArcFace's 112x112 training crops put the eye centres, nose tip and mouth corners. */
 const REFERENCE_POINTS: [number, number][] = [

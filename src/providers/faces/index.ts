@@ -76,9 +76,9 @@ export function createFacesProvider({ runtime }: ProviderDeps, analysis: FaceAna
       CompareFaces: {
         handle: compareFaces,
         notes:
-          "The source image's largest face is compared with up to 100 target faces by the euclidean distance of face-api's 128-d " +
-          'embeddings (dlib ResNet on dlib-aligned chips), mapped to Similarity by a logistic curve: distance 0.58 is 80 (each descriptor averaged with its mirror image), identical ' +
-          'faces 100. QualityFilter uses the same bars as IndexFaces.',
+          "The source image's largest face is compared with up to 100 target faces by the euclidean distance of their identity " +
+          "descriptors: face-api's 128-d embedding (dlib ResNet on dlib-aligned chips) joined with a 512-d ArcFace-style one, each averaged with " +
+          'its mirror image, mapped to Similarity by a logistic curve: distance 0.86 is 80, identical faces 100. QualityFilter uses the same bars as IndexFaces.',
       },
     },
     reset() {
