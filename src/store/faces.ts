@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { IDENTITY_DIMENSIONS } from '../analysis/faces';
 import { errors } from '../api/errors';
 import type { BoundingBox, Face } from '../api/generated/types';
 import type { Scope } from '../runtime/scope';
@@ -169,7 +168,8 @@ export class FaceStore {
 
   /**
    * The collection's index, loaded from SQLite (and the persisted graph, if any) on first use.
-   * `adding`: the length of vectors about to be added; an empty collection's index takes it.
+   * `adding`: the length of vectors about to be added; an empty collection's index takes it (without
+   * it, VectorIndex's default, and the index is made again when the first vectors come).
    */
   index(scope: Scope, collection: string, adding?: number): VectorIndex {
     const key = keyOf(scope, collection);
@@ -178,7 +178,7 @@ export class FaceStore {
     if (existing) this.dropIndex(scope, collection);
 
     const entry: IndexEntry = { index: undefined as unknown as VectorIndex };
-    entry.index = new VectorIndex({ ...this.options.vectorIndex, dimensions: this.dimensionsOf(scope, collection) ?? adding ?? IDENTITY_DIMENSIONS, onChange: () => scheduleSave(entry) });
+    entry.index = new VectorIndex({ ...this.options.vectorIndex, dimensions: this.dimensionsOf(scope, collection) ?? adding, onChange: () => scheduleSave(entry) });
     const rows = this.db
       .prepare('SELECT label, vector FROM faces WHERE account = ? AND region = ? AND collection = ?')
       .iterate(scope.account, scope.region, collection) as IterableIterator<{ label: number; vector: Buffer }>;
