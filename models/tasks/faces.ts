@@ -887,6 +887,7 @@ export async function warmupFacesTask(_payload: unknown, ctx: TaskContext): Prom
     crop.dispose();
   }
   await loadIdentity(ctx);
+  await loadArcFaceModel(ctx);
   const grey: Rgb = { data: new Uint8Array(160 * 160 * 3).fill(128), width: 160, height: 160 };
   await ageGender(grey, new Array<number>(478 * 3).fill(80), ctx);
   await faceApiAgeGender(new Float32Array(AGE_GENDER_INPUT * AGE_GENDER_INPUT * 3));
