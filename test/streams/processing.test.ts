@@ -135,8 +135,8 @@ describe('face search', () => {
   it('honours FaceMatchThreshold: above the match\'s similarity, the same faces have no matches', async () => {
     // Another photo of the person: similar, not identical.
     const similarity = Math.max(...records.slice(0, 2).map((r) => r.FaceSearchResponse[0].MatchedFaces[0].Similarity));
-    expect(similarity).toBeLessThan(99);
-    const threshold = Math.ceil(similarity) + 0.5;
+    expect(similarity).toBeLessThan(100);
+    const threshold = (similarity + 100) / 2;
     const { ctx } = setup;
     await call(ctx, 'CreateStreamProcessor', faceSearchInput('strict', 'crew', { Settings: { FaceSearch: { CollectionId: 'crew', FaceMatchThreshold: threshold } } }));
     await call(ctx, 'StartStreamProcessor', { Name: 'strict' });
