@@ -329,9 +329,12 @@ export class ScopedFaces {
   /** Rows for the given labels that still exist in this collection, keyed by label. */
   byLabel(collection: string, labels: number[]): Map<number, FaceRow> {
     const out = new Map<number, FaceRow>();
+    // The unary plus keeps SQLite from scanning the collection by an index on (account, region,
+    // collection, ...) instead of looking the labels up: with more than one label it did, ~0.6 ms
+    // a match at 20 000 faces (bench/search.ts).
     const statement = (n: number) =>
       this.db.prepare(
-        `SELECT ${FACE_COLUMNS} FROM faces WHERE account = ? AND region = ? AND collection = ? AND label IN (${Array(n).fill('?').join(',')})`,
+        `SELECT ${FACE_COLUMNS} FROM faces WHERE +account = ? AND +region = ? AND +collection = ? AND label IN (${Array(n).fill('?').join(',')})`,
       );
     for (let i = 0; i < labels.length; i += 500) {
       const chunk = labels.slice(i, i + 500);
