@@ -139,8 +139,9 @@ export const DISTANCE_AT_80 = 0.58;
 export const COMBINED_DISTANCE_AT_80 = 0.86;
 /**
  * Steepness of the distance -> similarity logistic. face-api's descriptors: same-person pairs
- * (0.3-0.5) land at 97-99.9, different people (0.7+) under 25. Combined ones, the same steepness:
- * same-person pairs of the development photos and their turned copies score a median 99.9, different people 1.5.
+ * (0.3-0.5) land at 97-99.9, different people (0.7+) under 25. Combined ones, the same
+ * steepness: same-person pairs of the development photos and their turned copies score a median
+ * 99.9, different people 1.5.
  */
 const SIMILARITY_SLOPE = 23;
 
