@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { OCR_MODEL, OCR_PACKAGE, type ModelState } from './catalog';
+import { cpuSessionOptions } from './runtime/onnx';
 
 export { OCR_MODEL, OCR_PACKAGE };
 
@@ -71,14 +72,7 @@ export function loadOcrModels(report: StateReporter = () => {}): Promise<OcrMode
     try {
       const ort = (await import('onnxruntime-node')) as typeof Ort;
       const paths = ocrAssetPaths();
-      const options: Ort.InferenceSession.SessionOptions = {
-        executionProviders: ['cpu'],
-        intraOpNumThreads: ocrThreads(),
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        // With more threads, idle ones would spin-wait for work, burning CPU other requests need.
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-      };
+      const options = cpuSessionOptions(ocrThreads());
       const det = await ort.InferenceSession.create(paths.det, options);
       const rec = await ort.InferenceSession.create(paths.rec, options);
       const cls = await ort.InferenceSession.create(paths.cls, options);

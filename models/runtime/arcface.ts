@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import type { RgbPixels } from '../evidence';
 import { fitSimilarity, mirrorChip, warp } from './faceapi';
+import { cpuSessionOptions } from './onnx';
 import { packageDir } from './tfjs';
 
 export const ARCFACE_PACKAGE = 'faceplugin-face-recognition-js';
@@ -39,13 +40,7 @@ let loading: Promise<{ ort: typeof Ort; session: Ort.InferenceSession }> | undef
 export function loadArcFace(): Promise<{ ort: typeof Ort; session: Ort.InferenceSession }> {
   loading ??= (async () => {
     const ort = (await import('onnxruntime-node')) as typeof Ort;
-    const session = await ort.InferenceSession.create(join(packageDir(ARCFACE_PACKAGE), 'model', 'fr_feature.onnx'), {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
+    const session = await ort.InferenceSession.create(join(packageDir(ARCFACE_PACKAGE), 'model', 'fr_feature.onnx'), cpuSessionOptions());
     return { ort, session };
   })().catch((err: unknown) => {
     loading = undefined;

@@ -167,8 +167,8 @@ export function similarity(a: readonly number[], b: readonly number[]): number {
 }
 
 /** A query descriptor cut to what an index of `dimensions` holds (face-api's part for older collections). */
-export function descriptorFor(query: readonly number[], dimensions: number): number[] {
-  if (query.length === dimensions) return [...query];
+export function descriptorFor(query: readonly number[], dimensions: number): readonly number[] {
+  if (query.length === dimensions) return query;
   if (dimensions === FACEAPI_DIMENSIONS && query.length === IDENTITY_DIMENSIONS) return query.slice(0, FACEAPI_DIMENSIONS);
   throw new Error(`a ${query.length}-d descriptor cannot be compared with ${dimensions}-d ones`);
 }

@@ -54,7 +54,7 @@ export function faceHandlers({ runtime, stores }: ProviderDeps, analysis: FaceAn
     const thumbnailStore = stores.faceThumbnails.in(ctx);
 
     const index = faces.index(id, withEmbedding[0]?.embedding?.length);
-    const added: { label: number; vector: number[] }[] = [];
+    const added: { label: number; vector: readonly number[] }[] = [];
     let faceModelVersion = '';
     const records = stores.transaction((): FaceRecord[] => {
       // The collection may have been deleted while the image was analysed.
