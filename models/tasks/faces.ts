@@ -126,7 +126,7 @@ export interface RawFace {
   boxScore: number;
   faceScore: number;
   /** Head pose from the mesh, radians (human's convention). */
-  angles: { roll: number; yaw: number; pitch: number };
+  angles: HeadAngles;
   /** Emotion probabilities in EMOTION_LABELS order (models/face-regions.ts). */
   emotion?: number[];
   /** FaceRes: age distribution over years 0-99 (sums to ~1) and the probability that the face is male. */
@@ -466,7 +466,8 @@ interface HumanFace {
   mesh: number[][];
   boxScore: number;
   faceScore: number;
-  rotation?: { angle: { roll: number; yaw: number; pitch: number } };
+  /** human's head rotation matrix (`headAngles`). */
+  rotation?: { matrix: number[] };
   tensor?: TfCore.Tensor;
   /** FaceBoxes' box, for faces FaceBoxes found (human's own faces have a `box` of another form). */
   faceBoxesBox?: PixelBox;
@@ -498,13 +499,17 @@ function suppressDuplicates<T extends { mesh: number[]; score: number }>(faces: 
 }
 
 /**
- * Head angles from the mesh, radians, as human computes them (its `calculateFaceAngle`): axes
- * through forehead-chin (10-152) and cheek-cheek (234-454), x and y in units of the face size, z
- * as the mesh model gives it (crop pixels), Euler angles of the rotation they span.
+ * The face's axes from the mesh, as human's `calculateFaceAngle` builds them (rows of its rotation
+ * matrix): forehead to chin (points 10-152) and cheek to cheek (234-454), x and y in units of the
+ * face size, z as the mesh model gives it (crop pixels).
  */
-export function meshAngles(mesh: number[][], cropSize: number): { roll: number; yaw: number; pitch: number } {
+export function meshAxes(mesh: number[][], cropSize: number): number[] {
+  // the face's extent along its own axes, so that the roll of the photo does not change its size
+  const roll = Math.atan2(mesh[152][0] - mesh[10][0], mesh[152][1] - mesh[10][1]);
+  const cos = Math.cos(roll), sin = Math.sin(roll);
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const [x, y] of mesh.slice(0, 468)) {
+  for (const [px, py] of mesh.slice(0, 468)) {
+    const x = px * cos - py * sin, y = px * sin + py * cos;
     minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
   }
   const size = Math.max(maxX - minX, maxY - minY) / 1.5 || 1;
@@ -518,13 +523,30 @@ export function meshAngles(mesh: number[][], cropSize: number): { roll: number; 
   const yAxis = unit(sub(at(152), at(10)));
   const zAxis = unit(cross(unit(sub(at(454), at(234))), yAxis));
   const xAxis = cross(yAxis, zAxis);
-  const [r00, r10, r11, r12, r20] = [xAxis[0], yAxis[0], yAxis[1], yAxis[2], zAxis[0]];
+  return [...xAxis, ...yAxis, ...zAxis];
+}
+
+export interface HeadAngles {
+  roll: number;
+  yaw: number;
+  pitch: number;
+}
+
+/**
+ * Euler angles, radians, of the face's axes (rows: cheek to cheek, forehead to chin, and their
+ * cross product; human's rotation matrix). The face's roll in the image is undone first, so a
+ * face in a photo lying on its side keeps its yaw and pitch: human's own decomposition assumes an
+ * upright face and gives noise beyond about 75 degrees of roll. Roll is the forehead-to-chin
+ * line's angle in the image, with human's sign.
+ */
+export function headAngles(matrix: readonly number[]): HeadAngles {
+  const [x0, x1, , y0, y1, y2, z0, z1] = matrix;
+  const roll = Math.atan2(y0, y1);
+  const cos = Math.cos(roll), sin = Math.sin(roll);
+  // every axis turned about the camera's axis by the roll: the forehead-to-chin line points down
+  const r00 = x0 * cos - x1 * sin, r11 = y0 * sin + y1 * cos, r20 = z0 * cos - z1 * sin;
   const finite = (v: number) => (Number.isFinite(v) ? v : 0);
-  return {
-    pitch: finite(-Math.atan2(-r12, r11)),
-    yaw: finite(-Math.atan2(-r20, r00)),
-    roll: finite(-Math.atan2(r10, Math.sqrt(r00 * r00 + r20 * r20))),
-  };
+  return { pitch: finite(-Math.atan2(-y2, r11)), yaw: finite(-Math.atan2(-r20, r00)), roll: finite(-roll) };
 }
 
 /** The mesh crop: a square this many times the FaceBoxes box's longer side (human enlarges blazeface boxes 1.4x). */
@@ -602,7 +624,7 @@ async function findProfiles(image: TfCore.Tensor4D, found: HumanFace[], gate: Pr
     const score = await secondLook(image, p.box);
     if (score < gate.secondLook) continue;
     const { mesh, faceScore, crop } = await exclusive(() => meshOnBox(human, image, p.box));
-    faces.push({ mesh, boxScore: score, faceScore, rotation: { angle: meshAngles(mesh, crop.shape[0]) }, tensor: crop, faceBoxesBox: p.box });
+    faces.push({ mesh, boxScore: score, faceScore, rotation: { matrix: meshAxes(mesh, crop.shape[0]) }, tensor: crop, faceBoxesBox: p.box });
   }
   return faces;
 }
@@ -840,7 +862,7 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
         mesh: c.mesh,
         boxScore: c.human.boxScore,
         faceScore: c.human.faceScore,
-        angles: c.human.rotation?.angle ?? { roll: 0, yaw: 0, pitch: 0 },
+        angles: c.human.rotation ? headAngles(c.human.rotation.matrix) : { roll: 0, yaw: 0, pitch: 0 },
         regions: payload.regions ? measureRegions(rgb, c.mesh, payload.regions) : {},
       };
       Object.assign(face, checks[unique.indexOf(c)]);

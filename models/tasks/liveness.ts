@@ -9,7 +9,7 @@
 import { detectWithHuman, exclusive, getHuman } from '../runtime/human';
 import { FACE_MODELS, LIVENESS_MODELS } from '../catalog';
 import { REGIONS } from '../face-regions';
-import { measureRegions, type RawFace } from './faces';
+import { headAngles, measureRegions, type RawFace } from './faces';
 import type { Task, TaskContext } from './index';
 import type { RgbPixels } from '../evidence';
 
@@ -59,7 +59,7 @@ interface HumanLivenessFace {
   mesh: number[][];
   boxScore: number;
   faceScore: number;
-  rotation?: { angle: { roll: number; yaw: number; pitch: number } };
+  rotation?: { matrix: number[] };
   /** Absent when human's score was exactly 0 (it only sets truthy scores). */
   real?: number;
   live?: number;
@@ -118,7 +118,7 @@ export async function livenessTask(payload: LivenessTaskPayload, ctx: TaskContex
       mesh,
       boxScore: f.boxScore,
       faceScore: f.faceScore,
-      angles: f.rotation?.angle ?? { roll: 0, yaw: 0, pitch: 0 },
+      angles: f.rotation ? headAngles(f.rotation.matrix) : { roll: 0, yaw: 0, pitch: 0 },
       regions: measureRegions(rgb, mesh, REGIONS),
       real: f.real ?? 0,
       live: f.live ?? 0,

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ageRange, buildFace, confirmedFace, decide, detectorScoreFor, faceConfidence, profileConfidence, resolveAttributes, FACE_ATTRIBUTES, MIN_DETECTOR_SCORE, PROFILE_GATE, VERIFY_GATE } from '../../src/analysis/faces';
-import { meshAngles } from '../../models/tasks/faces';
+import { headAngles, meshAxes } from '../../models/tasks/faces';
 import type { RawFace } from '../../models/tasks/faces';
 
 const recorded = JSON.parse(readFileSync(new URL('./astronaut-face.json', import.meta.url), 'utf8')) as { width: number; height: number; face: RawFace };
@@ -74,9 +74,18 @@ describe('face confidence', () => {
       m[454] = [150 + 40 * Math.cos(a), 150, 100 * Math.sin(a)];
       return m;
     };
-    expect(Math.abs(meshAngles(turned(0), 192).yaw)).toBeLessThan(1e-6);
-    expect(Math.sign(meshAngles(turned(40), 192).yaw)).toBe(-Math.sign(meshAngles(turned(-40), 192).yaw));
-    expect(Math.abs(meshAngles(turned(40), 192).yaw)).toBeGreaterThan(0.2);
+    const angles = (m: number[][]) => headAngles(meshAxes(m, 192));
+    expect(Math.abs(angles(turned(0)).yaw)).toBeLessThan(1e-6);
+    expect(Math.sign(angles(turned(40)).yaw)).toBe(-Math.sign(angles(turned(-40)).yaw));
+    expect(Math.abs(angles(turned(40)).yaw)).toBeGreaterThan(0.2);
+    // the same face in a photo lying on its side, or upside down: the same yaw, the roll of the photo
+    for (const deg of [30, 90, -90, 180]) {
+      const a = (deg * Math.PI) / 180;
+      const rolled = turned(40).map(([x, y, z]) => [150 + (x - 150) * Math.cos(a) - (y - 150) * Math.sin(a), 150 + (x - 150) * Math.sin(a) + (y - 150) * Math.cos(a), z]);
+      expect(angles(rolled).yaw).toBeCloseTo(angles(turned(40)).yaw, 6);
+      expect(Math.abs(angles(rolled).pitch)).toBeLessThan(1e-6);
+      expect(Math.cos(angles(rolled).roll - a)).toBeCloseTo(1, 6);
+    }
   });
 
   it('inverts for fakes', () => {
