@@ -1,8 +1,8 @@
 /**
  * Collections, users and celebrities on real photos with the real face analysis. Photos:
  * fixtures/celebrities, fixtures/face-search, a COCO photo with a profile face, a tight crop
- * of a face in dark sunglasses, a dog's face, and smiles with and without parted lips (provenance
- * in fixtures/README.md).
+ * of a face in dark sunglasses, a dog's face, smiles with and without parted lips, and a face in a
+ * photo turned on its side (provenance in fixtures/README.md).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,5 +146,22 @@ describe('faces the detector finds hard, on single photos', () => {
     const mouthOpen = async (path: string) => (await t.call('DetectFaces', { Image: fixture(path), Attributes: ['MOUTH_OPEN'] })).FaceDetails[0].MouthOpen;
     for (const path of ['faces/bbt/bernadette/bernadette1.png', 'faces/bbt/bernadette/bernadette3.png']) expect(await mouthOpen(path), path).toMatchObject({ Value: true });
     for (const path of ['celebrities/barack_obama/3.jpg', 'face-search/rose_leslie/1.jpg']) expect(await mouthOpen(path), path).toMatchObject({ Value: false });
+  });
+
+  it('a photo lying on its side (a frontal face turned 90 degrees either way): Roll follows the turn, Yaw and Pitch stay near frontal', async () => {
+    const photo = readFileSync(new URL('../../fixtures/face-search/rose_leslie/1.jpg', import.meta.url));
+    const pose = async (degrees: number) => {
+      const turned = await sharp(photo).rotate(degrees).jpeg().toBuffer();
+      const out = await t.call('DetectFaces', { Image: { Bytes: turned.toString('base64') } });
+      expect(out.FaceDetails, `${degrees}`).toHaveLength(1);
+      return out.FaceDetails[0].Pose as { Roll: number; Yaw: number; Pitch: number };
+    };
+    const upright = await pose(0);
+    for (const degrees of [90, -90]) {
+      const turned = await pose(degrees);
+      expect(Math.abs(turned.Roll - upright.Roll - degrees), `${degrees}: ${JSON.stringify(turned)}`).toBeLessThan(15);
+      expect(Math.abs(turned.Yaw), `${degrees}: ${JSON.stringify(turned)}`).toBeLessThan(20);
+      expect(Math.abs(turned.Pitch), `${degrees}: ${JSON.stringify(turned)}`).toBeLessThan(20);
+    }
   });
 });
