@@ -7,7 +7,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { AGE_GENDER_INPUT, ageAndGender as faceApiAgeGender, ageGenderCrop, applySimilarity, CHIP_SIZE, chipTransform, descriptor, getFaceApi, LANDMARK_INPUT, landmarks68, warp, type Similarity2D } from '../runtime/faceapi';
 import { detectCenternet, loadCenternet } from '../runtime/centernet';
-import { cropBox, loadFaceBoxes, proposeFaces, secondLook, squareAround, type PixelBox } from '../runtime/faceboxes';
+import { cropBox, loadFaceBoxes, proposeFaces, SECOND_LOOK_SPAN, secondLook, squareAround, type PixelBox } from '../runtime/faceboxes';
 import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
 import { arcFaceDescriptor, loadArcFace } from '../runtime/arcface';
 import { ATTENTION_INPUT, ATTENTION_LIPS, attentionLips, loadAttentionMesh } from '../runtime/attention-mesh';
@@ -83,6 +83,8 @@ export interface VerifyGate {
 export interface ProfileGate {
   proposal: number;
   secondLook: number;
+  /** A proposal only a tight second look confirms needs a centernet person from this score around it. */
+  person: number;
 }
 
 /** Minimum mesh confidence and detector (blazeface) score that together let a face through. */
@@ -613,7 +615,7 @@ const MIN_PROFILE_BOX = 16;
  * The faces blazeface missed: FaceBoxes' proposals on the whole image that are not a face already
  * found, each kept when the second look confirms it; then human's mesh on each.
  */
-async function findProfiles(image: TfCore.Tensor4D, found: HumanFace[], gate: ProfileGate, ctx: TaskContext): Promise<HumanFace[]> {
+async function findProfiles(rgb: Rgb, image: TfCore.Tensor4D, found: HumanFace[], gate: ProfileGate, ctx: TaskContext): Promise<HumanFace[]> {
   await loadProfiles(ctx);
   const human = await getHuman();
   const faces: HumanFace[] = [];
@@ -621,12 +623,27 @@ async function findProfiles(image: TfCore.Tensor4D, found: HumanFace[], gate: Pr
     (p) => Math.max(p.box[2] - p.box[0], p.box[3] - p.box[1]) >= MIN_PROFILE_BOX && !alreadyFound(p.box, found),
   );
   for (const p of proposals) {
-    const score = await secondLook(image, p.box);
+    let score = await secondLook(image, p.box);
+    if (score < gate.secondLook) score = await tightLook(rgb, image, p.box, gate, ctx);
     if (score < gate.secondLook) continue;
     const { mesh, faceScore, crop } = await exclusive(() => meshOnBox(human, image, p.box));
     faces.push({ mesh, boxScore: score, faceScore, rotation: { matrix: meshAxes(mesh, crop.shape[0]) }, tensor: crop, faceBoxesBox: p.box });
   }
   return faces;
+}
+
+/**
+ * A proposal the wide second look did not confirm, looked at on tighter crops (VERIFY_SPANS below
+ * the wide one): a face that fills much of the photo leaves the wide crop mostly border. Such
+ * looks confirm false faces too (skulls, a coffee filter), so a face only they confirm is kept
+ * where centernet sees a person. Returns the tight look's score, or 0.
+ */
+async function tightLook(rgb: Rgb, image: TfCore.Tensor4D, box: PixelBox, gate: ProfileGate, ctx: TaskContext): Promise<number> {
+  for (const span of VERIFY_SPANS.filter((s) => s < SECOND_LOOK_SPAN)) {
+    const score = await secondLook(image, box, span);
+    if (score >= gate.secondLook) return (await personAt(rgb, box, gate.person, ctx)) > 0 ? score : 0;
+  }
+  return 0;
 }
 
 /**
@@ -846,7 +863,7 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
     try {
       if (payload.verify) checks = await verifyFaces(rgb, image, unique.map((c) => c.mesh), payload.verify, ctx);
       if (payload.profiles) {
-        const profiles = await findProfiles(image, unique.map((c) => c.human), payload.profiles, ctx);
+        const profiles = await findProfiles(rgb, image, unique.map((c) => c.human), payload.profiles, ctx);
         unique.push(...profiles.map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore })));
       }
     } finally {

@@ -89,9 +89,12 @@ export const FACE_GATES: readonly FaceGate[] = [
  * Faces blazeface misses (profiles) come from FaceBoxes (models/runtime/faceboxes.ts): a proposal
  * from 0.25 gets a second look at a crop 3x its size, and is kept from 0.8 there. Chosen on the dev
  * split (docs/FACES.md, "Profile faces"): its real faces score 0.83-0.90 on the second look, its
- * false proposals at most 0.49 (a doll's face 0.31, though 0.88 in the first pass).
+ * false proposals at most 0.49 (a doll's face 0.31, though 0.88 in the first pass). A proposal
+ * only a tighter look confirms (a large face, whose wide crop is mostly border) is kept where
+ * centernet sees a person from 0.2: the skulls and the coffee filter that such looks confirm in
+ * dev score 0.13.
  */
-export const PROFILE_GATE: ProfileGate = { proposal: 0.25, secondLook: 0.8 };
+export const PROFILE_GATE: ProfileGate = { proposal: 0.25, secondLook: 0.8, person: 0.2 };
 /**
  * A face blazeface found is checked by FaceBoxes (crops of 1.6, 2.2 and 3 times the face); one that
  * no crop scores `enough` is kept only where centernet sees a person (from a score of `person`).
