@@ -613,7 +613,8 @@ const MIN_PROFILE_BOX = 16;
 
 /**
  * The faces blazeface missed: FaceBoxes' proposals on the whole image that are not a face already
- * found, each kept when the second look confirms it; then human's mesh on each.
+ * found, each kept when the second look (or a tight look, `tightLook`) confirms it; then human's
+ * mesh on each.
  */
 async function findProfiles(rgb: Rgb, image: TfCore.Tensor4D, found: HumanFace[], gate: ProfileGate, ctx: TaskContext): Promise<HumanFace[]> {
   await loadProfiles(ctx);
