@@ -1,8 +1,8 @@
 /**
  * Collections, users and celebrities on real photos with the real face analysis. Photos:
- * fixtures/celebrities, fixtures/face-search, a COCO photo with a profile face, a face filling much of the photo, a tight crop
- * of a face in dark sunglasses, a dog's face, smiles with and without parted lips, and a face in a
- * photo turned on its side (provenance in fixtures/README.md).
+ * fixtures/celebrities, fixtures/face-search, a COCO photo with a profile face, a face filling
+ * much of the photo, a tight crop of a face in dark sunglasses, a dog's face, smiles with and
+ * without parted lips, and a face in a photo turned on its side (provenance in fixtures/README.md).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
