@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { initTfjs, packageDir, require } from './tfjs';
 import type { RgbPixels } from '../evidence';
+import { rotateOnlyWhatIsCut } from './face-rotation';
 
 // The package's `exports` map is malformed and its main entry needs tfjs-node: load the wasm build by path.
 const humanDir = packageDir('@vladmandic/human');
@@ -53,6 +54,8 @@ export function getHuman(): Promise<HumanInstance> {
     await initTfjs();
     const human = new Human(baseConfig);
     await human.init();
+    // a tilted face is turned upright on its own box, not on the whole image
+    rotateOnlyWhatIsCut(human.tf);
     return human;
   })();
   return instance;
