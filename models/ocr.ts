@@ -8,13 +8,12 @@
  * pool worker (models/tasks/text.ts), never on the server's event loop. Importing this module is
  * cheap: the runtime loads on first use.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { OCR_MODEL, OCR_PACKAGE, type ModelState } from './catalog';
 import { cpuSessionOptions } from './runtime/onnx';
+import { packageDir } from './runtime/package-dir';
 
 export { OCR_MODEL, OCR_PACKAGE };
 
@@ -27,15 +26,6 @@ export interface OcrModels {
   keys: string[];
 }
 
-const require = createRequire(import.meta.url);
-
-/** The package's folder (its `exports` map hides package.json from require.resolve). */
-function packageDir(name: string): string {
-  for (const base of require.resolve.paths(name) ?? []) {
-    if (existsSync(join(base, name, 'package.json'))) return join(base, name);
-  }
-  throw new Error(`package ${name} is not installed`);
-}
 
 export function ocrAssetPaths(): { det: string; rec: string; cls: string; keys: string } {
   const assets = join(packageDir(OCR_PACKAGE), 'assets');

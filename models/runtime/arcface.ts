@@ -12,7 +12,7 @@ import type * as Ort from 'onnxruntime-node';
 import type { RgbPixels } from '../evidence';
 import { fitSimilarity, mirrorChip, warp } from './faceapi';
 import { cpuSessionOptions } from './onnx';
-import { packageDir } from './tfjs';
+import { packageDir } from './package-dir';
 
 export const ARCFACE_PACKAGE = 'faceplugin-face-recognition-js';
 export const ARCFACE_INPUT = 112;

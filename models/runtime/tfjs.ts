@@ -3,25 +3,19 @@
  * installed offline), with its .wasm files and every model read from local npm packages. Each
  * worker has one tfjs engine shared by human, face-api and nsfwjs.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
+import { packageDir } from './package-dir';
 
 export const require = createRequire(import.meta.url);
 export const tf = require('@tensorflow/tfjs-core') as typeof TfCore;
 const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string): void };
 
-/** The folder an installed package lives in (found on disk: some packages do not export package.json). */
-export function packageDir(name: string): string {
-  for (const base of require.resolve.paths(name) ?? []) {
-    if (existsSync(join(base, name, 'package.json'))) return join(base, name);
-  }
-  throw new Error(`package ${name} is not installed`);
-}
+export { packageDir };
 
 interface WeightsManifestEntry {
   paths: string[];
