@@ -17,14 +17,13 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { arcFaceDescriptor } from '../models/runtime/arcface';
-import { detectFacesTask } from '../models/tasks/faces';
-import { applySimilarity, CHIP_SIZE, chipTransform, descriptors, getFaceApi, LANDMARK_INPUT, landmarks68, mirrorChip, warp, type Similarity2D } from '../models/runtime/faceapi';
+import { detectFacesTask, faceLandmarks68 } from '../models/tasks/faces';
+import { CHIP_SIZE, chipTransform, descriptors, getFaceApi, mirrorChip, warp } from '../models/runtime/faceapi';
 import type { TaskContext } from '../models/tasks/index';
 import { distanceAt80, faceDistance, identityDescriptor, IDENTITY_DIMENSIONS, FACEAPI_DIMENSIONS } from '../src/analysis/faces';
 import { turnHead } from './head-turn';
 
 type Rgb = { data: Uint8Array; width: number; height: number };
-type Point = [number, number];
 
 const EDITS = ['original', 'mirrored', 'roll+20', 'roll-20', 'dark', 'half', 'turn-25', 'turn+25', 'turn-40', 'turn+40'] as const;
 type Edit = (typeof EDITS)[number];
@@ -52,26 +51,6 @@ async function edited(file: string, edit: Edit): Promise<Rgb | undefined> {
 
 const ctx = { reportModelState: () => undefined } as unknown as TaskContext;
 
-const point = (mesh: number[], i: number): Point => [mesh[3 * i], mesh[3 * i + 1]];
-
-/** The 68 landmarks of a face, as models/tasks/faces.ts finds them (mesh box, upright, landmark net). */
-async function landmarksOf(rgb: Rgb, mesh: number[]): Promise<Point[]> {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (let i = 0; i < 468; i++) {
-    const [x, y] = point(mesh, i);
-    minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
-  }
-  const mid = (a: Point, b: Point): Point => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
-  let left = mid(point(mesh, 33), point(mesh, 133)), right = mid(point(mesh, 263), point(mesh, 362));
-  if (left[0] > right[0]) [left, right] = [right, left];
-  const roll = Math.atan2(right[1] - left[1], right[0] - left[0]);
-  const scale = (Math.max(maxX - minX, maxY - minY) * 1.5) / LANDMARK_INPUT;
-  const a = scale * Math.cos(roll), b = scale * Math.sin(roll), h = LANDMARK_INPUT / 2;
-  const cx = (minX + maxX) / 2, cy = (minY + maxY) / 2;
-  const toImage: Similarity2D = { a, b, tx: cx - (a * h - b * h), ty: cy - (b * h + a * h) };
-  return (await landmarks68({ data: warp(rgb, toImage, LANDMARK_INPUT), size: LANDMARK_INPUT })).map(([x, y]) => applySimilarity(toImage, x, y) as Point);
-}
-
 async function largestFace(rgb: Rgb) {
   const { faces } = await detectFacesTask({ pixels: rgb.data.slice().buffer, width: rgb.width, height: rgb.height, gates: [{ mesh: 0.7, detector: 0 }] }, ctx);
   const width = (m: number[]) => {
@@ -90,7 +69,7 @@ interface Descriptors {
 async function describe(rgb: Rgb): Promise<Descriptors | undefined> {
   const face = await largestFace(rgb);
   if (!face) return undefined;
-  const points = await landmarksOf(rgb, face.mesh);
+  const points = await faceLandmarks68(rgb, face.mesh);
   const chip = warp(rgb, chipTransform(points), CHIP_SIZE);
   const [plain, mirrored] = await descriptors([chip, mirrorChip(chip)]);
   return { faceapi: mean([plain, mirrored]), arcface: await arcFaceDescriptor(rgb, points) };

@@ -6,7 +6,7 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { AGE_GENDER_INPUT, ageAndGender as faceApiAgeGender, ageGenderCrop, applySimilarity, CHIP_SIZE, chipTransform, descriptor, getFaceApi, LANDMARK_INPUT, landmarks68, warp, type Similarity2D } from '../runtime/faceapi';
-import { detectCenternet, loadCenternet } from '../runtime/centernet';
+import { detectCenternet, loadCenternet, type CenternetObject } from '../runtime/centernet';
 import { cropBox, loadFaceBoxes, proposeFaces, SECOND_LOOK_SPAN, secondLook, squareAround, type PixelBox } from '../runtime/faceboxes';
 import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
 import { arcFaceDescriptor, loadArcFace } from '../runtime/arcface';
@@ -308,7 +308,7 @@ function uprightSquare(mesh: number[], scale: number, size: number): Similarity2
  * The 68-point landmarks of a face: its mesh box, padded 25%, rotated upright by the eye line,
  * goes through face-api's landmark net; points come back in image pixels.
  */
-async function faceLandmarks68(rgb: Rgb, mesh: number[]): Promise<Point[]> {
+export async function faceLandmarks68(rgb: Rgb, mesh: number[]): Promise<Point[]> {
   const toImage = uprightSquare(mesh, 1.5, LANDMARK_INPUT);
   const crop = warp(rgb, toImage, LANDMARK_INPUT);
   return (await landmarks68({ data: crop, size: LANDMARK_INPUT })).map(([x, y]) => applySimilarity(toImage, x, y));
@@ -616,7 +616,7 @@ const MIN_PROFILE_BOX = 16;
  * found, each kept when the second look (or a tight look, `tightLook`) confirms it; then human's
  * mesh on each.
  */
-async function findProfiles(rgb: Rgb, image: TfCore.Tensor4D, found: HumanFace[], gate: ProfileGate, ctx: TaskContext): Promise<HumanFace[]> {
+async function findProfiles(rgb: Rgb, image: TfCore.Tensor4D, found: HumanFace[], gate: ProfileGate, wholeImage: WholeImageObjects, ctx: TaskContext): Promise<HumanFace[]> {
   await loadProfiles(ctx);
   const human = await getHuman();
   const faces: HumanFace[] = [];
@@ -625,7 +625,7 @@ async function findProfiles(rgb: Rgb, image: TfCore.Tensor4D, found: HumanFace[]
   );
   for (const p of proposals) {
     let score = await secondLook(image, p.box);
-    if (score < gate.secondLook) score = await tightLook(rgb, image, p.box, gate, ctx);
+    if (score < gate.secondLook) score = await tightLook(rgb, image, p.box, gate, wholeImage, ctx);
     if (score < gate.secondLook) continue;
     const { mesh, faceScore, crop } = await exclusive(() => meshOnBox(human, image, p.box));
     faces.push({ mesh, boxScore: score, faceScore, rotation: { matrix: meshAxes(mesh, crop.shape[0]) }, tensor: crop, faceBoxesBox: p.box });
@@ -639,10 +639,10 @@ async function findProfiles(rgb: Rgb, image: TfCore.Tensor4D, found: HumanFace[]
  * looks confirm false faces too (skulls, a coffee filter), so a face only they confirm is kept
  * where centernet sees a person. Returns the tight look's score, or 0.
  */
-async function tightLook(rgb: Rgb, image: TfCore.Tensor4D, box: PixelBox, gate: ProfileGate, ctx: TaskContext): Promise<number> {
+async function tightLook(rgb: Rgb, image: TfCore.Tensor4D, box: PixelBox, gate: ProfileGate, wholeImage: WholeImageObjects, ctx: TaskContext): Promise<number> {
   for (const span of VERIFY_SPANS.filter((s) => s < SECOND_LOOK_SPAN)) {
     const score = await secondLook(image, box, span);
-    if (score >= gate.secondLook) return (await personAt(rgb, box, gate.person, ctx)) > 0 ? score : 0;
+    if (score >= gate.secondLook) return (await personAt(rgb, box, gate.person, wholeImage, ctx)) > 0 ? score : 0;
   }
   return 0;
 }
@@ -655,22 +655,37 @@ const VERIFY_SPANS = [1.6, 2.2, 3];
 /** Around a doubtful face, centernet also looks at a square this many times the face (inside the image), where a small person is seen larger. */
 const PERSON_SPAN = 5;
 
+/** Centernet's objects on the whole image, from a score of `minScore`. */
+type WholeImageObjects = (minScore: number) => Promise<CenternetObject[]>;
+
+/**
+ * The whole image's objects, detected once however many faces are checked: from `lowest`, the
+ * lowest score any check asks for, and filtered for each. (Non-max suppression keeps boxes in
+ * score order, so a lower cut adds boxes without changing the stronger ones.)
+ */
+function objectsOnce(rgb: Rgb, lowest: number): WholeImageObjects {
+  let found: Promise<CenternetObject[]> | undefined;
+  return async (minScore) => (await (found ??= detectCenternet(rgb, { minScore: lowest }))).filter((o) => o.score >= minScore);
+}
+
 /**
  * The best centernet score (from `minScore`; 0 when none) of a person whose box holds the centre of
  * a face's box, on the whole image and on a square around the face.
  */
-async function personAt(rgb: Rgb, face: PixelBox, minScore: number, ctx: TaskContext): Promise<number> {
+async function personAt(rgb: Rgb, face: PixelBox, minScore: number, wholeImage: WholeImageObjects, ctx: TaskContext): Promise<number> {
   await loadObjects(ctx);
   const cx = (face[0] + face[2]) / 2, cy = (face[1] + face[3]) / 2;
   // the square, clipped to the image
   const [sx0, sy0, sx1, sy1] = squareAround(face, PERSON_SPAN);
   const x0 = Math.max(0, Math.floor(sx0)), y0 = Math.max(0, Math.floor(sy0));
   const width = Math.max(1, Math.min(rgb.width, Math.ceil(sx1)) - x0), height = Math.max(1, Math.min(rgb.height, Math.ceil(sy1)) - y0);
-  const around = { region: regionWithEdges(rgb, x0, y0, width, height), x0, y0 };
-  const views = width < rgb.width || height < rgb.height ? [{ region: rgb, x0: 0, y0: 0 }, around] : [around];
+  const views: { objects: CenternetObject[]; x0: number; y0: number }[] = [
+    { objects: await detectCenternet(regionWithEdges(rgb, x0, y0, width, height), { minScore }), x0, y0 },
+  ];
+  if (width < rgb.width || height < rgb.height) views.unshift({ objects: await wholeImage(minScore), x0: 0, y0: 0 });
   let best = 0;
-  for (const { region, x0, y0 } of views) {
-    for (const { label, score, box: [x, y, w, h] } of await detectCenternet(region, { minScore })) {
+  for (const { objects, x0, y0 } of views) {
+    for (const { label, score, box: [x, y, w, h] } of objects) {
       if (label === 'person' && cx >= x0 + x && cx <= x0 + x + w && cy >= y0 + y && cy <= y0 + y + h) best = Math.max(best, score);
     }
   }
@@ -687,7 +702,7 @@ interface FaceCheck {
  * its mesh also fire on cats', dogs' and birds' faces, statues and boots, which FaceBoxes seldom
  * confirms and where centernet sees no person.
  */
-async function verifyFaces(rgb: Rgb, image: TfCore.Tensor4D, meshes: number[][], gate: VerifyGate, ctx: TaskContext): Promise<FaceCheck[]> {
+async function verifyFaces(rgb: Rgb, image: TfCore.Tensor4D, meshes: number[][], gate: VerifyGate, wholeImage: WholeImageObjects, ctx: TaskContext): Promise<FaceCheck[]> {
   await loadProfiles(ctx);
   const checks: FaceCheck[] = [];
   for (const mesh of meshes) {
@@ -699,7 +714,7 @@ async function verifyFaces(rgb: Rgb, image: TfCore.Tensor4D, meshes: number[][],
     checks.push({ secondOpinion: best });
   }
   for (const [i, check] of checks.entries()) {
-    if (check.secondOpinion < gate.enough) check.person = await personAt(rgb, meshBox(meshes[i]), gate.person, ctx);
+    if (check.secondOpinion < gate.enough) check.person = await personAt(rgb, meshBox(meshes[i]), gate.person, wholeImage, ctx);
   }
   return checks;
 }
@@ -861,10 +876,11 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   let checks: FaceCheck[] = [];
   if (payload.verify || payload.profiles) {
     const image = imageTensor(rgb);
+    const wholeImage = objectsOnce(rgb, Math.min(payload.verify?.person ?? 1, payload.profiles?.person ?? 1));
     try {
-      if (payload.verify) checks = await verifyFaces(rgb, image, unique.map((c) => c.mesh), payload.verify, ctx);
+      if (payload.verify) checks = await verifyFaces(rgb, image, unique.map((c) => c.mesh), payload.verify, wholeImage, ctx);
       if (payload.profiles) {
-        const profiles = await findProfiles(rgb, image, unique.map((c) => c.human), payload.profiles, ctx);
+        const profiles = await findProfiles(rgb, image, unique.map((c) => c.human), payload.profiles, wholeImage, ctx);
         unique.push(...profiles.map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore })));
       }
     } finally {
