@@ -679,10 +679,10 @@ async function personAt(rgb: Rgb, face: PixelBox, minScore: number, wholeImage: 
   const [sx0, sy0, sx1, sy1] = squareAround(face, PERSON_SPAN);
   const x0 = Math.max(0, Math.floor(sx0)), y0 = Math.max(0, Math.floor(sy0));
   const width = Math.max(1, Math.min(rgb.width, Math.ceil(sx1)) - x0), height = Math.max(1, Math.min(rgb.height, Math.ceil(sy1)) - y0);
-  const views: { objects: CenternetObject[]; x0: number; y0: number }[] = [
-    { objects: await detectCenternet(regionWithEdges(rgb, x0, y0, width, height), { minScore }), x0, y0 },
-  ];
-  if (width < rgb.width || height < rgb.height) views.unshift({ objects: await wholeImage(minScore), x0: 0, y0: 0 });
+  const around = await detectCenternet(regionWithEdges(rgb, x0, y0, width, height), { minScore });
+  // when the square is the whole image, the whole image adds nothing
+  const whole = width < rgb.width || height < rgb.height ? await wholeImage(minScore) : [];
+  const views = [{ objects: whole, x0: 0, y0: 0 }, { objects: around, x0, y0 }];
   let best = 0;
   for (const { objects, x0, y0 } of views) {
     for (const { label, score, box: [x, y, w, h] } of objects) {
