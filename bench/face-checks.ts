@@ -13,7 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ModelsClient } from '../models/client';
-import { confirmedFace, FACE_GATES, PROFILE_GATE, VERIFY_GATE } from '../src/analysis/faces';
+import { keptFaces, FACE_GATES, PROFILE_GATE, VERIFY_GATE } from '../src/analysis/faces';
 import { fitRgb, loadImage } from '../src/media/image';
 import { defaultConfig } from '../src/runtime/config';
 import { MemoryBudget } from '../src/runtime/memory-budget';
@@ -60,6 +60,7 @@ async function checkFaces(dir: string): Promise<CheckedFace[]> {
       const unmatched = m.unmatchedDetections;
       const verdict = falseDetections(unmatched.map((d) => boxes[d]), count ? count.faces + count.smallFaces - mine.length : 0);
       const excused = new Set(verdict.excused.map((i) => unmatched[i]));
+      const kept = new Set(keptFaces(faces));
       faces.forEach((f, d) => {
         checked.push({
           file,
@@ -70,7 +71,7 @@ async function checkFaces(dir: string): Promise<CheckedFace[]> {
           boxScore: f.boxScore,
           secondOpinion: f.secondOpinion,
           person: f.person,
-          kept: confirmedFace(f),
+          kept: kept.has(f),
         });
       });
       if (++done % 100 === 0) console.log(`  ${done}/${files.length} photos`);

@@ -111,6 +111,43 @@ export function confirmedFace(raw: RawFace): boolean {
   return raw.secondOpinion === undefined || raw.secondOpinion >= VERIFY_GATE.enough || (raw.person ?? 0) >= VERIFY_GATE.person;
 }
 
+/** A face that FaceBoxes did not confirm: only a person around it vouches for it. */
+const vouchedByPersonOnly = (raw: RawFace) => raw.secondOpinion !== undefined && raw.secondOpinion < VERIFY_GATE.enough;
+
+/** A face's box in the analysed image's pixels: FaceBoxes' box, or the mesh's extent. */
+function rawBox(raw: RawFace): [number, number, number, number] {
+  if (raw.box) return raw.box;
+  const mesh = new Mesh(raw.mesh);
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (let i = 0; i < 468; i++) {
+    const [x, y] = mesh.p(i);
+    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+  }
+  return [x0, y0, x1, y1];
+}
+
+/**
+ * Where a face sits just below another, the other is the person's head, and it is the body: the
+ * face above spans the lower one's centre line, is at least half its width, and ends above its
+ * top quarter within 1.5 of its own heights (a bare chest with clasped hands reads as eyes and a
+ * mouth to blazeface; so does a printed T-shirt).
+ */
+export function belowAHead(face: RawFace, head: RawFace): boolean {
+  const [fx0, fy0, fx1, fy1] = rawBox(face), [hx0, hy0, hx1, hy1] = rawBox(head);
+  const headCentre = (hx0 + hx1) / 2;
+  return headCentre >= fx0 && headCentre <= fx1 && hx1 - hx0 >= 0.5 * (fx1 - fx0) && hy1 <= fy0 + 0.25 * (fy1 - fy0) && fy0 - hy1 <= 1.5 * (hy1 - hy0);
+}
+
+/**
+ * The faces DetectFaces reports: those that pass the checks (confirmedFace), less any that only a
+ * person vouches for and that sit just below another face (belowAHead): the person there is the
+ * one whose face is above.
+ */
+export function keptFaces(raws: readonly RawFace[]): RawFace[] {
+  const confirmed = raws.filter(confirmedFace);
+  return confirmed.filter((face) => !(vouchedByPersonOnly(face) && confirmed.some((head) => head !== face && belowAHead(face, head))));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Similarity
 
@@ -622,8 +659,7 @@ function needsOf(requested: ReturnType<typeof resolveAttributes>, opts: DetectOp
 /** The analysed faces, largest first, at most `maxFaces` (and 100), with the requested attributes. */
 function facesOf({ result, width, height }: Analysis, requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions, heads: FaceHeads = FACE_HEADS): DetectedFace[] {
   const limit = Math.min(MAX_FACES, opts.maxFaces ?? MAX_FACES);
-  return result.faces
-    .filter(confirmedFace)
+  return keptFaces(result.faces)
     .map((f) => buildFace(f, width, height, requested, heads))
     .sort((a, b) => b.area - a.area)
     .slice(0, limit)

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ageRange, buildFace, confirmedFace, decide, detectorScoreFor, faceConfidence, profileConfidence, resolveAttributes, FACE_ATTRIBUTES, MIN_DETECTOR_SCORE, PROFILE_GATE, VERIFY_GATE } from '../../src/analysis/faces';
+import { ageRange, buildFace, confirmedFace, keptFaces, decide, detectorScoreFor, faceConfidence, profileConfidence, resolveAttributes, FACE_ATTRIBUTES, MIN_DETECTOR_SCORE, PROFILE_GATE, VERIFY_GATE } from '../../src/analysis/faces';
 import { headAngles, meshAxes } from '../../models/tasks/faces';
 import type { RawFace } from '../../models/tasks/faces';
 
@@ -59,6 +59,29 @@ describe('face confidence', () => {
     expect(confirmedFace(face(VERIFY_GATE.enough - 0.01, 0))).toBe(false);
     expect(confirmedFace(face(0.2, VERIFY_GATE.person))).toBe(true);
     expect(confirmedFace(face(0.2, VERIFY_GATE.person / 2))).toBe(false);
+  });
+
+  it('a face only a person vouches for is dropped just below another face (a chest under the head), and kept elsewhere', () => {
+    // the recorded face moved by (dx, dy) and scaled by `scale` about the mesh's first point
+    const placed = (dx: number, dy: number, scale: number, secondOpinion?: number): RawFace => {
+      const face = { ...copy(), secondOpinion, person: secondOpinion === undefined ? undefined : 0.3 };
+      const [x0, y0] = face.mesh;
+      face.mesh = face.mesh.map((v, i) => (i % 3 === 0 ? x0 + (v - x0) * scale + dx : i % 3 === 1 ? y0 + (v - y0) * scale + dy : v));
+      return face;
+    };
+    const xs = copy().mesh.filter((_, i) => i % 3 === 0), ys = copy().mesh.filter((_, i) => i % 3 === 1);
+    const w = Math.max(...xs) - Math.min(...xs), h = Math.max(...ys) - Math.min(...ys);
+    const head = placed(0, 0, 1, 0.95);
+    // a "face" 1.5 times wider, its top 0.6 face heights below the chin, centred under the head
+    const chest = (secondOpinion: number, dx = 0, gap = 0.6) => placed(-0.25 * w + dx, h * (1 + gap), 1.5, secondOpinion);
+    expect(keptFaces([head, chest(0.4)])).toEqual([head]);
+    // FaceBoxes confirms it: a face (a child held in front of an adult)
+    expect(keptFaces([head, chest(0.9)])).toHaveLength(2);
+    // beside the head, or far below it: another person
+    expect(keptFaces([head, chest(0.4, 2 * w)])).toHaveLength(2);
+    expect(keptFaces([head, chest(0.4, 0, 2)])).toHaveLength(2);
+    // faces that fail the checks stay out
+    expect(keptFaces([head, { ...chest(0.4), person: 0 }])).toEqual([head]);
   });
 
   it('head angles from a mesh (as human computes them): a face turned about the vertical axis reads that yaw', () => {
