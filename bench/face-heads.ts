@@ -5,6 +5,7 @@
  *
  *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect faces.json [path prefix[,prefix...]]
  *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect-drawn drawn.json    # dev faces with sunglasses drawn on
+ *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect-grain grain.json    # every labelled photo with camera grain added
  *   npx tsx bench/face-heads.ts train faces.json                 # dev cross-validation only
  *   npx tsx bench/face-heads.ts train old.json,new.json          # several collections together
  *   npx tsx bench/face-heads.ts train faces.json --held-out      # and the held-out check, once
@@ -18,7 +19,12 @@
  * with path prefixes (e.g. `npm/`, or `npm/a@1.0.0/,npm/b@2.1.0/`), only the photos under them, so new labels can be
  * collected apart (label indices are positions in the file: append new labels at its end).
  * `collect-drawn` does the same on dev faces without sunglasses after drawing a pair on each
- * (bench/draw-sunglasses.ts): Sunglasses training examples, never scored.
+ * (bench/draw-sunglasses.ts): Sunglasses training examples, never scored; half of the drawings get
+ * camera grain (bench/photo-grain.ts).
+ * `collect-grain` collects every labelled photo again with grain added: dev faces are training
+ * examples, and both splits' faces show how each answer holds up on a grainy photo (`check`). A
+ * clean lens is smooth; the grain of a dim or small photo is not, and a Sunglasses head fitted on
+ * clean photos alone read grainy lenses as eyes.
  * `train` fits an L2-regularised logistic regression for each attribute and candidate feature set;
  * the feature set and the regularisation are chosen by cross-validation inside dev, folds grouped
  * by the split key (one person's photos, and a photo and its mirror, never on both sides).
@@ -36,6 +42,7 @@ import { HEAD_ATTRIBUTES, HEAD_TARGETS, headFeatures, headProbability, type Face
 import sharp from 'sharp';
 import { seededRandom, sunglassesSvg, type Reflection } from './draw-sunglasses';
 import { fitLogistic } from './face-heads-fit';
+import { randomGrain } from './photo-grain';
 import { fitRgb, loadImage, type RgbPixels } from '../src/media/image';
 import { defaultConfig } from '../src/runtime/config';
 import { MemoryBudget } from '../src/runtime/memory-budget';
@@ -63,7 +70,9 @@ function candidatesFor(attribute: HeadAttribute): FeatureGroup[][] {
  * sunglasses are common (in dev cross-validation, 0.05-0.2 gave the fewest false sunglasses).
  */
 const DRAWN_WEIGHT = 0.2;
-const weightOf = (sample: Sample) => (sample.drawn ? DRAWN_WEIGHT : 1);
+/** Weight of a photographed face seen again with grain: the same face, so less than a new one. */
+const GRAIN_WEIGHT = Number(process.env.GRAIN_WEIGHT ?? 0.5);
+const weightOf = (sample: Sample) => (sample.drawn ? DRAWN_WEIGHT : sample.grain ? GRAIN_WEIGHT : 1);
 /**
  * Probabilities from which a head answers true, chosen with λ by cross-validation. Drawn sunglasses
  * still leave the head's prior higher than the photos' (a dozen real pairs in 279 dev faces), so
@@ -87,6 +96,8 @@ interface Sample {
   face: RawFace;
   /** Sunglasses were drawn on the face (collect-drawn): a Sunglasses training example only, never scored. */
   drawn?: boolean;
+  /** Camera grain was added to the photo (collect-grain): a training example, and scored apart. */
+  grain?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,9 +137,10 @@ async function withSunglasses(rgb: RgbPixels, mesh: number[], seed: number, refl
 
 /**
  * Runs the face task on each labelled photo (and its mirror) and keeps the faces matched to labels.
- * `drawn`: dev faces without sunglasses only, each with sunglasses drawn on it first.
+ * `drawn`: dev faces without sunglasses only, each with sunglasses drawn on it first (and grain on
+ * half of them); `grain`: every photo with grain added.
  */
-async function collect(out: string, prefix = '', drawn = false): Promise<void> {
+async function collect(out: string, prefix = '', drawn = false, grain = false): Promise<void> {
   const dir = process.env.REKOGNITION_DEV_DATA;
   if (!dir) throw new Error('set REKOGNITION_DEV_DATA to the development-data folder (bench/labels/README.md)');
   const labels = readLabels();
@@ -153,6 +165,7 @@ async function collect(out: string, prefix = '', drawn = false): Promise<void> {
     const rgb = await fitRgb(await image.rgb(), 2048);
     const scale = image.width / rgb.width;
     const indexed = labels.map((l, i) => ({ l, i })).filter(({ l }) => l.file === file);
+    if (grain) return measure(file, await randomGrain(rgb, seededRandom(hashOf(file))), scale, indexed, { grain: true });
     if (!drawn) return measure(file, rgb, scale, indexed, {});
     // draw on each face where the plain detection finds it, one face per drawing
     const { faces } = await pool.run('faces.detect', { image: rgb, gates: [...FACE_GATES] });
@@ -161,14 +174,16 @@ async function collect(out: string, prefix = '', drawn = false): Promise<void> {
       if (!drawable(indexed[l].l)) continue;
       const seed = indexed[l].i + 1;
       const reflection = await reflectionFrom(dir, scenes, seededRandom(31 * seed + 7));
-      await measure(file, await withSunglasses(rgb, faces[d].mesh, seed, reflection), scale, [indexed[l]], { drawn: true });
+      const random = seededRandom(97 * seed + 13);
+      const drawing = await withSunglasses(rgb, faces[d].mesh, seed, reflection);
+      await measure(file, random() < 0.5 ? await randomGrain(drawing, random) : drawing, scale, [indexed[l]], { drawn: true });
     }
   });
   await Promise.all(tasks);
   await pool.close();
   samples.sort((a, b) => a.label - b.label || Number(a.mirrored) - Number(b.mirrored));
   writeFileSync(out, JSON.stringify(samples));
-  console.log(`${samples.length} matched faces (originals and mirrors${drawn ? ', sunglasses drawn' : ''}) of ${labels.length} labels in ${files.length} photos -> ${out}`);
+  console.log(`${samples.length} matched faces (originals and mirrors${drawn ? ', sunglasses drawn' : grain ? ', grain added' : ''}) of ${labels.length} labels in ${files.length} photos -> ${out}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,29 +207,43 @@ interface Row {
   group: string;
 }
 
+/** A 32-bit FNV-1a hash of a string (seeds the grain of a photo). */
+const hashOf = (key: string) => [...key].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
+
 /** Deterministic fold of a group key, one assignment per repeat. */
 const foldOf = (key: string, repeat: number) => [...key].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261 + repeat) % FOLDS;
 
-/** Whether a face is scored: mirrors and drawn sunglasses are training data only. */
-const scored = (sample: Sample) => !sample.mirrored && !sample.drawn;
+/** Whether a face is scored: mirrors, drawn sunglasses and grainy copies are training data only. */
+const scored = (sample: Sample) => !sample.mirrored && !sample.drawn && !sample.grain;
 
-/** Cross-validated accuracy on the original photos, over REPEATS fold assignments, at each threshold. */
-function crossValidate(rows: Row[], groups: FeatureGroup[], lambda: number, thresholds: readonly number[]): number[] {
-  const hits = thresholds.map(() => 0);
-  let total = 0;
+/** Cross-validated accuracy at each threshold, on the clean original photos and on their grainy copies. */
+interface Validation {
+  clean: number[];
+  /** Absent when the rows hold no grainy copies. */
+  grain?: number[];
+}
+
+/** What a feature set is chosen by: the mean of the clean and the grainy accuracy (photos come both ways), or the clean alone. */
+const scoreOf = (v: Validation) => v.clean.map((c, i) => (v.grain ? (c + v.grain[i]) / 2 : c));
+
+/** Cross-validated accuracy on the original photos and, apart, on their grainy copies, over REPEATS fold assignments. */
+function crossValidate(rows: Row[], groups: FeatureGroup[], lambda: number, thresholds: readonly number[]): Validation {
+  const hits = { clean: thresholds.map(() => 0), grain: thresholds.map(() => 0) };
+  const totals = { clean: 0, grain: 0 };
   for (let fold = 0; fold < FOLDS * REPEATS; fold++) {
     const k = fold % FOLDS, repeat = Math.floor(fold / FOLDS);
     const train = rows.filter((r) => foldOf(r.group, repeat) !== k);
-    const test = rows.filter((r) => foldOf(r.group, repeat) === k && scored(r.sample));
+    const test = rows.filter((r) => foldOf(r.group, repeat) === k && !r.sample.mirrored && !r.sample.drawn);
     if (!test.length) continue;
     const head = { ...fitLogistic(train.map((r) => headFeatures(r.sample.face, groups)!), train.map((r) => +r.truth), lambda, train.map((r) => weightOf(r.sample))), groups };
     for (const r of test) {
       const p = headProbability(head, headFeatures(r.sample.face, groups)!);
-      thresholds.forEach((t, i) => (hits[i] += +((p >= t) === r.truth)));
-      total++;
+      const set = r.sample.grain ? 'grain' : 'clean';
+      thresholds.forEach((t, i) => (hits[set][i] += +((p >= t) === r.truth)));
+      totals[set]++;
     }
   }
-  return hits.map((h) => h / total);
+  return { clean: hits.clean.map((h) => h / totals.clean), grain: totals.grain ? hits.grain.map((h) => h / totals.grain) : undefined };
 }
 
 const pct = (hits: number, total: number) => `${hits}/${total} ${((100 * hits) / total).toFixed(1)}%`;
@@ -238,12 +267,15 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
     const thresholds = thresholdsFor(attribute);
     let best = { score: -1, groups: CANDIDATES[0], lambda: LAMBDAS[0], threshold: 0.5 };
     for (const groups of candidatesFor(attribute).filter((g) => !sets || sets.includes(g.join('+')))) {
-      const scores = LAMBDAS.map((lambda) => crossValidate(dev, groups, lambda, thresholds));
+      const validations = LAMBDAS.map((lambda) => crossValidate(dev, groups, lambda, thresholds));
+      const scores = validations.map(scoreOf);
       const top = scores.map((byThreshold) => Math.max(...byThreshold));
       const i = top.indexOf(Math.max(...top));
-      const threshold = thresholds[scores[i].indexOf(top[i])];
-      const shown = thresholds.map((t, j) => `${thresholds.length > 1 ? `p≥${t}: ` : ''}${scores.map((s) => (100 * s[j]).toFixed(1)).join(' ')}`).join(' | ');
-      console.log(`  ${groups.join('+').padEnd(24)} CV ${shown}  best λ=${LAMBDAS[i]}${thresholds.length > 1 ? ` p≥${threshold}` : ''}`);
+      const j = scores[i].indexOf(top[i]);
+      const threshold = thresholds[j];
+      const shown = thresholds.map((t, k) => `${thresholds.length > 1 ? `p≥${t}: ` : ''}${scores.map((s) => (100 * s[k]).toFixed(1)).join(' ')}`).join(' | ');
+      const parts = validations[i].grain ? ` (clean ${(100 * validations[i].clean[j]).toFixed(1)}, grain ${(100 * validations[i].grain![j]).toFixed(1)})` : '';
+      console.log(`  ${groups.join('+').padEnd(24)} CV ${shown}  best λ=${LAMBDAS[i]}${thresholds.length > 1 ? ` p≥${threshold}` : ''}${parts}`);
       if (top[i] > best.score) best = { score: top[i], groups, lambda: LAMBDAS[i], threshold };
     }
     const fitted = fitLogistic(dev.map((r) => headFeatures(r.sample.face, best.groups)!), dev.map((r) => +r.truth), best.lambda, dev.map((r) => weightOf(r.sample)));
@@ -251,12 +283,16 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
     const beats = best.score > ruleDev / devOriginals.length;
     console.log(`  chosen: ${best.groups.join('+')} λ=${best.lambda} p≥${best.threshold}, dev CV ${(100 * best.score).toFixed(1)}% against the rule's ${((100 * ruleDev) / devOriginals.length).toFixed(1)}%: ${beats ? 'head' : 'rule'}`);
     if (heldOut) {
-      const test = rows('held-out').filter((r) => scored(r.sample));
-      const ruleHits = test.filter((r) => answerOf(r.sample, attribute) === r.truth).length;
-      const hits = (h: FaceHead) => test.filter((r) => (headProbability(h, headFeatures(r.sample.face, h.groups)!) >= 0.5) === r.truth).length;
-      const current = shipped[attribute];
-      const currentText = current ? `, shipped head ${pct(hits(current), test.length)}` : '';
-      console.log(`  held-out (${test.length} faces, ${test.filter((r) => r.truth).length} true): rule ${pct(ruleHits, test.length)}, head ${pct(hits(head), test.length)}${currentText}`);
+      for (const grain of [false, true]) {
+        const test = rows('held-out').filter((r) => !r.sample.mirrored && !r.sample.drawn && Boolean(r.sample.grain) === grain);
+        if (!test.length) continue;
+        const ruleHits = test.filter((r) => answerOf(r.sample, attribute) === r.truth).length;
+        const says = (h: FaceHead, r: Row) => headProbability(h, headFeatures(r.sample.face, h.groups)!) >= 0.5;
+        const scoredBy = (h: FaceHead) => `${pct(test.filter((r) => says(h, r) === r.truth).length, test.length)} (TP ${test.filter((r) => r.truth && says(h, r)).length}, FP ${test.filter((r) => !r.truth && says(h, r)).length})`;
+        const current = shipped[attribute];
+        const currentText = current ? `, shipped head ${scoredBy(current)}` : '';
+        console.log(`  held-out${grain ? ' with grain' : ''} (${test.length} faces, ${test.filter((r) => r.truth).length} true): rule ${pct(ruleHits, test.length)}, head ${scoredBy(head)}${currentText}`);
+      }
     }
     if (beats) heads[attribute] = head;
   }
@@ -278,15 +314,20 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
 function check(caches: string): void {
   const labels = readLabels();
   const shipped = readHeads();
-  const samples = readSamples(caches).filter(scored);
+  // grainy copies are scored apart: how each answer holds up on a grainy photo
+  const samples = readSamples(caches).filter((s) => !s.mirrored && !s.drawn);
+  const sets = [...new Set(samples.map((s) => Boolean(s.grain)))].sort();
   for (const attribute of HEAD_ATTRIBUTES) {
     const known = samples.filter((s) => !labels[s.label].uncertain.includes(attribute));
-    for (const split of ['dev', 'held-out', 'both']) {
-      const rows = known.filter((s) => split === 'both' || splitOf(s.file) === split);
-      const truth = rows.map((s) => expectedValue(labels[s.label], attribute));
-      const rule = rows.filter((s, i) => answerOf(s, attribute) === truth[i]).length;
-      const now = rows.filter((s, i) => answerOf(s, attribute, shipped) === truth[i]).length;
-      console.log(`${attribute.padEnd(11)} ${split.padEnd(8)} ${rows.length} faces (${truth.filter(Boolean).length} true): rule ${pct(rule, rows.length)}, shipped ${pct(now, rows.length)}`);
+    for (const grain of sets) {
+      for (const split of ['dev', 'held-out', 'both']) {
+        const rows = known.filter((s) => Boolean(s.grain) === grain && (split === 'both' || splitOf(s.file) === split));
+        const truth = rows.map((s) => expectedValue(labels[s.label], attribute));
+        const rule = rows.filter((s, i) => answerOf(s, attribute) === truth[i]).length;
+        const now = rows.filter((s, i) => answerOf(s, attribute, shipped) === truth[i]).length;
+        const positives = (answer: (s: Sample) => boolean) => `TP ${rows.filter((s, i) => truth[i] && answer(s)).length} FP ${rows.filter((s, i) => !truth[i] && answer(s)).length}`;
+        console.log(`${attribute.padEnd(11)} ${(split + (grain ? ' grain' : '')).padEnd(14)} ${rows.length} faces (${truth.filter(Boolean).length} true): rule ${pct(rule, rows.length)}, shipped ${pct(now, rows.length)} ${positives((s) => answerOf(s, attribute, shipped))}`);
+      }
     }
   }
 }
@@ -294,6 +335,7 @@ function check(caches: string): void {
 const [command, file, ...flags] = process.argv.slice(2);
 if (command === 'collect' && file) await collect(file, flags[0]);
 else if (command === 'collect-drawn' && file) await collect(file, flags[0], true);
+else if (command === 'collect-grain' && file) await collect(file, flags[0], false, true);
 else if (command === 'train' && file) {
   const sets = flags.find((f) => f.startsWith('--sets='))?.slice('--sets='.length).split(',');
   const known = new Set([...CANDIDATES, ...EYE_CANDIDATES].map((g) => g.join('+')));
@@ -302,4 +344,4 @@ else if (command === 'train' && file) {
   train(file, flags.includes('--held-out'), flags.includes('--write'), flags.filter((f) => !f.startsWith('--')), sets);
 }
 else if (command === 'check' && file) check(file);
-else console.log('usage: face-heads.ts check <faces.json>[,<more.json>] | collect <faces.json> [path prefix[,prefix...]] | collect-drawn <drawn.json> [path prefix[,prefix...]] | train <faces.json>[,<more.json>] [--held-out] [--write] [--sets=rules+shape,faceres] [attribute...]');
+else console.log('usage: face-heads.ts check <faces.json>[,<more.json>] | collect <faces.json> [path prefix[,prefix...]] | collect-drawn <drawn.json> [path prefix[,prefix...]] | collect-grain <grain.json> [path prefix[,prefix...]] | train <faces.json>[,<more.json>] [--held-out] [--write] [--sets=rules+shape,faceres] [attribute...]');
