@@ -115,16 +115,7 @@ export function confirmedFace(raw: RawFace): boolean {
 const vouchedByPersonOnly = (raw: RawFace) => raw.secondOpinion !== undefined && raw.secondOpinion < VERIFY_GATE.enough;
 
 /** A face's box in the analysed image's pixels: FaceBoxes' box, or the mesh's extent. */
-function rawBox(raw: RawFace): [number, number, number, number] {
-  if (raw.box) return raw.box;
-  const mesh = new Mesh(raw.mesh);
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (let i = 0; i < 468; i++) {
-    const [x, y] = mesh.p(i);
-    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-  }
-  return [x0, y0, x1, y1];
-}
+const rawBox = (raw: RawFace): readonly number[] => raw.box ?? meshExtent(new Mesh(raw.mesh));
 
 /**
  * Where a face sits just below another, the other is the person's head, and it is the body: the
@@ -454,13 +445,14 @@ function pixelBox([x0, y0, x1, y1]: readonly number[], width: number, height: nu
   return { Width: (x1 - x0) / width, Height: (y1 - y0) / height, Left: x0 / width, Top: y0 / height };
 }
 
-function boundingBox(mesh: Mesh, width: number, height: number): BoundingBox {
+/** Pixel extent [x0, y0, x1, y1] of the 468 mesh points. */
+function meshExtent(mesh: Mesh): [number, number, number, number] {
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (let i = 0; i < 468; i++) {
     const [x, y] = mesh.p(i);
     minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
   }
-  return { Width: (maxX - minX) / width, Height: (maxY - minY) / height, Left: minX / width, Top: minY / height };
+  return [minX, minY, maxX, maxY];
 }
 
 /** How fast confidence climbs from 90 at MIN_DETECTOR_SCORE: 99 at +0.18, 99.9 at +0.37. */
@@ -548,7 +540,7 @@ export function buildFace(raw: RawFace, width: number, height: number, requested
   const frame = new FaceFrame(mesh);
   const ev = evidence(raw);
   // a face FaceBoxes found keeps its box: the mesh fitted on it is less sure of the outline
-  const box = raw.box ? pixelBox(raw.box, width, height) : boundingBox(mesh, width, height);
+  const box = pixelBox(raw.box ?? meshExtent(mesh), width, height);
   const wPx = (box.Width ?? 0) * width, hPx = (box.Height ?? 0) * height;
   const confidence = raw.detector === 'faceboxes' ? profileConfidence(raw.boxScore) : faceConfidence(raw.boxScore);
   const pose: Required<Pose> = { Roll: degrees(frame.angle), Yaw: degrees(raw.angles.yaw), Pitch: degrees(raw.angles.pitch) };
