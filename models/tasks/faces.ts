@@ -778,11 +778,8 @@ const REFRAME_GAIN = 1.5;
  * Faces that fill the frame, searched again on the image padded by CROP_PAD (edges repeated). On a
  * grainy close-up in dark sunglasses the mesh settles on the nose, mouth and chin, taking the lenses
  * for the frame's edge, at a mesh score of 1.0 (so not a weak face); with room around it the whole
- * face is fitted. The padded face replaces the first when the mesh fits it as it fits real faces
- * (WEAK_MESH), it holds the first's centre and its mesh box is at least REFRAME_GAIN times the area;
- * a face fitted whole is found the same size again. (A gorilla's face, fitted in part and dropped
- * by the checks, is fitted whole on the padded photo at a mesh score of 0.80, and FaceBoxes then
- * confirms it.)
+ * face is fitted. The padded face replaces the first when it holds the first's centre and its mesh
+ * box is at least REFRAME_GAIN times the area; a face fitted whole is found the same size again.
  */
 async function refitFrameFillingFaces(rgb: Rgb, faces: HumanFace[], gates: FaceGate[], wantCrops: boolean): Promise<HumanFace[]> {
   const area = ([x0, y0, x1, y1]: PixelBox) => (x1 - x0) * (y1 - y0);
@@ -797,7 +794,7 @@ async function refitFrameFillingFaces(rgb: Rgb, faces: HumanFace[], gates: FaceG
   const refitted = faces.map((face) => {
     if (!fillsFrame(face)) return face;
     const box = meshBox(face.mesh.flat());
-    const whole = found.find((f) => !used.has(f) && f.faceScore >= WEAK_MESH && sameFace(meshBox(f.mesh.flat()), box) && area(meshBox(f.mesh.flat())) >= REFRAME_GAIN * area(box));
+    const whole = found.find((f) => !used.has(f) && sameFace(meshBox(f.mesh.flat()), box) && area(meshBox(f.mesh.flat())) >= REFRAME_GAIN * area(box));
     if (!whole) return face;
     used.add(whole);
     face.tensor?.dispose();
