@@ -769,41 +769,6 @@ async function refitWeakFaces(rgb: Rgb, faces: HumanFace[], gates: FaceGate[], w
   return kept;
 }
 
-/** A face whose mesh box is at least this share of the image's shorter side fills the frame. */
-const FRAME_FILLING = 0.4;
-/** A face found on the padded image replaces a frame-filling one when its mesh box is this many times the area. */
-const REFRAME_GAIN = 1.5;
-
-/**
- * Faces that fill the frame, searched again on the image padded by CROP_PAD (edges repeated). On a
- * grainy close-up in dark sunglasses the mesh settles on the nose, mouth and chin, taking the lenses
- * for the frame's edge, at a mesh score of 1.0 (so not a weak face); with room around it the whole
- * face is fitted. The padded face replaces the first when it holds the first's centre and its mesh
- * box is at least REFRAME_GAIN times the area; a face fitted whole is found the same size again.
- */
-async function refitFrameFillingFaces(rgb: Rgb, faces: HumanFace[], gates: FaceGate[], wantCrops: boolean): Promise<HumanFace[]> {
-  const area = ([x0, y0, x1, y1]: PixelBox) => (x1 - x0) * (y1 - y0);
-  const fillsFrame = (face: HumanFace) => {
-    const [x0, y0, x1, y1] = meshBox(face.mesh.flat());
-    return Math.max(x1 - x0, y1 - y0) >= FRAME_FILLING * Math.min(rgb.width, rgb.height);
-  };
-  if (!faces.some(fillsFrame)) return faces;
-  const pad = Math.round(Math.max(rgb.width, rgb.height) * CROP_PAD);
-  const found = (await detect(regionWithEdges(rgb, -pad, -pad, rgb.width + 2 * pad, rgb.height + 2 * pad), gates, wantCrops)).map((f) => moved(f, -pad, -pad));
-  const used = new Set<HumanFace>();
-  const refitted = faces.map((face) => {
-    if (!fillsFrame(face)) return face;
-    const box = meshBox(face.mesh.flat());
-    const whole = found.find((f) => !used.has(f) && sameFace(meshBox(f.mesh.flat()), box) && area(meshBox(f.mesh.flat())) >= REFRAME_GAIN * area(box));
-    if (!whole) return face;
-    used.add(whole);
-    face.tensor?.dispose();
-    return whole;
-  });
-  for (const f of found) if (!used.has(f)) f.tensor?.dispose();
-  return refitted;
-}
-
 /** A face moved by (dx, dy) pixels (from a region's coordinates into the image's). */
 function moved(face: HumanFace, dx: number, dy = dx): HumanFace {
   if (!dx && !dy) return face;
@@ -892,7 +857,7 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   const wantCrops = Boolean(payload.emotion);
   let rgb: Rgb = { data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height };
   let offset = 0;
-  let found = await refitFrameFillingFaces(rgb, await refitWeakFaces(rgb, await detect(rgb, gates, wantCrops), gates, wantCrops), gates, wantCrops);
+  let found = await refitWeakFaces(rgb, await detect(rgb, gates, wantCrops), gates, wantCrops);
   // tile faces are found on a square around them already: no refit
   found.push(...(await tileFaces(rgb, found, gates, wantCrops, payload.tiles)));
   if (!found.length) {

