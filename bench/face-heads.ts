@@ -70,7 +70,7 @@ function candidatesFor(attribute: HeadAttribute): FeatureGroup[][] {
  * sunglasses are common (in dev cross-validation, 0.05-0.2 gave the fewest false sunglasses).
  */
 const DRAWN_WEIGHT = 0.2;
-/** Weight of a photographed face seen again with grain: the same face, so less than a new one. */
+/** Weight of a photographed face seen again with grain: the same face, so less than a new one (GRAIN_WEIGHT in the environment overrides it, to compare). */
 const GRAIN_WEIGHT = Number(process.env.GRAIN_WEIGHT ?? 0.5);
 const weightOf = (sample: Sample) => (sample.drawn ? DRAWN_WEIGHT : sample.grain ? GRAIN_WEIGHT : 1);
 /**
@@ -207,14 +207,16 @@ interface Row {
   group: string;
 }
 
-/** A 32-bit FNV-1a hash of a string (seeds the grain of a photo). */
-const hashOf = (key: string) => [...key].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
+/** A 32-bit FNV-1a hash of a string, from a seed (the grain of a photo, the folds). */
+const hashOf = (key: string, seed = 2166136261) => [...key].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, seed);
 
 /** Deterministic fold of a group key, one assignment per repeat. */
-const foldOf = (key: string, repeat: number) => [...key].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261 + repeat) % FOLDS;
+const foldOf = (key: string, repeat: number) => hashOf(key, 2166136261 + repeat) % FOLDS;
 
+/** A labelled photo as it is or with grain: not a mirror image, not a drawing. */
+const original = (sample: Sample) => !sample.mirrored && !sample.drawn;
 /** Whether a face is scored: mirrors, drawn sunglasses and grainy copies are training data only. */
-const scored = (sample: Sample) => !sample.mirrored && !sample.drawn && !sample.grain;
+const scored = (sample: Sample) => original(sample) && !sample.grain;
 
 /** Cross-validated accuracy at each threshold, on the clean original photos and on their grainy copies. */
 interface Validation {
@@ -233,7 +235,7 @@ function crossValidate(rows: Row[], groups: FeatureGroup[], lambda: number, thre
   for (let fold = 0; fold < FOLDS * REPEATS; fold++) {
     const k = fold % FOLDS, repeat = Math.floor(fold / FOLDS);
     const train = rows.filter((r) => foldOf(r.group, repeat) !== k);
-    const test = rows.filter((r) => foldOf(r.group, repeat) === k && !r.sample.mirrored && !r.sample.drawn);
+    const test = rows.filter((r) => foldOf(r.group, repeat) === k && original(r.sample));
     if (!test.length) continue;
     const head = { ...fitLogistic(train.map((r) => headFeatures(r.sample.face, groups)!), train.map((r) => +r.truth), lambda, train.map((r) => weightOf(r.sample))), groups };
     for (const r of test) {
@@ -284,7 +286,7 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
     console.log(`  chosen: ${best.groups.join('+')} λ=${best.lambda} p≥${best.threshold}, dev CV ${(100 * best.score).toFixed(1)}% against the rule's ${((100 * ruleDev) / devOriginals.length).toFixed(1)}%: ${beats ? 'head' : 'rule'}`);
     if (heldOut) {
       for (const grain of [false, true]) {
-        const test = rows('held-out').filter((r) => !r.sample.mirrored && !r.sample.drawn && Boolean(r.sample.grain) === grain);
+        const test = rows('held-out').filter((r) => original(r.sample) && Boolean(r.sample.grain) === grain);
         if (!test.length) continue;
         const ruleHits = test.filter((r) => answerOf(r.sample, attribute) === r.truth).length;
         const says = (h: FaceHead, r: Row) => headProbability(h, headFeatures(r.sample.face, h.groups)!) >= 0.5;
@@ -315,7 +317,7 @@ function check(caches: string): void {
   const labels = readLabels();
   const shipped = readHeads();
   // grainy copies are scored apart: how each answer holds up on a grainy photo
-  const samples = readSamples(caches).filter((s) => !s.mirrored && !s.drawn);
+  const samples = readSamples(caches).filter(original);
   const sets = [...new Set(samples.map((s) => Boolean(s.grain)))].sort();
   for (const attribute of HEAD_ATTRIBUTES) {
     const known = samples.filter((s) => !labels[s.label].uncertain.includes(attribute));
