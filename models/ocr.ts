@@ -26,7 +26,6 @@ export interface OcrModels {
   keys: string[];
 }
 
-
 export function ocrAssetPaths(): { det: string; rec: string; cls: string; keys: string } {
   const assets = join(packageDir(OCR_PACKAGE), 'assets');
   return {

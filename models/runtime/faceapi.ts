@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { initTfjs, packageDir, require, tf } from './tfjs';
+import { packageDir } from './package-dir';
+import { initTfjs, require, tf } from './tfjs';
 import type { RgbPixels } from '../evidence';
 
 interface Net {

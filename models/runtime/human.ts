@@ -6,7 +6,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { initTfjs, packageDir, require } from './tfjs';
+import { packageDir } from './package-dir';
+import { initTfjs, require } from './tfjs';
 import type { RgbPixels } from '../evidence';
 import { rotateOnlyWhatIsCut } from './face-rotation';
 

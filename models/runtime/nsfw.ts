@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NSFW_INPUT_SIZE } from '../catalog';
-import { initTfjs, packageDir, require, tf } from './tfjs';
+import { packageDir } from './package-dir';
+import { initTfjs, require, tf } from './tfjs';
 import type { RgbPixels } from '../evidence';
 
 export const NSFW_CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;

@@ -1,4 +1,4 @@
-/** Where installed packages are, without loading them (the OCR and tfjs modules both need it). */
+/** Where installed packages are, without loading them: model weights and wasm binaries are read from their folders. */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';

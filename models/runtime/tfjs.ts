@@ -15,8 +15,6 @@ export const require = createRequire(import.meta.url);
 export const tf = require('@tensorflow/tfjs-core') as typeof TfCore;
 const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string): void };
 
-export { packageDir };
-
 interface WeightsManifestEntry {
   paths: string[];
   weights: TfCore.io.WeightsManifestEntry[];

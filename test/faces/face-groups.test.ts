@@ -14,7 +14,7 @@ import { loadImage } from '../../src/media/image';
 import { defaultConfig } from '../../src/runtime/config';
 import type { ModelsClient } from '../../models/client';
 import { sharedModels } from '../support/models';
-import { packageDir } from '../../models/runtime/tfjs';
+import { packageDir } from '../../models/runtime/package-dir';
 
 const FACES_PER_PHOTO = [3, 3, 3, 4, 5, 4];
 const photo = (i: number) => readFileSync(join(packageDir('@vladmandic/face-api'), 'demo', `sample${i}.jpg`));
