@@ -7,7 +7,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { AGE_GENDER_INPUT, ageAndGender as faceApiAgeGender, ageGenderCrop, applySimilarity, CHIP_SIZE, chipTransform, descriptor, getFaceApi, LANDMARK_INPUT, landmarks68, warp, type Similarity2D } from '../runtime/faceapi';
 import { detectCenternet, loadCenternet, type CenternetObject } from '../runtime/centernet';
-import { cropBox, loadFaceBoxes, proposeFaces, SECOND_LOOK_SPAN, secondLook, squareAround, type PixelBox } from '../runtime/faceboxes';
+import { cropBox, loadFaceBoxes, proposeFaces, SECOND_LOOK_SPAN, secondLook, squareAround, type FaceBoxDetection, type PixelBox } from '../runtime/faceboxes';
 import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
 import { arcFaceDescriptor, loadArcFace } from '../runtime/arcface';
 import { ATTENTION_INPUT, ATTENTION_LIPS, attentionLips, loadAttentionMesh } from '../runtime/attention-mesh';
@@ -616,11 +616,10 @@ const MIN_PROFILE_BOX = 16;
  * found, each kept when the second look (or a tight look, `tightLook`) confirms it; then human's
  * mesh on each.
  */
-async function findProfiles(rgb: Rgb, image: TfCore.Tensor4D, found: HumanFace[], gate: ProfileGate, wholeImage: WholeImageObjects, ctx: TaskContext): Promise<HumanFace[]> {
-  await loadProfiles(ctx);
+async function findProfiles(rgb: Rgb, image: TfCore.Tensor4D, found: HumanFace[], wholeImageProposals: FaceBoxDetection[], gate: ProfileGate, wholeImage: WholeImageObjects, ctx: TaskContext): Promise<HumanFace[]> {
   const human = await getHuman();
   const faces: HumanFace[] = [];
-  const proposals = (await proposeFaces(image, gate.proposal)).filter(
+  const proposals = wholeImageProposals.filter(
     (p) => Math.max(p.box[2] - p.box[0], p.box[3] - p.box[1]) >= MIN_PROFILE_BOX && !alreadyFound(p.box, found),
   );
   for (const p of proposals) {
@@ -769,6 +768,57 @@ async function refitWeakFaces(rgb: Rgb, faces: HumanFace[], gates: FaceGate[], w
   return kept;
 }
 
+/**
+ * A mesh fitted on part of a face: FaceBoxes, on the whole image, sees a face of at least `area`
+ * times the mesh box's area, at `proposal` or more, holding the mesh box's centre and reaching
+ * `above` of its height above it. In a close-up in dark sunglasses, blazeface and the mesh can take
+ * the lenses for the top of the face and fit the nose, mouth and chin as a whole face at full
+ * confidence (on a grainy or re-saved photo, where the weak-mesh search does not run). On the
+ * labelled photos FaceBoxes sees so much more around 1 of 479 faces (docs/FACES.md).
+ */
+const PARTIAL_FIT = { proposal: 0.9, area: 1.8, above: 0.3 };
+/** Around FaceBoxes' box of a partly fitted face, the square searched again: this many times the box. */
+const PARTIAL_REFIT_SPAN = 2;
+
+/**
+ * Each face fitted on part of a face (PARTIAL_FIT) searched again on a square around FaceBoxes'
+ * box, and replaced by the face found there that holds its centre, is larger and is fitted at
+ * WEAK_MESH or better (a part of an animal's face, fitted whole, scores lower).
+ */
+async function refitPartialFaces(rgb: Rgb, faces: HumanFace[], proposals: FaceBoxDetection[], gates: FaceGate[], wantCrops: boolean): Promise<HumanFace[]> {
+  const kept: HumanFace[] = [];
+  for (const face of faces) {
+    const box = meshBox(face.mesh.flat());
+    const whole = proposals.find((p) => fitsPartOf(box, p));
+    if (!whole) {
+      kept.push(face);
+      continue;
+    }
+    const [x0, y0, x1] = squareAround(whole.box, PARTIAL_REFIT_SPAN).map(Math.round);
+    const found = (await detect(regionWithEdges(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
+    const refit = found.find((f) => {
+      const b = meshBox(f.mesh.flat());
+      return f.faceScore >= WEAK_MESH && area(b) >= PARTIAL_FIT.area * area(box) && sameFace(b, box);
+    });
+    for (const f of found) if (f !== refit) f.tensor?.dispose();
+    if (refit) face.tensor?.dispose();
+    kept.push(refit ?? face);
+  }
+  return kept;
+}
+
+/** Whether a mesh box is part of the face FaceBoxes proposes (PARTIAL_FIT). */
+function fitsPartOf(mesh: PixelBox, proposal: FaceBoxDetection): boolean {
+  const [x0, y0, x1, y1] = proposal.box;
+  const cx = (mesh[0] + mesh[2]) / 2, cy = (mesh[1] + mesh[3]) / 2;
+  return proposal.score >= PARTIAL_FIT.proposal && cx >= x0 && cx <= x1 && cy >= y0 && cy <= y1
+    && area(proposal.box) >= PARTIAL_FIT.area * area(mesh) && mesh[1] - y0 >= PARTIAL_FIT.above * (mesh[3] - mesh[1]);
+}
+
+function area(box: PixelBox): number {
+  return (box[2] - box[0]) * (box[3] - box[1]);
+}
+
 /** A face moved by (dx, dy) pixels (from a region's coordinates into the image's). */
 function moved(face: HumanFace, dx: number, dy = dx): HumanFace {
   if (!dx && !dy) return face;
@@ -870,18 +920,25 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
       offset = pad;
     }
   }
-  const candidates = found.map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore }));
-  const unique = suppressDuplicates(candidates);
+  const candidate = (f: HumanFace) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore });
+  const candidates = found.map(candidate);
+  let unique = suppressDuplicates(candidates);
   for (const c of candidates) if (!unique.includes(c)) c.human.tensor?.dispose();
   let checks: FaceCheck[] = [];
   if (payload.verify || payload.profiles) {
     const image = imageTensor(rgb);
     const wholeImage = objectsOnce(rgb, Math.min(payload.verify?.person ?? 1, payload.profiles?.person ?? 1));
     try {
+      let proposals: FaceBoxDetection[] = [];
+      if (payload.profiles) {
+        await loadProfiles(ctx);
+        proposals = await proposeFaces(image, payload.profiles.proposal);
+        unique = (await refitPartialFaces(rgb, unique.map((c) => c.human), proposals, gates, wantCrops)).map(candidate);
+      }
       if (payload.verify) checks = await verifyFaces(rgb, image, unique.map((c) => c.mesh), payload.verify, wholeImage, ctx);
       if (payload.profiles) {
-        const profiles = await findProfiles(rgb, image, unique.map((c) => c.human), payload.profiles, wholeImage, ctx);
-        unique.push(...profiles.map((f) => ({ human: f, mesh: f.mesh.flat(), score: f.faceScore + f.boxScore })));
+        const profiles = await findProfiles(rgb, image, unique.map((c) => c.human), proposals, payload.profiles, wholeImage, ctx);
+        unique.push(...profiles.map(candidate));
       }
     } finally {
       image.dispose();
