@@ -653,6 +653,11 @@ async function tightLook(rgb: Rgb, image: TfCore.Tensor4D, box: PixelBox, gate: 
 const VERIFY_SPANS = [1.6, 2.2, 3];
 /** Around a doubtful face, centernet also looks at a square this many times the face (inside the image), where a small person is seen larger. */
 const PERSON_SPAN = 5;
+/** A face whose longer side is this share of the photo's shorter side or more fills the photo: centernet sees no person in it. */
+const FILLS_FRAME = 0.5;
+/** Around a face filling the photo, centernet also looks at a square this many times the face, grey beyond the photo. */
+const FILLED_SPAN = 2;
+const GREY = 128;
 
 /** Centernet's objects on the whole image, from a score of `minScore`. */
 type WholeImageObjects = (minScore: number) => Promise<CenternetObject[]>;
@@ -682,6 +687,11 @@ async function personAt(rgb: Rgb, face: PixelBox, minScore: number, wholeImage: 
   // when the square is the whole image, the whole image adds nothing
   const whole = width < rgb.width || height < rgb.height ? await wholeImage(minScore) : [];
   const views = [{ objects: whole, x0: 0, y0: 0 }, { objects: around, x0, y0 }];
+  if (Math.max(face[2] - face[0], face[3] - face[1]) >= FILLS_FRAME * Math.min(rgb.width, rgb.height)) {
+    // a face filling the photo: a head alone reads as a person once there is room around it
+    const [gx0, gy0, gx1] = squareAround(face, FILLED_SPAN).map(Math.round);
+    views.push({ objects: await detectCenternet(regionWithEdges(rgb, gx0, gy0, gx1 - gx0, gx1 - gx0, GREY), { minScore }), x0: gx0, y0: gy0 });
+  }
   let best = 0;
   for (const { objects, x0, y0 } of views) {
     for (const { label, score, box: [x, y, w, h] } of objects) {
@@ -718,13 +728,19 @@ async function verifyFaces(rgb: Rgb, image: TfCore.Tensor4D, meshes: number[][],
   return checks;
 }
 
-/** A width x height window of an image starting at (x0, y0), edge pixels repeated where it leaves the image. */
-function regionWithEdges(rgb: Rgb, x0: number, y0: number, width: number, height: number): Rgb {
+/**
+ * A width x height window of an image starting at (x0, y0): where it leaves the image, edge pixels
+ * repeated, or `fill` (a grey level) when given.
+ */
+function regionWithEdges(rgb: Rgb, x0: number, y0: number, width: number, height: number, fill?: number): Rgb {
   const data = new Uint8Array(width * height * 3);
+  if (fill !== undefined) data.fill(fill);
   for (let y = 0; y < height; y++) {
     const sy = Math.min(rgb.height - 1, Math.max(0, y + y0));
+    if (fill !== undefined && sy !== y + y0) continue;
     for (let x = 0; x < width; x++) {
       const sx = Math.min(rgb.width - 1, Math.max(0, x + x0));
+      if (fill !== undefined && sx !== x + x0) continue;
       const s = (sy * rgb.width + sx) * 3, d = (y * width + x) * 3;
       data[d] = rgb.data[s]; data[d + 1] = rgb.data[s + 1]; data[d + 2] = rgb.data[s + 2];
     }
