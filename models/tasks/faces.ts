@@ -657,6 +657,7 @@ const PERSON_SPAN = 5;
 const FILLS_FRAME = 0.5;
 /** Around a face filling the photo, centernet also looks at a square this many times the face, grey beyond the photo. */
 const FILLED_SPAN = 2;
+/** The grey level of that view beyond the photo. */
 const GREY = 128;
 
 /** Centernet's objects on the whole image, from a score of `minScore`. */
@@ -683,14 +684,14 @@ async function personAt(rgb: Rgb, face: PixelBox, minScore: number, wholeImage: 
   const [sx0, sy0, sx1, sy1] = squareAround(face, PERSON_SPAN);
   const x0 = Math.max(0, Math.floor(sx0)), y0 = Math.max(0, Math.floor(sy0));
   const width = Math.max(1, Math.min(rgb.width, Math.ceil(sx1)) - x0), height = Math.max(1, Math.min(rgb.height, Math.ceil(sy1)) - y0);
-  const around = await detectCenternet(regionWithEdges(rgb, x0, y0, width, height), { minScore });
+  const around = await detectCenternet(regionOf(rgb, x0, y0, width, height), { minScore });
   // when the square is the whole image, the whole image adds nothing
   const whole = width < rgb.width || height < rgb.height ? await wholeImage(minScore) : [];
   const views = [{ objects: whole, x0: 0, y0: 0 }, { objects: around, x0, y0 }];
   if (Math.max(face[2] - face[0], face[3] - face[1]) >= FILLS_FRAME * Math.min(rgb.width, rgb.height)) {
     // a face filling the photo: a head alone reads as a person once there is room around it
     const [gx0, gy0, gx1] = squareAround(face, FILLED_SPAN).map(Math.round);
-    views.push({ objects: await detectCenternet(regionWithEdges(rgb, gx0, gy0, gx1 - gx0, gx1 - gx0, GREY), { minScore }), x0: gx0, y0: gy0 });
+    views.push({ objects: await detectCenternet(regionOf(rgb, gx0, gy0, gx1 - gx0, gx1 - gx0, GREY), { minScore }), x0: gx0, y0: gy0 });
   }
   let best = 0;
   for (const { objects, x0, y0 } of views) {
@@ -730,9 +731,9 @@ async function verifyFaces(rgb: Rgb, image: TfCore.Tensor4D, meshes: number[][],
 
 /**
  * A width x height window of an image starting at (x0, y0): where it leaves the image, edge pixels
- * repeated, or `fill` (a grey level) when given.
+ * repeated, or the grey level `fill` when one is given.
  */
-function regionWithEdges(rgb: Rgb, x0: number, y0: number, width: number, height: number, fill?: number): Rgb {
+function regionOf(rgb: Rgb, x0: number, y0: number, width: number, height: number, fill?: number): Rgb {
   const data = new Uint8Array(width * height * 3);
   if (fill !== undefined) data.fill(fill);
   for (let y = 0; y < height; y++) {
@@ -775,7 +776,7 @@ async function refitWeakFaces(rgb: Rgb, faces: HumanFace[], gates: FaceGate[], w
     }
     const box = meshBox(face.mesh.flat());
     const [x0, y0, x1] = squareAround(box, REFIT_SPAN).map(Math.round);
-    const found = (await detect(regionWithEdges(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
+    const found = (await detect(regionOf(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
     const refit = found.find((f) => f.faceScore > face.faceScore && sameFace(meshBox(f.mesh.flat()), box));
     for (const f of found) if (f !== refit) f.tensor?.dispose();
     if (refit) face.tensor?.dispose();
@@ -811,7 +812,7 @@ async function refitPartialFaces(rgb: Rgb, faces: HumanFace[], proposals: FaceBo
       continue;
     }
     const [x0, y0, x1] = squareAround(whole.box, PARTIAL_REFIT_SPAN).map(Math.round);
-    const found = (await detect(regionWithEdges(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
+    const found = (await detect(regionOf(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
     const refit = found.find((f) => {
       const b = meshBox(f.mesh.flat());
       return f.faceScore >= WEAK_MESH && area(b) >= PARTIAL_FIT.area * area(box) && sameFace(b, box);
@@ -891,7 +892,7 @@ async function tileFaces(rgb: Rgb, found: HumanFace[], gates: FaceGate[], wantCr
   const largest = search.largest * Math.max(rgb.width, rgb.height);
   const proposals: { box: PixelBox; score: number }[] = [];
   for (const [x0, y0, w, h] of searchTiles(rgb.width, rgb.height, search)) {
-    const result = await detectWithHuman(regionWithEdges(rgb, x0, y0, w, h), { face: true }, {
+    const result = await detectWithHuman(regionOf(rgb, x0, y0, w, h), { face: true }, {
       ...DETECTOR_ONLY,
       detector: { enabled: true, rotation: false, maxDetected: 100, minConfidence: minDetector, iouThreshold: 0.1, return: false },
     });
@@ -906,7 +907,7 @@ async function tileFaces(rgb: Rgb, found: HumanFace[], gates: FaceGate[], wantCr
     if (alreadyFound(p.box, [...found, ...faces]) || searched.some((box) => sameFace(box, p.box))) continue;
     searched.push(p.box);
     const [x0, y0, x1] = squareAround(p.box, REFIT_SPAN).map(Math.round);
-    const near = (await detect(regionWithEdges(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
+    const near = (await detect(regionOf(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
     const face = near.find((f) => sameFace(meshBox(f.mesh.flat()), p.box));
     for (const f of near) if (f !== face) f.tensor?.dispose();
     if (face) faces.push(face);
@@ -929,7 +930,7 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   if (!found.length) {
     // a face filling the frame defeats the detector: search the image padded (edges repeated)
     const pad = Math.round(Math.max(rgb.width, rgb.height) * CROP_PAD);
-    const padded = regionWithEdges(rgb, -pad, -pad, rgb.width + 2 * pad, rgb.height + 2 * pad);
+    const padded = regionOf(rgb, -pad, -pad, rgb.width + 2 * pad, rgb.height + 2 * pad);
     found = await detect(padded, gates, wantCrops);
     if (found.length) {
       rgb = padded;
