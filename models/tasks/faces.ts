@@ -616,7 +616,7 @@ const MIN_PROFILE_BOX = 16;
  * found, each kept when the second look (or a tight look, `tightLook`) confirms it; then human's
  * mesh on each.
  */
-async function findProfiles(rgb: Rgb, image: TfCore.Tensor4D, found: HumanFace[], wholeImageProposals: FaceBoxDetection[], gate: ProfileGate, wholeImage: WholeImageObjects, ctx: TaskContext): Promise<HumanFace[]> {
+async function findProfiles(image: TfCore.Tensor4D, found: HumanFace[], wholeImageProposals: FaceBoxDetection[], gate: ProfileGate, personScore: PersonScore): Promise<HumanFace[]> {
   const human = await getHuman();
   const faces: HumanFace[] = [];
   const proposals = wholeImageProposals.filter(
@@ -624,7 +624,7 @@ async function findProfiles(rgb: Rgb, image: TfCore.Tensor4D, found: HumanFace[]
   );
   for (const p of proposals) {
     let score = await secondLook(image, p.box);
-    if (score < gate.secondLook) score = await tightLook(rgb, image, p.box, gate, wholeImage, ctx);
+    if (score < gate.secondLook) score = await tightLook(image, p.box, gate, personScore);
     if (score < gate.secondLook) continue;
     const { mesh, faceScore, crop } = await exclusive(() => meshOnBox(human, image, p.box));
     faces.push({ mesh, boxScore: score, faceScore, rotation: { matrix: meshAxes(mesh, crop.shape[0]) }, tensor: crop, faceBoxesBox: p.box });
@@ -638,10 +638,10 @@ async function findProfiles(rgb: Rgb, image: TfCore.Tensor4D, found: HumanFace[]
  * looks confirm false faces too (skulls, a coffee filter), so a face only they confirm is kept
  * where centernet sees a person. Returns the tight look's score, or 0.
  */
-async function tightLook(rgb: Rgb, image: TfCore.Tensor4D, box: PixelBox, gate: ProfileGate, wholeImage: WholeImageObjects, ctx: TaskContext): Promise<number> {
+async function tightLook(image: TfCore.Tensor4D, box: PixelBox, gate: ProfileGate, personScore: PersonScore): Promise<number> {
   for (const span of VERIFY_SPANS.filter((s) => s < SECOND_LOOK_SPAN)) {
     const score = await secondLook(image, box, span);
-    if (score >= gate.secondLook) return (await personAt(rgb, box, gate.person, wholeImage, ctx)) > 0 ? score : 0;
+    if (score >= gate.secondLook) return (await personScore(box, gate.person)) > 0 ? score : 0;
   }
   return 0;
 }
@@ -663,6 +663,21 @@ const GREY = 128;
 /** Centernet's objects on the whole image, from a score of `minScore`. */
 type WholeImageObjects = (minScore: number) => Promise<CenternetObject[]>;
 
+/** The best centernet score (from `minScore`; 0 when none) of a person whose box holds the centre of a face's box. */
+type PersonScore = (face: PixelBox, minScore: number) => Promise<number>;
+
+/** The photo within the image searched: the image itself, or its middle when it was padded (edges repeated around it). */
+interface Photo {
+  rgb: Rgb;
+  offset: number;
+}
+
+/** Persons around faces on `rgb` (personAt), centernet running on the whole image once however many faces ask, from `lowest`. */
+function personScores(rgb: Rgb, photo: Photo, lowest: number, ctx: TaskContext): PersonScore {
+  const wholeImage = objectsOnce(rgb, lowest);
+  return (face, minScore) => personAt(rgb, photo, face, minScore, wholeImage, ctx);
+}
+
 /**
  * The whole image's objects, detected once however many faces are checked: from `lowest`, the
  * lowest score any check asks for, and filtered for each. (Non-max suppression keeps boxes in
@@ -675,9 +690,10 @@ function objectsOnce(rgb: Rgb, lowest: number): WholeImageObjects {
 
 /**
  * The best centernet score (from `minScore`; 0 when none) of a person whose box holds the centre of
- * a face's box, on the whole image and on a square around the face.
+ * a face's box, on the whole image and on a square around the face; for a face filling the photo,
+ * also on a square around it with grey beyond the photo.
  */
-async function personAt(rgb: Rgb, face: PixelBox, minScore: number, wholeImage: WholeImageObjects, ctx: TaskContext): Promise<number> {
+async function personAt(rgb: Rgb, photo: Photo, face: PixelBox, minScore: number, wholeImage: WholeImageObjects, ctx: TaskContext): Promise<number> {
   await loadObjects(ctx);
   const cx = (face[0] + face[2]) / 2, cy = (face[1] + face[3]) / 2;
   // the square, clipped to the image
@@ -688,10 +704,11 @@ async function personAt(rgb: Rgb, face: PixelBox, minScore: number, wholeImage: 
   // when the square is the whole image, the whole image adds nothing
   const whole = width < rgb.width || height < rgb.height ? await wholeImage(minScore) : [];
   const views = [{ objects: whole, x0: 0, y0: 0 }, { objects: around, x0, y0 }];
-  if (Math.max(face[2] - face[0], face[3] - face[1]) >= FILLS_FRAME * Math.min(rgb.width, rgb.height)) {
+  if (Math.max(face[2] - face[0], face[3] - face[1]) >= FILLS_FRAME * Math.min(photo.rgb.width, photo.rgb.height)) {
     // a face filling the photo: a head alone reads as a person once there is room around it
     const [gx0, gy0, gx1] = squareAround(face, FILLED_SPAN).map(Math.round);
-    views.push({ objects: await detectCenternet(regionOf(rgb, gx0, gy0, gx1 - gx0, gx1 - gx0, GREY), { minScore }), x0: gx0, y0: gy0 });
+    const grey = regionOf(photo.rgb, gx0 - photo.offset, gy0 - photo.offset, gx1 - gx0, gx1 - gx0, GREY);
+    views.push({ objects: await detectCenternet(grey, { minScore }), x0: gx0, y0: gy0 });
   }
   let best = 0;
   for (const { objects, x0, y0 } of views) {
@@ -712,7 +729,7 @@ interface FaceCheck {
  * its mesh also fire on cats', dogs' and birds' faces, statues and boots, which FaceBoxes seldom
  * confirms and where centernet sees no person.
  */
-async function verifyFaces(rgb: Rgb, image: TfCore.Tensor4D, meshes: number[][], gate: VerifyGate, wholeImage: WholeImageObjects, ctx: TaskContext): Promise<FaceCheck[]> {
+async function verifyFaces(image: TfCore.Tensor4D, meshes: number[][], gate: VerifyGate, personScore: PersonScore, ctx: TaskContext): Promise<FaceCheck[]> {
   await loadProfiles(ctx);
   const checks: FaceCheck[] = [];
   for (const mesh of meshes) {
@@ -724,7 +741,7 @@ async function verifyFaces(rgb: Rgb, image: TfCore.Tensor4D, meshes: number[][],
     checks.push({ secondOpinion: best });
   }
   for (const [i, check] of checks.entries()) {
-    if (check.secondOpinion < gate.enough) check.person = await personAt(rgb, meshBox(meshes[i]), gate.person, wholeImage, ctx);
+    if (check.secondOpinion < gate.enough) check.person = await personScore(meshBox(meshes[i]), gate.person);
   }
   return checks;
 }
@@ -922,7 +939,8 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   await loadDetector(ctx);
   const { gates } = payload;
   const wantCrops = Boolean(payload.emotion);
-  let rgb: Rgb = { data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height };
+  const photo: Rgb = { data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height };
+  let rgb = photo;
   let offset = 0;
   let found = await refitWeakFaces(rgb, await detect(rgb, gates, wantCrops), gates, wantCrops);
   // tile faces are found on a square around them already: no refit
@@ -944,7 +962,7 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   let checks: FaceCheck[] = [];
   if (payload.verify || payload.profiles) {
     const image = imageTensor(rgb);
-    const wholeImage = objectsOnce(rgb, Math.min(payload.verify?.person ?? 1, payload.profiles?.person ?? 1));
+    const personScore = personScores(rgb, { rgb: photo, offset }, Math.min(payload.verify?.person ?? 1, payload.profiles?.person ?? 1), ctx);
     try {
       let proposals: FaceBoxDetection[] = [];
       if (payload.profiles) {
@@ -952,9 +970,9 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
         proposals = await proposeFaces(image, payload.profiles.proposal);
         unique = (await refitPartialFaces(rgb, unique.map((c) => c.human), proposals, gates, wantCrops)).map(candidate);
       }
-      if (payload.verify) checks = await verifyFaces(rgb, image, unique.map((c) => c.mesh), payload.verify, wholeImage, ctx);
+      if (payload.verify) checks = await verifyFaces(image, unique.map((c) => c.mesh), payload.verify, personScore, ctx);
       if (payload.profiles) {
-        const profiles = await findProfiles(rgb, image, unique.map((c) => c.human), proposals, payload.profiles, wholeImage, ctx);
+        const profiles = await findProfiles(image, unique.map((c) => c.human), proposals, payload.profiles, personScore);
         unique.push(...profiles.map(candidate));
       }
     } finally {
