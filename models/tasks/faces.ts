@@ -792,10 +792,7 @@ async function refitWeakFaces(rgb: Rgb, faces: HumanFace[], gates: FaceGate[], w
       continue;
     }
     const box = meshBox(face.mesh.flat());
-    const [x0, y0, x1] = squareAround(box, REFIT_SPAN).map(Math.round);
-    const found = (await detect(regionOf(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
-    const refit = found.find((f) => f.faceScore > face.faceScore && sameFace(meshBox(f.mesh.flat()), box));
-    for (const f of found) if (f !== refit) f.tensor?.dispose();
+    const refit = await searchAround(rgb, box, REFIT_SPAN, gates, wantCrops, (f) => f.faceScore > face.faceScore && sameFace(meshBox(f.mesh.flat()), box));
     if (refit) face.tensor?.dispose();
     kept.push(refit ?? face);
   }
@@ -828,13 +825,10 @@ async function refitPartialFaces(rgb: Rgb, faces: HumanFace[], proposals: FaceBo
       kept.push(face);
       continue;
     }
-    const [x0, y0, x1] = squareAround(whole.box, PARTIAL_REFIT_SPAN).map(Math.round);
-    const found = (await detect(regionOf(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
-    const refit = found.find((f) => {
+    const refit = await searchAround(rgb, whole.box, PARTIAL_REFIT_SPAN, gates, wantCrops, (f) => {
       const b = meshBox(f.mesh.flat());
       return f.faceScore >= WEAK_MESH && area(b) >= PARTIAL_FIT.area * area(box) && sameFace(b, box);
     });
-    for (const f of found) if (f !== refit) f.tensor?.dispose();
     if (refit) face.tensor?.dispose();
     kept.push(refit ?? face);
   }
@@ -843,10 +837,8 @@ async function refitPartialFaces(rgb: Rgb, faces: HumanFace[], proposals: FaceBo
 
 /** Whether a mesh box is part of the face FaceBoxes proposes (PARTIAL_FIT). */
 function fitsPartOf(mesh: PixelBox, proposal: FaceBoxDetection): boolean {
-  const [x0, y0, x1, y1] = proposal.box;
-  const cx = (mesh[0] + mesh[2]) / 2, cy = (mesh[1] + mesh[3]) / 2;
-  return proposal.score >= PARTIAL_FIT.proposal && cx >= x0 && cx <= x1 && cy >= y0 && cy <= y1
-    && area(proposal.box) >= PARTIAL_FIT.area * area(mesh) && mesh[1] - y0 >= PARTIAL_FIT.above * (mesh[3] - mesh[1]);
+  return proposal.score >= PARTIAL_FIT.proposal && holds(proposal.box, centre(mesh))
+    && area(proposal.box) >= PARTIAL_FIT.area * area(mesh) && mesh[1] - proposal.box[1] >= PARTIAL_FIT.above * (mesh[3] - mesh[1]);
 }
 
 function area(box: PixelBox): number {
@@ -862,9 +854,28 @@ function moved(face: HumanFace, dx: number, dy = dx): HumanFace {
 
 /** Whether two face boxes are one face: either's centre inside the other. */
 function sameFace(a: PixelBox, b: PixelBox): boolean {
-  const inside = (p: [number, number], r: PixelBox) => p[0] >= r[0] && p[0] <= r[2] && p[1] >= r[1] && p[1] <= r[3];
-  const centre = (r: PixelBox): [number, number] => [(r[0] + r[2]) / 2, (r[1] + r[3]) / 2];
-  return inside(centre(a), b) || inside(centre(b), a);
+  return holds(b, centre(a)) || holds(a, centre(b));
+}
+
+function centre(box: PixelBox): [number, number] {
+  return [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2];
+}
+
+/** Whether a box holds a point (edges included). */
+function holds(box: PixelBox, [x, y]: [number, number]): boolean {
+  return x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3];
+}
+
+/**
+ * The face blazeface finds on a square `span` times `box` around it (edges repeated beyond the
+ * image) that `wanted` accepts, in the image's coordinates; the others found there are let go.
+ */
+async function searchAround(rgb: Rgb, box: PixelBox, span: number, gates: FaceGate[], wantCrops: boolean, wanted: (face: HumanFace) => boolean): Promise<HumanFace | undefined> {
+  const [x0, y0, x1] = squareAround(box, span).map(Math.round);
+  const found = (await detect(regionOf(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
+  const face = found.find(wanted);
+  for (const f of found) if (f !== face) f.tensor?.dispose();
+  return face;
 }
 
 async function detect(rgb: Rgb, gates: FaceGate[], wantCrops: boolean): Promise<HumanFace[]> {
@@ -923,10 +934,7 @@ async function tileFaces(rgb: Rgb, found: HumanFace[], gates: FaceGate[], wantCr
   for (const p of proposals.sort((a, b) => b.score - a.score)) {
     if (alreadyFound(p.box, [...found, ...faces]) || searched.some((box) => sameFace(box, p.box))) continue;
     searched.push(p.box);
-    const [x0, y0, x1] = squareAround(p.box, REFIT_SPAN).map(Math.round);
-    const near = (await detect(regionOf(rgb, x0, y0, x1 - x0, x1 - x0), gates, wantCrops)).map((f) => moved(f, x0, y0));
-    const face = near.find((f) => sameFace(meshBox(f.mesh.flat()), p.box));
-    for (const f of near) if (f !== face) f.tensor?.dispose();
+    const face = await searchAround(rgb, p.box, REFIT_SPAN, gates, wantCrops, (f) => sameFace(meshBox(f.mesh.flat()), p.box));
     if (face) faces.push(face);
   }
   return faces;
