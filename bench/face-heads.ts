@@ -6,6 +6,7 @@
  *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect faces.json [path prefix[,prefix...]]
  *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect-drawn drawn.json    # dev faces with sunglasses drawn on
  *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect-grain grain.json    # every labelled photo with camera grain added
+ *   REKOGNITION_DEV_DATA=/path/to/data npx tsx bench/face-heads.ts collect-small small.json    # every labelled photo shrunk, its faces 36-60 px
  *   npx tsx bench/face-heads.ts train faces.json                 # dev cross-validation only
  *   npx tsx bench/face-heads.ts train old.json,new.json          # several collections together
  *   npx tsx bench/face-heads.ts train faces.json --held-out      # and the held-out check, once
@@ -25,6 +26,9 @@
  * examples, and both splits' faces show how each answer holds up on a grainy photo (`check`). A
  * clean lens is smooth; the grain of a dim or small photo is not, and a Sunglasses head fitted on
  * clean photos alone read grainy lenses as eyes.
+ * `collect-small` does the same with each photo shrunk until its largest face is 36-60 px wide: a
+ * face in a group photo or a wide shot. Most labelled faces are large, and the heads read small
+ * faces worst.
  * `train` fits an L2-regularised logistic regression for each attribute and candidate feature set;
  * the feature set and the regularisation are chosen by cross-validation inside dev, folds grouped
  * by the split key (one person's photos, and a photo and its mirror, never on both sides).
@@ -42,7 +46,7 @@ import { HEAD_ATTRIBUTES, HEAD_TARGETS, headFeatures, headProbability, type Face
 import sharp from 'sharp';
 import { seededRandom, sunglassesSvg, type Reflection } from './draw-sunglasses';
 import { fitLogistic } from './face-heads-fit';
-import { randomGrain } from './photo-grain';
+import { randomGrain, shrunkCopy } from './photo-grain';
 import { fitRgb, loadImage, type RgbPixels } from '../src/media/image';
 import { defaultConfig } from '../src/runtime/config';
 import { MemoryBudget } from '../src/runtime/memory-budget';
@@ -72,7 +76,9 @@ function candidatesFor(attribute: HeadAttribute): FeatureGroup[][] {
 const DRAWN_WEIGHT = 0.2;
 /** Weight of a photographed face seen again with grain: the same face, so less than a new one (GRAIN_WEIGHT in the environment overrides it, to compare). */
 const GRAIN_WEIGHT = Number(process.env.GRAIN_WEIGHT ?? 0.5);
-const weightOf = (sample: Sample) => (sample.drawn ? DRAWN_WEIGHT : sample.grain ? GRAIN_WEIGHT : 1);
+/** Weight of a photographed face seen again shrunk (SMALL_WEIGHT in the environment overrides it, to compare). */
+const SMALL_WEIGHT = Number(process.env.SMALL_WEIGHT ?? 0.5);
+const weightOf = (sample: Sample) => (sample.drawn ? DRAWN_WEIGHT : sample.grain ? GRAIN_WEIGHT : sample.small ? SMALL_WEIGHT : 1);
 /**
  * Probabilities from which a head answers true, chosen with λ by cross-validation. Drawn sunglasses
  * still leave the head's prior higher than the photos' (a dozen real pairs in 279 dev faces), so
@@ -98,6 +104,8 @@ interface Sample {
   drawn?: boolean;
   /** Camera grain was added to the photo (collect-grain): a training example, and scored apart. */
   grain?: boolean;
+  /** The photo was shrunk until the face was small (collect-small): a training example, and scored apart. */
+  small?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -117,6 +125,10 @@ function mirror(rgb: RgbPixels): RgbPixels {
 
 /** Dev faces from this width (label box, pixels) get sunglasses drawn on them: smaller ones would draw a few blurred pixels. */
 const DRAWN_MIN_WIDTH = 40;
+/** collect-small: photos whose largest labelled face is this wide or more are shrunk until it is 36-60 px wide, into a photo at least 192 px a side. */
+const SMALL_FROM = 72;
+const SMALL_WIDTH: [number, number] = [36, 60];
+const SMALL_MIN_SIDE = 192;
 
 /** A scene for the lenses to mirror: a dev no-face photo (a street, a skyline, a room), turned around as a mirror does. */
 async function reflectionFrom(dir: string, scenes: readonly string[], random: () => number): Promise<Reflection> {
@@ -138,9 +150,11 @@ async function withSunglasses(rgb: RgbPixels, mesh: number[], seed: number, refl
 /**
  * Runs the face task on each labelled photo (and its mirror) and keeps the faces matched to labels.
  * `drawn`: dev faces without sunglasses only, each with sunglasses drawn on it first (and grain on
- * half of them); `grain`: every photo with grain added.
+ * half of them); `grain`: every photo with grain added; `small`: every photo with a face of
+ * SMALL_FROM px or more, shrunk until its largest face is SMALL_WIDTH px wide.
  */
-async function collect(out: string, prefix = '', drawn = false, grain = false): Promise<void> {
+async function collect(out: string, prefix = '', kind: 'plain' | 'drawn' | 'grain' | 'small' = 'plain'): Promise<void> {
+  const drawn = kind === 'drawn';
   const dir = process.env.REKOGNITION_DEV_DATA;
   if (!dir) throw new Error('set REKOGNITION_DEV_DATA to the development-data folder (bench/labels/README.md)');
   const labels = readLabels();
@@ -165,7 +179,17 @@ async function collect(out: string, prefix = '', drawn = false, grain = false): 
     const rgb = await fitRgb(await image.rgb(), 2048);
     const scale = image.width / rgb.width;
     const indexed = labels.map((l, i) => ({ l, i })).filter(({ l }) => l.file === file);
-    if (grain) return measure(file, await randomGrain(rgb, seededRandom(hashOf(file))), scale, indexed, { grain: true });
+    if (kind === 'grain') return measure(file, await randomGrain(rgb, seededRandom(hashOf(file))), scale, indexed, { grain: true });
+    if (kind === 'small') {
+      const random = seededRandom(hashOf(file));
+      const largest = Math.max(...indexed.map(({ l }) => l.box.width));
+      const target = SMALL_WIDTH[0] + (SMALL_WIDTH[1] - SMALL_WIDTH[0]) * random();
+      if (largest < SMALL_FROM) return;
+      // from the label's pixels to the shrunk copy's
+      const shrunk = await shrunkCopy(rgb, (target / largest) * scale, SMALL_MIN_SIDE, random);
+      const moved = indexed.map(({ l, i }) => ({ i, l: { ...l, box: { left: (l.box.left / scale) * shrunk.scale + shrunk.offset[0], top: (l.box.top / scale) * shrunk.scale + shrunk.offset[1], width: (l.box.width / scale) * shrunk.scale, height: (l.box.height / scale) * shrunk.scale } } }));
+      return measure(file, shrunk.rgb, 1, moved, { small: true });
+    }
     if (!drawn) return measure(file, rgb, scale, indexed, {});
     // draw on each face where the plain detection finds it, one face per drawing
     const { faces } = await pool.run('faces.detect', { image: rgb, gates: [...FACE_GATES] });
@@ -183,7 +207,7 @@ async function collect(out: string, prefix = '', drawn = false, grain = false): 
   await pool.close();
   samples.sort((a, b) => a.label - b.label || Number(a.mirrored) - Number(b.mirrored));
   writeFileSync(out, JSON.stringify(samples));
-  console.log(`${samples.length} matched faces (originals and mirrors${drawn ? ', sunglasses drawn' : grain ? ', grain added' : ''}) of ${labels.length} labels in ${files.length} photos -> ${out}`);
+  console.log(`${samples.length} matched faces (originals and mirrors${{ plain: '', drawn: ', sunglasses drawn', grain: ', grain added', small: ', shrunk' }[kind]}) of ${labels.length} labels in ${files.length} photos -> ${out}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,25 +237,28 @@ const hashOf = (key: string, seed = 2166136261) => [...key].reduce((h, c) => Mat
 /** Deterministic fold of a group key, one assignment per repeat. */
 const foldOf = (key: string, repeat: number) => hashOf(key, 2166136261 + repeat) % FOLDS;
 
-/** A labelled photo as it is or with grain: not a mirror image, not a drawing. */
+/** A labelled photo as it is, with grain or shrunk: not a mirror image, not a drawing. */
 const original = (sample: Sample) => !sample.mirrored && !sample.drawn;
-/** Whether a face is scored: mirrors, drawn sunglasses and grainy copies are training data only. */
-const scored = (sample: Sample) => original(sample) && !sample.grain;
+/** How a photo was seen: as it is, with grain added, or shrunk. */
+type Copy = 'clean' | 'grain' | 'small';
+const COPIES: readonly Copy[] = ['clean', 'grain', 'small'];
+const copyOf = (sample: Sample): Copy => (sample.grain ? 'grain' : sample.small ? 'small' : 'clean');
+/** Whether a face is scored: mirrors, drawn sunglasses, grainy and shrunk copies are training data only. */
+const scored = (sample: Sample) => original(sample) && copyOf(sample) === 'clean';
 
-/** Cross-validated accuracy at each threshold, on the clean original photos and on their grainy copies. */
-interface Validation {
-  clean: number[];
-  /** Absent when the rows hold no grainy copies. */
-  grain?: number[];
-}
+/** Cross-validated accuracy at each threshold, on the clean original photos and apart on each kind of copy the rows hold. */
+type Validation = { clean: number[] } & Partial<Record<Copy, number[]>>;
 
-/** What a feature set is chosen by: the mean of the clean and the grainy accuracy (photos come both ways), or the clean alone. */
-const scoreOf = (v: Validation) => v.clean.map((c, i) => (v.grain ? (c + v.grain[i]) / 2 : c));
+/** What a feature set is chosen by: the mean accuracy over the clean photos and each kind of copy (photos come every way). */
+const scoreOf = (v: Validation) => {
+  const sets = COPIES.map((c) => v[c]).filter((set): set is number[] => set !== undefined);
+  return v.clean.map((_, i) => sets.reduce((sum, set) => sum + set[i], 0) / sets.length);
+};
 
-/** Cross-validated accuracy on the original photos and, apart, on their grainy copies, over REPEATS fold assignments. */
+/** Cross-validated accuracy on the original photos and, apart, on each kind of copy, over REPEATS fold assignments. */
 function crossValidate(rows: Row[], groups: FeatureGroup[], lambda: number, thresholds: readonly number[]): Validation {
-  const hits = { clean: thresholds.map(() => 0), grain: thresholds.map(() => 0) };
-  const totals = { clean: 0, grain: 0 };
+  const hits = Object.fromEntries(COPIES.map((c) => [c, thresholds.map(() => 0)])) as Record<Copy, number[]>;
+  const totals: Record<Copy, number> = { clean: 0, grain: 0, small: 0 };
   for (let fold = 0; fold < FOLDS * REPEATS; fold++) {
     const k = fold % FOLDS, repeat = Math.floor(fold / FOLDS);
     const train = rows.filter((r) => foldOf(r.group, repeat) !== k);
@@ -240,12 +267,14 @@ function crossValidate(rows: Row[], groups: FeatureGroup[], lambda: number, thre
     const head = { ...fitLogistic(train.map((r) => headFeatures(r.sample.face, groups)!), train.map((r) => +r.truth), lambda, train.map((r) => weightOf(r.sample))), groups };
     for (const r of test) {
       const p = headProbability(head, headFeatures(r.sample.face, groups)!);
-      const set = r.sample.grain ? 'grain' : 'clean';
-      thresholds.forEach((t, i) => (hits[set][i] += +((p >= t) === r.truth)));
-      totals[set]++;
+      const copy = copyOf(r.sample);
+      thresholds.forEach((t, i) => (hits[copy][i] += +((p >= t) === r.truth)));
+      totals[copy]++;
     }
   }
-  return { clean: hits.clean.map((h) => h / totals.clean), grain: totals.grain ? hits.grain.map((h) => h / totals.grain) : undefined };
+  const validation: Validation = { clean: hits.clean.map((h) => h / totals.clean) };
+  for (const copy of COPIES) if (copy !== 'clean' && totals[copy]) validation[copy] = hits[copy].map((h) => h / totals[copy]);
+  return validation;
 }
 
 const pct = (hits: number, total: number) => `${hits}/${total} ${((100 * hits) / total).toFixed(1)}%`;
@@ -276,7 +305,8 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
       const j = scores[i].indexOf(top[i]);
       const threshold = thresholds[j];
       const shown = thresholds.map((t, k) => `${thresholds.length > 1 ? `p≥${t}: ` : ''}${scores.map((s) => (100 * s[k]).toFixed(1)).join(' ')}`).join(' | ');
-      const parts = validations[i].grain ? ` (clean ${(100 * validations[i].clean[j]).toFixed(1)}, grain ${(100 * validations[i].grain![j]).toFixed(1)})` : '';
+      const copies = COPIES.filter((c) => validations[i][c]);
+      const parts = copies.length > 1 ? ` (${copies.map((c) => `${c} ${(100 * validations[i][c]![j]).toFixed(1)}`).join(', ')})` : '';
       console.log(`  ${groups.join('+').padEnd(24)} CV ${shown}  best λ=${LAMBDAS[i]}${thresholds.length > 1 ? ` p≥${threshold}` : ''}${parts}`);
       if (top[i] > best.score) best = { score: top[i], groups, lambda: LAMBDAS[i], threshold };
     }
@@ -285,15 +315,15 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
     const beats = best.score > ruleDev / devOriginals.length;
     console.log(`  chosen: ${best.groups.join('+')} λ=${best.lambda} p≥${best.threshold}, dev CV ${(100 * best.score).toFixed(1)}% against the rule's ${((100 * ruleDev) / devOriginals.length).toFixed(1)}%: ${beats ? 'head' : 'rule'}`);
     if (heldOut) {
-      for (const grain of [false, true]) {
-        const test = rows('held-out').filter((r) => original(r.sample) && Boolean(r.sample.grain) === grain);
+      for (const copy of COPIES) {
+        const test = rows('held-out').filter((r) => original(r.sample) && copyOf(r.sample) === copy);
         if (!test.length) continue;
         const ruleHits = test.filter((r) => answerOf(r.sample, attribute) === r.truth).length;
         const says = (h: FaceHead, r: Row) => headProbability(h, headFeatures(r.sample.face, h.groups)!) >= 0.5;
         const scoredBy = (h: FaceHead) => `${pct(test.filter((r) => says(h, r) === r.truth).length, test.length)} (TP ${test.filter((r) => r.truth && says(h, r)).length}, FP ${test.filter((r) => !r.truth && says(h, r)).length})`;
         const current = shipped[attribute];
         const currentText = current ? `, shipped head ${scoredBy(current)}` : '';
-        console.log(`  held-out${grain ? ' with grain' : ''} (${test.length} faces, ${test.filter((r) => r.truth).length} true): rule ${pct(ruleHits, test.length)}, head ${scoredBy(head)}${currentText}`);
+        console.log(`  held-out${copy === 'clean' ? '' : `, ${copy}`} (${test.length} faces, ${test.filter((r) => r.truth).length} true): rule ${pct(ruleHits, test.length)}, head ${scoredBy(head)}${currentText}`);
       }
     }
     if (beats) heads[attribute] = head;
@@ -316,19 +346,19 @@ function train(caches: string, heldOut: boolean, write: boolean, only: readonly 
 function check(caches: string): void {
   const labels = readLabels();
   const shipped = readHeads();
-  // grainy copies are scored apart: how each answer holds up on a grainy photo
+  // grainy and shrunk copies are scored apart: how each answer holds up on such a photo
   const samples = readSamples(caches).filter(original);
-  const sets = [...new Set(samples.map((s) => Boolean(s.grain)))].sort();
+  const sets = COPIES.filter((c) => samples.some((s) => copyOf(s) === c));
   for (const attribute of HEAD_ATTRIBUTES) {
     const known = samples.filter((s) => !labels[s.label].uncertain.includes(attribute));
-    for (const grain of sets) {
+    for (const copy of sets) {
       for (const split of ['dev', 'held-out', 'both']) {
-        const rows = known.filter((s) => Boolean(s.grain) === grain && (split === 'both' || splitOf(s.file) === split));
+        const rows = known.filter((s) => copyOf(s) === copy && (split === 'both' || splitOf(s.file) === split));
         const truth = rows.map((s) => expectedValue(labels[s.label], attribute));
         const rule = rows.filter((s, i) => answerOf(s, attribute) === truth[i]).length;
         const now = rows.filter((s, i) => answerOf(s, attribute, shipped) === truth[i]).length;
         const positives = (answer: (s: Sample) => boolean) => `TP ${rows.filter((s, i) => truth[i] && answer(s)).length} FP ${rows.filter((s, i) => !truth[i] && answer(s)).length}`;
-        console.log(`${attribute.padEnd(11)} ${(split + (grain ? ' grain' : '')).padEnd(14)} ${rows.length} faces (${truth.filter(Boolean).length} true): rule ${pct(rule, rows.length)}, shipped ${pct(now, rows.length)} ${positives((s) => answerOf(s, attribute, shipped))}`);
+        console.log(`${attribute.padEnd(11)} ${(split + (copy === 'clean' ? '' : ` ${copy}`)).padEnd(14)} ${rows.length} faces (${truth.filter(Boolean).length} true): rule ${pct(rule, rows.length)}, shipped ${pct(now, rows.length)} ${positives((s) => answerOf(s, attribute, shipped))}`);
       }
     }
   }
@@ -336,8 +366,9 @@ function check(caches: string): void {
 
 const [command, file, ...flags] = process.argv.slice(2);
 if (command === 'collect' && file) await collect(file, flags[0]);
-else if (command === 'collect-drawn' && file) await collect(file, flags[0], true);
-else if (command === 'collect-grain' && file) await collect(file, flags[0], false, true);
+else if (command === 'collect-drawn' && file) await collect(file, flags[0], 'drawn');
+else if (command === 'collect-grain' && file) await collect(file, flags[0], 'grain');
+else if (command === 'collect-small' && file) await collect(file, flags[0], 'small');
 else if (command === 'train' && file) {
   const sets = flags.find((f) => f.startsWith('--sets='))?.slice('--sets='.length).split(',');
   const known = new Set([...CANDIDATES, ...EYE_CANDIDATES].map((g) => g.join('+')));
@@ -346,4 +377,4 @@ else if (command === 'train' && file) {
   train(file, flags.includes('--held-out'), flags.includes('--write'), flags.filter((f) => !f.startsWith('--')), sets);
 }
 else if (command === 'check' && file) check(file);
-else console.log('usage: face-heads.ts check <faces.json>[,<more.json>] | collect <faces.json> [path prefix[,prefix...]] | collect-drawn <drawn.json> [path prefix[,prefix...]] | collect-grain <grain.json> [path prefix[,prefix...]] | train <faces.json>[,<more.json>] [--held-out] [--write] [--sets=rules+shape,faceres] [attribute...]');
+else console.log('usage: face-heads.ts check <faces.json>[,<more.json>] | collect <faces.json> [path prefix[,prefix...]] | collect-drawn <drawn.json> [path prefix[,prefix...]] | collect-grain <grain.json> [path prefix[,prefix...]] | collect-small <small.json> [path prefix[,prefix...]] | train <faces.json>[,<more.json>] [--held-out] [--write] [--sets=rules+shape,faceres] [attribute...]');
