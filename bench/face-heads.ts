@@ -181,13 +181,14 @@ async function collect(out: string, prefix = '', kind: 'plain' | 'drawn' | 'grai
     const indexed = labels.map((l, i) => ({ l, i })).filter(({ l }) => l.file === file);
     if (kind === 'grain') return measure(file, await randomGrain(rgb, seededRandom(hashOf(file))), scale, indexed, { grain: true });
     if (kind === 'small') {
-      const random = seededRandom(hashOf(file));
       const largest = Math.max(...indexed.map(({ l }) => l.box.width));
-      const target = SMALL_WIDTH[0] + (SMALL_WIDTH[1] - SMALL_WIDTH[0]) * random();
       if (largest < SMALL_FROM) return;
-      // from the label's pixels to the shrunk copy's
+      const random = seededRandom(hashOf(file));
+      const target = SMALL_WIDTH[0] + (SMALL_WIDTH[1] - SMALL_WIDTH[0]) * random();
       const shrunk = await shrunkCopy(rgb, (target / largest) * scale, SMALL_MIN_SIDE, random);
-      const moved = indexed.map(({ l, i }) => ({ i, l: { ...l, box: { left: (l.box.left / scale) * shrunk.scale + shrunk.offset[0], top: (l.box.top / scale) * shrunk.scale + shrunk.offset[1], width: (l.box.width / scale) * shrunk.scale, height: (l.box.height / scale) * shrunk.scale } } }));
+      // the labels move from the photo's pixels to the copy's: shrunk, then past the added border
+      const k = shrunk.scale / scale, [dx, dy] = shrunk.offset;
+      const moved = indexed.map(({ l, i }) => ({ i, l: { ...l, box: { left: l.box.left * k + dx, top: l.box.top * k + dy, width: l.box.width * k, height: l.box.height * k } } }));
       return measure(file, shrunk.rgb, 1, moved, { small: true });
     }
     if (!drawn) return measure(file, rgb, scale, indexed, {});
