@@ -248,6 +248,17 @@ describe('buildFace', () => {
     expect(confused(face)).toBeGreaterThan(level + 20);
   });
 
+  it('sharpens the emotion net as Rekognition answers (a clear top emotion), keeping its order', () => {
+    const face = copy();
+    // angry, disgust, fear, happy, sad, surprise, neutral: the net 60% sure of happy
+    face.emotion = [0.05, 0.02, 0.03, 0.6, 0.1, 0.05, 0.15];
+    const list = buildFace(face, width, height, ALL).detail.Emotions!;
+    expect(list[0].Type).toBe('HAPPY');
+    expect(list[0].Confidence!).toBeGreaterThan(85);
+    expect(list.slice(0, 3).map((e) => e.Type)).toEqual(['HAPPY', 'CALM', 'SAD']);
+    expect(list.reduce((s, e) => s + e.Confidence!, 0)).toBeCloseTo(100, 6);
+  });
+
   it('reports sizeRatio as the box shorter side over the image shorter side', () => {
     const built = buildFace(copy(), width, height, DEFAULT);
     const box = built.detail.BoundingBox!;
