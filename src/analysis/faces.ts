@@ -439,6 +439,15 @@ export function landmarks(mesh: Mesh, width: number, height: number, all: boolea
 const degrees = (rad: number) => (rad * 180) / Math.PI;
 
 /**
+ * The mesh's yaw reads about half the real turn: faces turned by known angles (bench/head-turn.ts)
+ * read 5, 14 and 21 degrees at 15, 30 and 45 (medians of 16 faces); labelled three-quarter views read
+ * a median of 22. Pose.Yaw is the mesh's yaw times this gain (least squares over those turns),
+ * within ±90 (docs/FACES.md, "Yaw: the mesh reads half the turn").
+ */
+export const YAW_GAIN = 2.1;
+const yawDegrees = (rad: number) => clamp(YAW_GAIN * degrees(rad), -90, 90);
+
+/**
  * Half the age range's width, as a share of the estimated age: AWS's ranges are narrow for children
  * (4-6, 4-8 in its documentation) and widen with age. 0.25 is the narrowest share whose ranges hold
  * the labelled age for at least 85% of the development faces (docs/FACES.md).
@@ -553,7 +562,7 @@ export function buildFace(raw: RawFace, width: number, height: number, requested
   const box = pixelBox(raw.box ?? meshExtent(mesh), width, height);
   const wPx = (box.Width ?? 0) * width, hPx = (box.Height ?? 0) * height;
   const confidence = raw.detector === 'faceboxes' ? profileConfidence(raw.boxScore) : faceConfidence(raw.boxScore);
-  const pose: Required<Pose> = { Roll: degrees(frame.angle), Yaw: degrees(raw.angles.yaw), Pitch: degrees(raw.angles.pitch) };
+  const pose: Required<Pose> = { Roll: degrees(frame.angle), Yaw: yawDegrees(raw.angles.yaw), Pitch: degrees(raw.angles.pitch) };
   const quality = { Brightness: (raw.regions.face.mean / 255) * 100, Sharpness: sharpness(raw.regions.face.laplacian) };
   const openness = eyeOpenness(mesh);
   const sunglasses = fromHead(heads, 'sunglasses', raw) ?? decide(Math.log(0.45 / Math.max(0.01, socketBrightness(ev))), 0, 0.25);

@@ -4,6 +4,7 @@ import { testEmulator } from '../support/emulator';
 import { FakeFaceModels, goodQuality, syntheticFace, type SyntheticFace } from './fake-models';
 import { pngBytes } from './helpers';
 import { photoOf, rng, unitVector } from './synthetic';
+import { YAW_GAIN } from '../../src/analysis/faces';
 
 const models = new FakeFaceModels();
 const t = testEmulator({}, { inference: models.pool });
@@ -27,7 +28,8 @@ describe('DetectFaces', () => {
     expect(out.FaceDetails.map((f: { BoundingBox: { Width: number } }) => f.BoundingBox.Width)).toEqual([Math.fround(0.5), Math.fround(0.2)]);
     expect(Object.keys(out.FaceDetails[0])).toEqual(['BoundingBox', 'Landmarks', 'Pose', 'Quality', 'Confidence']);
     expect(out.FaceDetails[1].Pose.Roll).toBeCloseTo(10, 3);
-    expect(out.FaceDetails[1].Pose.Yaw).toBeCloseTo(-20, 3);
+    // the mesh's yaw reads about half the turn: Pose.Yaw is it times YAW_GAIN
+    expect(out.FaceDetails[1].Pose.Yaw).toBeCloseTo(-20 * YAW_GAIN, 3);
     await t.call('DetectFaces', { Image: img });
     expect(models.runs).toBe(before + 1);
   });

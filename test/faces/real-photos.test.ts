@@ -8,13 +8,15 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { FACE_GATES, VERIFY_GATE } from '../../src/analysis/faces';
+import { FACE_GATES, VERIFY_GATE, YAW_GAIN } from '../../src/analysis/faces';
 import { celebrityIdFor } from '../../src/faces/celebrities';
 import { testEmulator, type TestEmulator } from '../support/emulator';
 import { sharedModels } from '../support/models';
 import { iou } from '../text/pages';
 import { withGrain, type Grain } from '../../bench/photo-grain';
 import { seededRandom } from '../../bench/draw-sunglasses';
+import { turnHead } from '../../bench/head-turn';
+import { REGIONS } from '../../models/face-regions';
 
 /** The photo with camera grain (bench/photo-grain.ts), as a PNG. */
 async function grainy(photo: Buffer, grain: Grain): Promise<Buffer> {
@@ -179,6 +181,26 @@ describe('faces the detector finds hard, on single photos', () => {
     const mouthOpen = async (path: string) => (await t.call('DetectFaces', { Image: fixture(path), Attributes: ['MOUTH_OPEN'] })).FaceDetails[0].MouthOpen;
     for (const path of ['faces/bbt/bernadette/bernadette1.png', 'faces/bbt/bernadette/bernadette3.png']) expect(await mouthOpen(path), path).toMatchObject({ Value: true });
     for (const path of ['celebrities/barack_obama/3.jpg', 'face-search/rose_leslie/1.jpg']) expect(await mouthOpen(path), path).toMatchObject({ Value: false });
+  });
+
+  it('a head turned 45 degrees either way (bench/head-turn.ts) reads a Yaw near 45, of opposite signs: the mesh alone reads about half', async () => {
+    const photo = readFileSync(new URL('../../fixtures/face-search/rose_leslie/1.jpg', import.meta.url));
+    const { data, info } = await sharp(photo).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const rgb = { data: new Uint8Array(data), width: info.width, height: info.height };
+    const { faces } = await sharedModels().run('faces.detect', { image: rgb, regions: REGIONS, gates: [...FACE_GATES] });
+    expect(faces).toHaveLength(1);
+    const yaw = async (degrees: number) => {
+      const turned = await turnHead(rgb, faces[0].mesh, degrees);
+      const png = await sharp(turned.data, { raw: { width: turned.width, height: turned.height, channels: 3 } }).png().toBuffer();
+      const out = await t.call('DetectFaces', { Image: { Bytes: png.toString('base64') } });
+      expect(out.FaceDetails, `${degrees}`).toHaveLength(1);
+      return out.FaceDetails[0].Pose.Yaw as number;
+    };
+    const [right, left] = [await yaw(45), await yaw(-45)];
+    expect(Math.sign(right)).toBe(-Math.sign(left));
+    // the mesh's own yaw (the reading over YAW_GAIN) is about 20 here
+    for (const reading of [right, left]) expect(Math.abs(reading), `${reading / YAW_GAIN}`).toBeGreaterThan(30);
+    for (const reading of [right, left]) expect(Math.abs(reading)).toBeLessThan(65);
   });
 
   it('a photo lying on its side (a frontal face turned 90 degrees either way): Roll follows the turn, Yaw and Pitch stay near frontal', async () => {
