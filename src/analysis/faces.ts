@@ -362,9 +362,9 @@ function browRaise(frame: FaceFrame, brow: number[], corners: [number, number]):
 
 /**
  * Temperature applied to the emotion net's probabilities (p^(1/T), renormalised). The net is flatter
- * than Rekognition: its top emotion has a median of 79% on the labelled faces, where Rekognition's
- * recorded answers put the top emotion at 92-100 in 6 of 7 (docs/FACES.md, "Emotions"). At 0.5 the
- * median becomes 97%; the order of the emotions is kept.
+ * than Rekognition: unsharpened, the top emotion answered for the labelled faces had a median of 73,
+ * where Rekognition's recorded answers put it at 92-100 in 6 of 7 (docs/FACES.md, "Emotions"). At
+ * 0.5 the median is 96; the order of the emotions is kept.
  */
 export const EMOTION_TEMPERATURE = 0.5;
 
