@@ -366,7 +366,7 @@ function browRaise(frame: FaceFrame, brow: number[], corners: [number, number]):
  * where Rekognition's recorded answers put it at 92-100 in 6 of 7 (docs/FACES.md, "Emotions"). At
  * 0.5 the median is 96; the order of the emotions is kept.
  */
-export const EMOTION_TEMPERATURE = 0.5;
+const EMOTION_TEMPERATURE = 0.5;
 
 /**
  * The 8 Rekognition emotions from the 7-way emotion net (neutral -> CALM), sharpened by
