@@ -7,7 +7,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { AGE_GENDER_INPUT, ageAndGender as faceApiAgeGender, ageGenderCrop, applySimilarity, CHIP_SIZE, chipTransform, descriptor, getFaceApi, LANDMARK_INPUT, landmarks68, warp, type Similarity2D } from '../runtime/faceapi';
 import { detectCenternet, loadCenternet, type CenternetObject } from '../runtime/centernet';
-import { cropBox, loadFaceBoxes, proposeFaces, SECOND_LOOK_SPAN, secondLook, squareAround, type FaceBoxDetection, type PixelBox } from '../runtime/faceboxes';
+import { boxIou, cropBox, loadFaceBoxes, proposeFaces, SECOND_LOOK_SPAN, secondLook, squareAround, type FaceBoxDetection, type PixelBox } from '../runtime/faceboxes';
 import { detectWithHuman, exclusive, getHuman, type HumanInstance } from '../runtime/human';
 import { arcFaceDescriptor, loadArcFace } from '../runtime/arcface';
 import { ATTENTION_INPUT, ATTENTION_LIPS, attentionLips, loadAttentionMesh } from '../runtime/attention-mesh';
@@ -597,9 +597,7 @@ async function meshOnBox(human: HumanInstance, image: TfCore.Tensor4D, box: Pixe
 function alreadyFound(box: PixelBox, faces: HumanFace[]): boolean {
   return faces.some((f) => {
     const m = meshBox(f.mesh.flat());
-    const w = Math.min(box[2], m[2]) - Math.max(box[0], m[0]), h = Math.min(box[3], m[3]) - Math.max(box[1], m[1]);
-    const overlap = w > 0 && h > 0 ? (w * h) / ((box[2] - box[0]) * (box[3] - box[1]) + (m[2] - m[0]) * (m[3] - m[1]) - w * h) : 0;
-    return overlap >= 0.2 || sameFace(m, box);
+    return boxIou(box, m) >= 0.2 || sameFace(m, box);
   });
 }
 
