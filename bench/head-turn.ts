@@ -1,8 +1,8 @@
 /**
- * Synthetic head turns for the similarity bench: the face's mesh (human's 468 points), widened by
- * two rings (one that turns with the head, carrying hair, ears and neck; one that stays put),
- * rotated about a vertical axis behind the face and rendered back over the photo with a depth
- * buffer. The turned side shows nothing new (it is the frontal texture stretched) and the far
+ * Synthetic head turns for the similarity and pose benches: the face's mesh (human's 468 points),
+ * widened by two rings (one that turns with the head, carrying hair, ears and neck; one that stays
+ * put), rotated about a vertical axis (a turn) or a horizontal one (a nod) behind the face and
+ * rendered back over the photo with a depth buffer. The turned side shows nothing new (it is the frontal texture stretched) and the far
  * side is hidden, as in a real turn; real profiles show more (ears, the cheek's outline).
  */
 import { getHuman } from '../models/runtime/human';
@@ -19,8 +19,11 @@ const AXIS_DEPTH = 0.6;
 
 type Vec3 = [number, number, number];
 
-/** `rgb` with the head whose mesh is given (x, y, z per point) turned `degrees` about the vertical (positive: to the image's right). */
-export async function turnHead(rgb: Rgb, mesh: readonly number[], degrees: number): Promise<Rgb> {
+/**
+ * `rgb` with the head whose mesh is given (x, y, z per point) turned `degrees` about the vertical
+ * (positive: to the image's right) or, for `axis` 'horizontal', nodded (positive: chin up).
+ */
+export async function turnHead(rgb: Rgb, mesh: readonly number[], degrees: number, axis: 'vertical' | 'horizontal' = 'vertical'): Promise<Rgb> {
   const triangles = Array.from((await getHuman()).faceTriangulation as ArrayLike<number>);
   const points: Vec3[] = [];
   for (let i = 0; i < MESH_POINTS; i++) points.push([mesh[3 * i], mesh[3 * i + 1], mesh[3 * i + 2]]);
@@ -33,8 +36,12 @@ export async function turnHead(rgb: Rgb, mesh: readonly number[], degrees: numbe
   const angle = (degrees * Math.PI) / 180, cos = Math.cos(angle), sin = Math.sin(angle);
   /** Where a point goes when the head turns, `share` of the way. */
   const turned = (p: Vec3, share = 1): Vec3 => {
-    const x = p[0] - cx, z = p[2] - axisZ;
-    return [cx + share * (x * cos + z * sin) + (1 - share) * x, p[1], axisZ + share * (-x * sin + z * cos) + (1 - share) * z];
+    const k = axis === 'vertical' ? 0 : 1;
+    const u = p[k] - (k === 0 ? cx : cy), z = p[2] - axisZ;
+    const moved: Vec3 = [...p];
+    moved[k] = p[k] - u + share * (u * cos + z * sin) + (1 - share) * u;
+    moved[2] = axisZ + share * (-u * sin + z * cos) + (1 - share) * z;
+    return moved;
   };
   const vertices = points.map((p) => ({ from: p, to: turned(p) }));
   const ring = (scale: number, share: number, behind: number) =>

@@ -448,6 +448,17 @@ export const YAW_GAIN = 2.1;
 const yawDegrees = (rad: number) => clamp(YAW_GAIN * degrees(rad), -90, 90);
 
 /**
+ * The mesh's pitch reads under half the real nod too, and portraits facing the camera read a few
+ * degrees chin-down: faces nodded by known angles (bench/pose-gain.ts) read 4, 9 and 14 degrees at
+ * 10, 20 and 30 down and 4, 7 and 11 at 10, 20 and 30 up (medians of 64 faces), the same faces
+ * untouched a median of 5. Pose.Pitch is the mesh's pitch less that level, times this gain (least
+ * squares over those nods), within ±90 (docs/FACES.md, "Pitch: level and gain").
+ */
+export const PITCH_GAIN = 2.4;
+export const PITCH_LEVEL = 5;
+const pitchDegrees = (rad: number) => clamp(PITCH_GAIN * (degrees(rad) - PITCH_LEVEL), -90, 90);
+
+/**
  * Half the age range's width, as a share of the estimated age: AWS's ranges are narrow for children
  * (4-6, 4-8 in its documentation) and widen with age. 0.25 is the narrowest share whose ranges hold
  * the labelled age for at least 85% of the development faces (docs/FACES.md).
@@ -562,7 +573,7 @@ export function buildFace(raw: RawFace, width: number, height: number, requested
   const box = pixelBox(raw.box ?? meshExtent(mesh), width, height);
   const wPx = (box.Width ?? 0) * width, hPx = (box.Height ?? 0) * height;
   const confidence = raw.detector === 'faceboxes' ? profileConfidence(raw.boxScore) : faceConfidence(raw.boxScore);
-  const pose: Required<Pose> = { Roll: degrees(frame.angle), Yaw: yawDegrees(raw.angles.yaw), Pitch: degrees(raw.angles.pitch) };
+  const pose: Required<Pose> = { Roll: degrees(frame.angle), Yaw: yawDegrees(raw.angles.yaw), Pitch: pitchDegrees(raw.angles.pitch) };
   const quality = { Brightness: (raw.regions.face.mean / 255) * 100, Sharpness: sharpness(raw.regions.face.laplacian) };
   const openness = eyeOpenness(mesh);
   const sunglasses = fromHead(heads, 'sunglasses', raw) ?? decide(Math.log(0.45 / Math.max(0.01, socketBrightness(ev))), 0, 0.25);

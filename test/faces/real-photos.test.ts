@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { FACE_GATES, VERIFY_GATE, YAW_GAIN } from '../../src/analysis/faces';
+import { FACE_GATES, PITCH_GAIN, PITCH_LEVEL, VERIFY_GATE, YAW_GAIN } from '../../src/analysis/faces';
 import { celebrityIdFor } from '../../src/faces/celebrities';
 import { testEmulator, type TestEmulator } from '../support/emulator';
 import { sharedModels } from '../support/models';
@@ -201,6 +201,27 @@ describe('faces the detector finds hard, on single photos', () => {
     // the mesh's own yaw (the reading over YAW_GAIN) is about 20 here
     for (const reading of [right, left]) expect(Math.abs(reading), `${reading / YAW_GAIN}`).toBeGreaterThan(30);
     for (const reading of [right, left]) expect(Math.abs(reading)).toBeLessThan(65);
+  });
+
+  it('a head nodded 30 degrees up and down (bench/head-turn.ts) reads a Pitch near 30, of opposite signs; untouched, near level', async () => {
+    const photo = readFileSync(new URL('../../fixtures/face-search/rose_leslie/1.jpg', import.meta.url));
+    const { data, info } = await sharp(photo).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const rgb = { data: new Uint8Array(data), width: info.width, height: info.height };
+    const { faces } = await sharedModels().run('faces.detect', { image: rgb, regions: REGIONS, gates: [...FACE_GATES] });
+    expect(faces).toHaveLength(1);
+    const pitch = async (degrees: number) => {
+      const nodded = degrees === 0 ? rgb : await turnHead(rgb, faces[0].mesh, degrees, 'horizontal');
+      const png = await sharp(nodded.data, { raw: { width: nodded.width, height: nodded.height, channels: 3 } }).png().toBuffer();
+      const out = await t.call('DetectFaces', { Image: { Bytes: png.toString('base64') } });
+      expect(out.FaceDetails, `${degrees}`).toHaveLength(1);
+      return out.FaceDetails[0].Pose.Pitch as number;
+    };
+    expect(Math.abs(await pitch(0))).toBeLessThan(8);
+    const [up, down] = [await pitch(30), await pitch(-30)];
+    expect(Math.sign(up)).toBe(-Math.sign(down));
+    // the mesh alone reads -8 for the lifted chin: PITCH_GAIN brings it near the nod
+    for (const reading of [up, down]) expect(Math.abs(reading), `${reading / PITCH_GAIN + PITCH_LEVEL}`).toBeGreaterThan(20);
+    for (const reading of [up, down]) expect(Math.abs(reading)).toBeLessThan(45);
   });
 
   it('a photo lying on its side (a frontal face turned 90 degrees either way): Roll follows the turn, Yaw and Pitch stay near frontal', async () => {
