@@ -64,7 +64,12 @@ async function benchPoseGain(): Promise<void> {
   for (const key of ['yaw', 'pitch'] as const) {
     // the reading's slope on the angle, through the origin; its sign is the two conventions' match
     let num = 0, den = 0;
-    for (const [angle, list] of changes[key]) for (const c of list) (num += angle * c), (den += angle * angle);
+    for (const [angle, list] of changes[key]) {
+      for (const c of list) {
+        num += angle * c;
+        den += angle * angle;
+      }
+    }
     const row = ANGLES.map((a) => `${a}: ${median(changes[key].get(a) ?? []).toFixed(1)} (${changes[key].get(a)?.length ?? 0})`).join(', ');
     console.log(`${key}: median reading per angle ${row}; least-squares gain ${(den / Math.abs(num)).toFixed(2)}`);
   }
