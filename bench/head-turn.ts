@@ -2,8 +2,9 @@
  * Synthetic head turns for the similarity and pose benches: the face's mesh (human's 468 points),
  * widened by two rings (one that turns with the head, carrying hair, ears and neck; one that stays
  * put), rotated about a vertical axis (a turn) or a horizontal one (a nod) behind the face and
- * rendered back over the photo with a depth buffer. The turned side shows nothing new (it is the frontal texture stretched) and the far
- * side is hidden, as in a real turn; real profiles show more (ears, the cheek's outline).
+ * rendered back over the photo with a depth buffer. The turned side shows nothing new (it is the
+ * frontal texture stretched) and the far side is hidden, as in a real turn; real profiles show more
+ * (ears, the cheek's outline).
  */
 import { getHuman } from '../models/runtime/human';
 
@@ -34,12 +35,13 @@ export async function turnHead(rgb: Rgb, mesh: readonly number[], degrees: numbe
   const mean = (k: number) => points.reduce((s, p) => s + p[k], 0) / points.length;
   const cx = mean(0), cy = mean(1), axisZ = mean(2) + AXIS_DEPTH * width;
   const angle = (degrees * Math.PI) / 180, cos = Math.cos(angle), sin = Math.sin(angle);
+  // the coordinate the turn moves with depth: x for a turn, y for a nod
+  const k = axis === 'vertical' ? 0 : 1, centre = k === 0 ? cx : cy;
   /** Where a point goes when the head turns, `share` of the way. */
   const turned = (p: Vec3, share = 1): Vec3 => {
-    const k = axis === 'vertical' ? 0 : 1;
-    const u = p[k] - (k === 0 ? cx : cy), z = p[2] - axisZ;
+    const u = p[k] - centre, z = p[2] - axisZ;
     const moved: Vec3 = [...p];
-    moved[k] = p[k] - u + share * (u * cos + z * sin) + (1 - share) * u;
+    moved[k] = centre + share * (u * cos + z * sin) + (1 - share) * u;
     moved[2] = axisZ + share * (-u * sin + z * cos) + (1 - share) * z;
     return moved;
   };
