@@ -183,20 +183,26 @@ describe('faces the detector finds hard, on single photos', () => {
     for (const path of ['celebrities/barack_obama/3.jpg', 'face-search/rose_leslie/1.jpg']) expect(await mouthOpen(path), path).toMatchObject({ Value: false });
   });
 
-  it('a head turned 45 degrees either way (bench/head-turn.ts) reads a Yaw near 45, of opposite signs: the mesh alone reads about half', async () => {
+  /** The Pose DetectFaces reads on rose_leslie/1.jpg with its head turned (bench/head-turn.ts) by each angle; 0 leaves it untouched. */
+  async function posesOfTurnedHead(degrees: number[], axis: 'vertical' | 'horizontal'): Promise<{ Roll: number; Yaw: number; Pitch: number }[]> {
     const photo = readFileSync(new URL('../../fixtures/face-search/rose_leslie/1.jpg', import.meta.url));
     const { data, info } = await sharp(photo).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const rgb = { data: new Uint8Array(data), width: info.width, height: info.height };
     const { faces } = await sharedModels().run('faces.detect', { image: rgb, regions: REGIONS, gates: [...FACE_GATES] });
     expect(faces).toHaveLength(1);
-    const yaw = async (degrees: number) => {
-      const turned = await turnHead(rgb, faces[0].mesh, degrees);
+    const poses = [];
+    for (const angle of degrees) {
+      const turned = angle === 0 ? rgb : await turnHead(rgb, faces[0].mesh, angle, axis);
       const png = await sharp(turned.data, { raw: { width: turned.width, height: turned.height, channels: 3 } }).png().toBuffer();
       const out = await t.call('DetectFaces', { Image: { Bytes: png.toString('base64') } });
-      expect(out.FaceDetails, `${degrees}`).toHaveLength(1);
-      return out.FaceDetails[0].Pose.Yaw as number;
-    };
-    const [right, left] = [await yaw(45), await yaw(-45)];
+      expect(out.FaceDetails, `${angle}`).toHaveLength(1);
+      poses.push(out.FaceDetails[0].Pose);
+    }
+    return poses;
+  }
+
+  it('a head turned 45 degrees either way (bench/head-turn.ts) reads a Yaw near 45, of opposite signs: the mesh alone reads about half', async () => {
+    const [right, left] = (await posesOfTurnedHead([45, -45], 'vertical')).map((pose) => pose.Yaw);
     expect(Math.sign(right)).toBe(-Math.sign(left));
     // the mesh's own yaw (the reading over YAW_GAIN) is about 20 here
     for (const reading of [right, left]) expect(Math.abs(reading), `${reading / YAW_GAIN}`).toBeGreaterThan(30);
@@ -204,20 +210,8 @@ describe('faces the detector finds hard, on single photos', () => {
   });
 
   it('a head nodded 30 degrees up and down (bench/head-turn.ts) reads a Pitch near 30, of opposite signs; untouched, near level', async () => {
-    const photo = readFileSync(new URL('../../fixtures/face-search/rose_leslie/1.jpg', import.meta.url));
-    const { data, info } = await sharp(photo).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const rgb = { data: new Uint8Array(data), width: info.width, height: info.height };
-    const { faces } = await sharedModels().run('faces.detect', { image: rgb, regions: REGIONS, gates: [...FACE_GATES] });
-    expect(faces).toHaveLength(1);
-    const pitch = async (degrees: number) => {
-      const nodded = degrees === 0 ? rgb : await turnHead(rgb, faces[0].mesh, degrees, 'horizontal');
-      const png = await sharp(nodded.data, { raw: { width: nodded.width, height: nodded.height, channels: 3 } }).png().toBuffer();
-      const out = await t.call('DetectFaces', { Image: { Bytes: png.toString('base64') } });
-      expect(out.FaceDetails, `${degrees}`).toHaveLength(1);
-      return out.FaceDetails[0].Pose.Pitch as number;
-    };
-    expect(Math.abs(await pitch(0))).toBeLessThan(8);
-    const [up, down] = [await pitch(30), await pitch(-30)];
+    const [level, up, down] = (await posesOfTurnedHead([0, 30, -30], 'horizontal')).map((pose) => pose.Pitch);
+    expect(Math.abs(level)).toBeLessThan(8);
     expect(Math.sign(up)).toBe(-Math.sign(down));
     // the mesh alone reads -8 for the lifted chin: PITCH_GAIN brings it near the nod
     for (const reading of [up, down]) expect(Math.abs(reading), `${reading / PITCH_GAIN + PITCH_LEVEL}`).toBeGreaterThan(20);
