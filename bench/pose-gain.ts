@@ -7,7 +7,7 @@
  *
  * Prints, per angle, the median change of the mesh's reading from the untouched face's, the
  * least-squares gain over all angles, and the median pitch of the untouched faces (people facing
- * the camera). Faces reading more than 16 degrees of Yaw untouched are left out.
+ * the camera). Faces whose mesh reads more than 16 degrees of yaw untouched are left out.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
