@@ -12,9 +12,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { REGIONS } from '../models/face-regions';
 import { detectFacesTask, warmupFacesTask, type HeadAngles } from '../models/tasks/faces';
-import { FACE_GATES, PROFILE_GATE, TILE_SEARCH, VERIFY_GATE } from '../src/analysis/faces';
+import { detectionSettings } from '../src/analysis/faces';
+import { percentile } from './faces-scoring';
 import { turnHead, type Rgb } from './head-turn';
 
 const ANGLES = [-30, -20, -10, 10, 20, 30];
@@ -22,14 +22,11 @@ const MAX_YAW = 16;
 const ctx = { reportModelState: () => undefined };
 
 const degrees = (rad: number) => (rad * 180) / Math.PI;
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
-};
+const median = (values: number[]) => percentile(values, 50);
 
 async function anglesOf(rgb: Rgb): Promise<{ angles: HeadAngles; mesh: number[] } | undefined> {
   const pixels = rgb.data.slice().buffer;
-  const { faces } = await detectFacesTask({ pixels, width: rgb.width, height: rgb.height, regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE }, verify: { ...VERIFY_GATE }, tiles: { ...TILE_SEARCH } }, ctx);
+  const { faces } = await detectFacesTask({ pixels, width: rgb.width, height: rgb.height, ...detectionSettings() }, ctx);
   return faces.length === 1 ? { angles: faces[0].angles, mesh: faces[0].mesh } : undefined;
 }
 

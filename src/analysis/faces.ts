@@ -655,11 +655,16 @@ export interface DetectOptions {
   maxFaces?: number;
 }
 
+/** How DetectFaces runs the face task: the regions it measures and every gate, check and tile search. */
+export function detectionSettings() {
+  return { regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE }, verify: { ...VERIFY_GATE }, tiles: { ...TILE_SEARCH } };
+}
+
 async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Promise<Analysis> {
   const pixels = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
   const { width, height } = pixels;
   // the client sends a copy, so the image's own pixels stay usable here
-  return { result: await models.run('faces.detect', { image: pixels, ...need, regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE }, verify: { ...VERIFY_GATE }, tiles: { ...TILE_SEARCH } }), width, height };
+  return { result: await models.run('faces.detect', { image: pixels, ...need, ...detectionSettings() }), width, height };
 }
 
 /** The attributes whose answers read the Sunglasses answer (buildFace). */
