@@ -14,8 +14,8 @@
  *   npx tsx bench/face-heads.ts train faces.json --sets=rules+shape,faceres beard   # only these feature sets, for Beard
  *   npx tsx bench/face-heads.ts check new.json                   # the rules and shipped answers on collected faces
  *
- * `collect` runs the face task (every model, as DetectFaces ALL with embeddings) on each labelled
- * photo and on its mirror image, matches the faces found to the labels with the accuracy bench's
+ * `collect` runs the face task (every model, as DetectFaces ALL with embeddings, with DetectFaces'
+ * own detection settings: profiles, checks and tiles) on each labelled photo and on its mirror image, matches the faces found to the labels with the accuracy bench's
  * rules (bench/faces-scoring.ts), and keeps the raw measurements in a file outside the repository;
  * with path prefixes (e.g. `npm/`, or `npm/a@1.0.0/,npm/b@2.1.0/`), only the photos under them, so new labels can be
  * collected apart (label indices are positions in the file: append new labels at its end).
@@ -40,8 +40,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ModelsClient } from '../models/client';
 import type { RawFace } from '../models/tasks/faces';
-import { REGIONS } from '../models/face-regions';
-import { buildFace, FACE_GATES, resolveAttributes } from '../src/analysis/faces';
+import { buildFace, detectionSettings, resolveAttributes } from '../src/analysis/faces';
 import { HEAD_ATTRIBUTES, HEAD_TARGETS, headFeatures, headProbability, type FaceHead, type FaceHeads, type FeatureGroup, type HeadAttribute } from '../src/analysis/face-heads';
 import sharp from 'sharp';
 import { seededRandom, sunglassesSvg, type Reflection } from './draw-sunglasses';
@@ -168,7 +167,7 @@ async function collect(out: string, prefix = '', kind: 'plain' | 'drawn' | 'grai
   const measure = async (file: string, rgb: RgbPixels, scale: number, indexed: { l: FaceLabel; i: number }[], extra: Partial<Sample>) => {
     for (const mirrored of [false, true]) {
       const pixels = mirrored ? mirror(rgb) : rgb;
-      const { faces } = await pool.run('faces.detect', { image: pixels, emotion: true, ageGender: true, embeddings: true, eyeBand: true, regions: REGIONS, gates: [...FACE_GATES] });
+      const { faces } = await pool.run('faces.detect', { image: pixels, emotion: true, ageGender: true, embeddings: true, eyeBand: true, ...detectionSettings() });
       const boxes = indexed.map(({ l }) => (mirrored ? { ...l.box, left: rgb.width * scale - l.box.left - l.box.width } : l.box));
       const m = matchFaces(boxes, faces.map((f) => rawFaceBox(f, scale)), isTightCrop(file));
       for (const [l, d] of m.pairs) samples.push({ file, label: indexed[l].i, mirrored, width: rgb.width, height: rgb.height, face: faces[d], ...extra });
@@ -193,7 +192,7 @@ async function collect(out: string, prefix = '', kind: 'plain' | 'drawn' | 'grai
     }
     if (!drawn) return measure(file, rgb, scale, indexed, {});
     // draw on each face where the plain detection finds it, one face per drawing
-    const { faces } = await pool.run('faces.detect', { image: rgb, gates: [...FACE_GATES] });
+    const { faces } = await pool.run('faces.detect', { image: rgb, ...detectionSettings() });
     const m = matchFaces(indexed.map(({ l }) => l.box), faces.map((f) => rawFaceBox(f, scale)), isTightCrop(file));
     for (const [l, d] of m.pairs) {
       if (!drawable(indexed[l].l)) continue;

@@ -55,12 +55,14 @@ export type BooleanAttribute = (typeof BOOLEAN_ATTRIBUTES)[number];
  * What DetectFaces should answer for a labelled face. FaceOccluded follows AWS's definition, which
  * counts dark sunglasses as covering the face; the `occluded` label does not. Eyeglasses counts
  * sunglasses too, as AWS does (its recorded answer for a face in sunglasses has Eyeglasses true at
- * 99.99 beside Sunglasses true); the `eyeglasses` label means clear glasses only.
+ * 99.99 beside Sunglasses true); the `eyeglasses` label means clear glasses only. A face labelled
+ * with sunglasses that are uncertain (tinted lenses that may not count as dark) wears glasses either
+ * way, so it counts for Eyeglasses; for FaceOccluded only certain dark lenses count.
  */
 export function expectedValue(label: FaceLabel, name: BooleanAttribute): boolean {
   const sunglasses = label.sunglasses && !label.uncertain.includes('sunglasses');
   if (name === 'occluded') return label.occluded || sunglasses;
-  if (name === 'eyeglasses') return label.eyeglasses || sunglasses;
+  if (name === 'eyeglasses') return label.eyeglasses || label.sunglasses;
   return label[name];
 }
 

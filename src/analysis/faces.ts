@@ -550,8 +550,10 @@ function occludedRule(raw: RawFace, ev: Evidence, pSunglasses: number): { Value:
   const r = raw.regions;
   const cut = Math.max(r.eyeL.outside, r.eyeR.outside, r.nose.outside, r.mouth.outside);
   const p = clamp(pSunglasses, 1e-4, 1 - 1e-4);
-  // a mouth without lip structure reads as covered
-  const scores = [(cut - 0.3) / 0.1, Math.log(0.4 / Math.max(0.01, mouthStructure(ev))) / 0.3, Math.log(p / (1 - p)) / 2];
+  const scores = [(cut - 0.3) / 0.1, Math.log(p / (1 - p)) / 2];
+  // a mouth without lip structure reads as covered; not on a face FaceBoxes found, mostly a profile,
+  // where the mesh is fitted on a face it could not find itself and the lips are not where it puts them
+  if (raw.detector !== 'faceboxes') scores.push(Math.log(0.4 / Math.max(0.01, mouthStructure(ev))) / 0.3);
   // a soft maximum: the strongest sign decides, and every sign moves the confidence
   const occluded = Math.log(scores.reduce((sum, x) => sum + Math.exp(x), 0));
   return decide(occluded, 0, 1, 0.6 + 0.4 * clamp(raw.faceScore, 0, 1));

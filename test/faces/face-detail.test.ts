@@ -206,10 +206,11 @@ describe('buildFace', () => {
     expect(d.EyesOpen!.Confidence!).toBeLessThan(bare.EyesOpen!.Confidence!);
   });
 
-  it('a mouth without edges (covered) makes FaceOccluded true', () => {
+  it('a mouth without edges (covered) makes FaceOccluded true, except on a face FaceBoxes found (its mesh does not place the lips)', () => {
     const face = copy();
     face.regions.mouth.laplacian = 0.02 * face.regions.face.laplacian;
     expect(buildFace(face, width, height, ALL).detail.FaceOccluded!.Value).toBe(true);
+    expect(buildFace({ ...face, detector: 'faceboxes' }, width, height, ALL).detail.FaceOccluded!.Value).toBe(false);
   });
 
   it('thin dark lines over the nose bridge and cheeks make Eyeglasses true (the rule, when the head lacks its features)', () => {
