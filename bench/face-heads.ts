@@ -15,8 +15,9 @@
  *   npx tsx bench/face-heads.ts check new.json                   # the rules and shipped answers on collected faces
  *
  * `collect` runs the face task (every model, as DetectFaces ALL with embeddings, with DetectFaces'
- * own detection settings: profiles, checks and tiles) on each labelled photo and on its mirror image, matches the faces found to the labels with the accuracy bench's
- * rules (bench/faces-scoring.ts), and keeps the raw measurements in a file outside the repository;
+ * own detection settings: profiles, checks and tiles) on each labelled photo and on its mirror
+ * image, matches the faces found to the labels with the accuracy bench's rules
+ * (bench/faces-scoring.ts), and keeps the raw measurements in a file outside the repository;
  * with path prefixes (e.g. `npm/`, or `npm/a@1.0.0/,npm/b@2.1.0/`), only the photos under them, so new labels can be
  * collected apart (label indices are positions in the file: append new labels at its end).
  * `collect-drawn` does the same on dev faces without sunglasses after drawing a pair on each
@@ -191,7 +192,7 @@ async function collect(out: string, prefix = '', kind: 'plain' | 'drawn' | 'grai
       return measure(file, shrunk.rgb, 1, moved, { small: true });
     }
     if (!drawn) return measure(file, rgb, scale, indexed, {});
-    // draw on each face where the plain detection finds it, one face per drawing
+    // draw on each face where DetectFaces' detection finds it, one face per drawing
     const { faces } = await pool.run('faces.detect', { image: rgb, ...detectionSettings() });
     const m = matchFaces(indexed.map(({ l }) => l.box), faces.map((f) => rawFaceBox(f, scale)), isTightCrop(file));
     for (const [l, d] of m.pairs) {
