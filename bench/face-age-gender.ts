@@ -8,8 +8,10 @@
  *   npx tsx bench/face-age-gender.ts evaluate age-gender.json               # dev only
  *   npx tsx bench/face-age-gender.ts evaluate age-gender.json --held-out    # and held-out, once
  *
- * `collect` runs the face task in this process on each labelled photo, as DetectFaces ALL does,
- * matches the faces found to the labels (bench/faces-scoring.ts), and for every matched face also
+ * `collect` runs the face task in this process on each labelled photo, with DetectFaces ALL's
+ * models and detection gates but without its profile search, face checks and tiles (so faces only
+ * FaceBoxes or a tile finds are not collected), matches the faces found to the labels
+ * (bench/faces-scoring.ts), and for every matched face also
  * runs: FaceRes on the mirror of the input the task gave it (view `task`: human's 192 px detector
  * crop before the upright 1.3x crop was adopted, that crop since); FaceRes on upright squares cut around the mesh
  * (several sizes, and their mirrors); face-api's age/gender net on the label pipeline's crop and on
