@@ -10,7 +10,8 @@
  * (the one holding faces/, coco/ and images/), then `npm run bench -- faces-accuracy` or
  * `npx tsx bench/faces-accuracy.ts`. Every photo goes once through DetectFaces with
  * Attributes ALL on an in-process emulator, one request at a time. FACES_WRONG=beard,smile also
- * lists the faces whose answer for those attributes differs from the label.
+ * lists the faces whose answer for those attributes differs from the label. FACES_GREY=1 sends each
+ * photo as a greyscale JPEG copy instead (same size, quality 90): old and black-and-white photos.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -147,8 +148,12 @@ function toDetection(face: WireFace, width: number, height: number): Detection {
   };
 }
 
+/** A greyscale JPEG of a photo, upright (the copy carries no EXIF orientation). */
+const greyCopy = (bytes: Buffer) => sharp(bytes).rotate().greyscale().jpeg({ quality: 90 }).toBuffer();
+
 async function detectFaces(emulator: Emulator, dir: string, file: string): Promise<PhotoResult> {
-  const bytes = readFileSync(labelledPhotoPath(dir, file));
+  const original = readFileSync(labelledPhotoPath(dir, file));
+  const bytes = process.env.FACES_GREY ? await greyCopy(original) : original;
   const { width, height } = await displayedSize(bytes);
   const t0 = performance.now();
   const answer = await emulator.dispatch('DetectFaces', JSON.stringify({ Image: { Bytes: bytes.toString('base64') }, Attributes: ['ALL'] }), CALLER);

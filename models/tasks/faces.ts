@@ -661,8 +661,11 @@ const GREY = 128;
 /** Centernet's objects on the whole image, from a score of `minScore`. */
 type WholeImageObjects = (minScore: number) => Promise<CenternetObject[]>;
 
-/** The best centernet score (from `minScore`; 0 when none) of a person whose box holds the centre of a face's box. */
-type PersonScore = (face: PixelBox, minScore: number) => Promise<number>;
+/**
+ * The best centernet score (from `minScore`; 0 when none) of a person whose box holds the centre of
+ * a face's box and of none of the `claimed` faces.
+ */
+type PersonScore = (face: PixelBox, minScore: number, claimed?: readonly PixelBox[]) => Promise<number>;
 
 /** The photo within the image searched: the image itself, or its middle when it was padded (edges repeated around it). */
 interface Photo {
@@ -673,7 +676,7 @@ interface Photo {
 /** Persons around faces on `rgb` (personAt), centernet running on the whole image once however many faces ask, from `lowest`. */
 function personScores(rgb: Rgb, photo: Photo, lowest: number, ctx: TaskContext): PersonScore {
   const wholeImage = objectsOnce(rgb, lowest);
-  return (face, minScore) => personAt(rgb, photo, face, minScore, wholeImage, ctx);
+  return (face, minScore, claimed = []) => personAt(rgb, photo, face, minScore, wholeImage, ctx, claimed);
 }
 
 /**
@@ -689,11 +692,15 @@ function objectsOnce(rgb: Rgb, lowest: number): WholeImageObjects {
 /**
  * The best centernet score (from `minScore`; 0 when none) of a person whose box holds the centre of
  * a face's box, on the whole image and on a square around the face; for a face filling the photo,
- * also on a square around it with grey beyond the photo.
+ * also on a square around it with grey beyond the photo. A person has one face: a box that holds a
+ * `claimed` face's centre is that face's person (a box spanning a whole close-up held a false face
+ * beside the real one).
  */
-async function personAt(rgb: Rgb, photo: Photo, face: PixelBox, minScore: number, wholeImage: WholeImageObjects, ctx: TaskContext): Promise<number> {
+async function personAt(rgb: Rgb, photo: Photo, face: PixelBox, minScore: number, wholeImage: WholeImageObjects, ctx: TaskContext, claimed: readonly PixelBox[]): Promise<number> {
   await loadObjects(ctx);
-  const cx = (face[0] + face[2]) / 2, cy = (face[1] + face[3]) / 2;
+  const centre = (b: PixelBox): Point => [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
+  const [cx, cy] = centre(face);
+  const claimedCentres = claimed.map(centre);
   // the square, clipped to the image
   const [sx0, sy0, sx1, sy1] = squareAround(face, PERSON_SPAN);
   const x0 = Math.max(0, Math.floor(sx0)), y0 = Math.max(0, Math.floor(sy0));
@@ -711,7 +718,8 @@ async function personAt(rgb: Rgb, photo: Photo, face: PixelBox, minScore: number
   let best = 0;
   for (const { objects, x0, y0 } of views) {
     for (const { label, score, box: [x, y, w, h] } of objects) {
-      if (label === 'person' && cx >= x0 + x && cx <= x0 + x + w && cy >= y0 + y && cy <= y0 + y + h) best = Math.max(best, score);
+      const holds = ([px, py]: Point) => px >= x0 + x && px <= x0 + x + w && py >= y0 + y && py <= y0 + y + h;
+      if (label === 'person' && holds([cx, cy]) && !claimedCentres.some(holds)) best = Math.max(best, score);
     }
   }
   return best;
@@ -738,8 +746,9 @@ async function verifyFaces(image: TfCore.Tensor4D, meshes: number[][], gate: Ver
     }
     checks.push({ secondOpinion: best });
   }
+  const confirmed = meshes.filter((_, i) => checks[i].secondOpinion >= gate.enough).map(meshBox);
   for (const [i, check] of checks.entries()) {
-    if (check.secondOpinion < gate.enough) check.person = await personScore(meshBox(meshes[i]), gate.person);
+    if (check.secondOpinion < gate.enough) check.person = await personScore(meshBox(meshes[i]), gate.person, confirmed);
   }
   return checks;
 }
