@@ -5,7 +5,7 @@
  * methods and their measured accuracy are in docs/FACES.md. Nothing here knows HTTP.
  */
 import type { AgeRange, BoundingBox, Emotion, EmotionName, FaceDetail, Landmark, LandmarkType, Pose } from '../api/generated/types';
-import { fitRgb, type LoadedImage } from '../media/image';
+import { fitRgb, isGreyscale, tinted, type LoadedImage } from '../media/image';
 import type { ModelsClient } from '../../models/client';
 import type { FaceGate, FaceTaskResult, ProfileGate, RawFace, RegionStats, TileSearch, VerifyGate } from '../../models/tasks/faces';
 import type { PixelPoint } from '../../models/evidence';
@@ -662,8 +662,16 @@ export function detectionSettings() {
   return { regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE }, verify: { ...VERIFY_GATE }, tiles: { ...TILE_SEARCH } };
 }
 
+/**
+ * The median cheek colour of the labelled development faces. The face models were trained on colour
+ * photos: on a black-and-white one the mesh doubts faces it is sure of in colour, so such a photo is
+ * analysed tinted to this colour (docs/FACES.md, "Black-and-white photos").
+ */
+export const SKIN_TINT = { r: 196, g: 144, b: 124 };
+
 async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Promise<Analysis> {
-  const pixels = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
+  const fitted = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
+  const pixels = isGreyscale(fitted) ? await tinted(fitted, SKIN_TINT) : fitted;
   const { width, height } = pixels;
   // the client sends a copy, so the image's own pixels stay usable here
   return { result: await models.run('faces.detect', { image: pixels, ...need, ...detectionSettings() }), width, height };

@@ -168,6 +168,30 @@ async function decodeRgb(bytes: Buffer, format: 'jpeg' | 'png'): Promise<RgbImag
 
 
 /** The pixels shrunk to fit `maxSide` on their longer side, aspect kept; returned as they are when already small enough. */
+/**
+ * Whether a photo is black and white: at most 1% of its pixels (a coloured logo, JPEG noise) have
+ * channels more than `tolerance` apart.
+ */
+export function isGreyscale(rgb: RgbPixels, tolerance = 8): boolean {
+  const { data } = rgb;
+  const allowed = (data.length / 3) * 0.01;
+  let coloured = 0;
+  for (let i = 0; i < data.length; i += 3) {
+    const r = data[i], g = data[i + 1], b = data[i + 2];
+    if (Math.max(r, g, b) - Math.min(r, g, b) > tolerance && ++coloured > allowed) return false;
+  }
+  return true;
+}
+
+/** The image tinted with a colour, each pixel keeping its lightness (sharp's `tint`). */
+export async function tinted(rgb: RgbPixels, colour: { r: number; g: number; b: number }): Promise<RgbImage> {
+  const { data, info } = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+    .tint(colour)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: 3 };
+}
+
 export async function fitRgb<T extends RgbPixels>(rgb: T, maxSide: number): Promise<T | RgbImage> {
   if (Math.max(rgb.width, rgb.height) <= maxSide) return rgb;
   const { data, info } = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodePeakBytes, loadImage, MAX_PIXELS } from '../../src/media/image';
+import { decodePeakBytes, isGreyscale, loadImage, MAX_PIXELS, tinted } from '../../src/media/image';
 import { MemoryBudget } from '../../src/runtime/memory-budget';
 import { pngBomb } from '../support/png-bomb';
 import { expectError, fixture, mediaCtx } from './helpers';
@@ -284,5 +284,37 @@ describe('image bombs', () => {
     clearInterval(watch);
     expect(most).toBeLessThanOrEqual(peak * 2);
     expect(budget.inUse).toBe(0);
+  });
+});
+
+describe('black-and-white photos', () => {
+  const grey = (width: number, height: number, colouredPixels = 0) => {
+    const data = new Uint8Array(width * height * 3);
+    for (let i = 0; i < width * height; i++) data.fill(((i * 7) % 256), 3 * i, 3 * i + 3);
+    // small JPEG colour noise everywhere, and a few truly coloured pixels (a logo)
+    for (let i = 0; i < data.length; i += 3) data[i] = Math.min(255, data[i] + (i % 5));
+    for (let i = 0; i < colouredPixels; i++) data.set([255, 0, 0], 3 * i);
+    return { data, width, height };
+  };
+
+  it('isGreyscale: grey with JPEG-sized colour noise and a small coloured logo is grey; a colour photo is not', async () => {
+    expect(isGreyscale(grey(100, 100))).toBe(true);
+    expect(isGreyscale(grey(100, 100, 99))).toBe(true);
+    expect(isGreyscale(grey(100, 100, 200))).toBe(false);
+    const { data, info } = await sharp(fixture('astronaut.png')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect(isGreyscale({ data, width: info.width, height: info.height })).toBe(false);
+  });
+
+  it('tinted keeps each pixel\'s lightness and gives it the colour', async () => {
+    const out = await tinted(grey(64, 4), { r: 196, g: 144, b: 124 });
+    expect([out.width, out.height, out.data.length]).toEqual([64, 4, 64 * 4 * 3]);
+    const source = grey(64, 4);
+    for (let i = 0; i < out.data.length; i += 3) {
+      const [r, g, b] = out.data.subarray(i, i + 3);
+      const luma = 0.299 * r + 0.587 * g + 0.114 * b;
+      const before = 0.299 * source.data[i] + 0.587 * source.data[i + 1] + 0.114 * source.data[i + 2];
+      expect(Math.abs(luma - before)).toBeLessThan(4);
+      if (before > 40 && before < 220) expect(r).toBeGreaterThan(b);
+    }
   });
 });
