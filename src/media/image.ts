@@ -170,13 +170,15 @@ async function decodeRgb(bytes: Buffer, format: 'jpeg' | 'png'): Promise<RgbImag
 /** The pixels shrunk to fit `maxSide` on their longer side, aspect kept; returned as they are when already small enough. */
 /**
  * Whether a photo is black and white: at most 1% of its pixels (a coloured logo, JPEG noise) have
- * channels more than `tolerance` apart.
+ * channels more than `tolerance` apart. Every fourth pixel is read: enough for 1%, and quick on the
+ * request's thread.
  */
 export function isGreyscale(rgb: RgbPixels, tolerance = 8): boolean {
   const { data } = rgb;
-  const allowed = (data.length / 3) * 0.01;
+  const step = 4 * 3;
+  const allowed = (data.length / step) * 0.01;
   let coloured = 0;
-  for (let i = 0; i < data.length; i += 3) {
+  for (let i = 0; i < data.length; i += step) {
     const r = data[i], g = data[i + 1], b = data[i + 2];
     if (Math.max(r, g, b) - Math.min(r, g, b) > tolerance && ++coloured > allowed) return false;
   }
