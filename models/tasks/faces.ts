@@ -45,6 +45,11 @@ export interface FaceTaskPayload {
   verify?: VerifyGate;
   /** Also search a large image on overlapping tiles, where small faces are seen larger; absent: the whole image only. */
   tiles?: TileSearch;
+  /**
+   * For a black-and-white photo: the colour each grey level becomes (256 RGB triples) in the copy
+   * blazeface and the mesh see. Everything else reads the photo as it is.
+   */
+  meshTint?: number[];
 }
 
 /**
@@ -753,6 +758,18 @@ async function verifyFaces(image: TfCore.Tensor4D, meshes: number[][], gate: Ver
   return checks;
 }
 
+/** A grey image (R = G = B) with each grey level replaced by its colour in `table` (256 RGB triples). */
+function tintedGrey(rgb: Rgb, table: readonly number[]): Rgb {
+  const data = new Uint8Array(rgb.data.length);
+  for (let i = 0; i < data.length; i += 3) {
+    const level = 3 * rgb.data[i + 1];
+    data[i] = table[level];
+    data[i + 1] = table[level + 1];
+    data[i + 2] = table[level + 2];
+  }
+  return { data, width: rgb.width, height: rgb.height };
+}
+
 /**
  * A width x height window of an image starting at (x0, y0): where it leaves the image, edge pixels
  * repeated, or the grey level `fill` when one is given.
@@ -956,17 +973,21 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   const wantCrops = Boolean(payload.emotion);
   const photo: Rgb = { data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height };
   let rgb = photo;
+  // what blazeface and the mesh see: the photo, or its tinted copy
+  let meshRgb = payload.meshTint ? tintedGrey(photo, payload.meshTint) : photo;
   let offset = 0;
-  let found = await refitWeakFaces(rgb, await detect(rgb, gates, wantCrops), gates, wantCrops);
+  let found = await refitWeakFaces(meshRgb, await detect(meshRgb, gates, wantCrops), gates, wantCrops);
   // tile faces are found on a square around them already: no refit
-  found.push(...(await tileFaces(rgb, found, gates, wantCrops, payload.tiles)));
+  found.push(...(await tileFaces(meshRgb, found, gates, wantCrops, payload.tiles)));
   if (!found.length) {
     // a face filling the frame defeats the detector: search the image padded (edges repeated)
     const pad = Math.round(Math.max(rgb.width, rgb.height) * CROP_PAD);
-    const padded = regionOf(rgb, -pad, -pad, rgb.width + 2 * pad, rgb.height + 2 * pad);
-    found = await detect(padded, gates, wantCrops);
+    const padding = (image: Rgb) => regionOf(image, -pad, -pad, image.width + 2 * pad, image.height + 2 * pad);
+    const paddedMesh = padding(meshRgb);
+    found = await detect(paddedMesh, gates, wantCrops);
     if (found.length) {
-      rgb = padded;
+      rgb = padding(rgb);
+      meshRgb = paddedMesh;
       offset = pad;
     }
   }
@@ -983,7 +1004,7 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
       if (payload.profiles) {
         await loadProfiles(ctx);
         proposals = await proposeFaces(image, payload.profiles.proposal);
-        unique = (await refitPartialFaces(rgb, unique.map((c) => c.human), proposals, gates, wantCrops)).map(candidate);
+        unique = (await refitPartialFaces(meshRgb, unique.map((c) => c.human), proposals, gates, wantCrops)).map(candidate);
       }
       if (payload.verify) checks = await verifyFaces(image, unique.map((c) => c.mesh), payload.verify, personScore, ctx);
       if (payload.profiles) {

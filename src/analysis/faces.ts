@@ -663,18 +663,26 @@ export function detectionSettings() {
 }
 
 /**
- * The median cheek colour of the labelled development faces. The face models were trained on colour
- * photos: on a black-and-white one the mesh doubts faces it is sure of in colour, so such a photo is
- * analysed tinted to this colour (docs/FACES.md, "Black-and-white photos").
+ * The median cheek colour of the labelled development faces. blazeface and the mesh were trained on
+ * colour photos: on a black-and-white one the mesh doubts faces it is sure of in colour, so they see
+ * such a photo tinted to this colour (docs/FACES.md, "Black-and-white photos").
  */
 export const SKIN_TINT = { r: 196, g: 144, b: 124 };
 
+let skinTintTable: Promise<number[]> | undefined;
+
+/** The colour each grey level takes when tinted with SKIN_TINT: 256 RGB triples. */
+export function skinTint(): Promise<number[]> {
+  const levels = { data: Uint8Array.from({ length: 256 * 3 }, (_, i) => Math.floor(i / 3)), width: 256, height: 1 };
+  return (skinTintTable ??= tinted(levels, SKIN_TINT).then((out) => [...out.data]));
+}
+
 async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Promise<Analysis> {
-  const fitted = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
-  const pixels = isGreyscale(fitted) ? await tinted(fitted, SKIN_TINT) : fitted;
+  const pixels = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
+  const meshTint = isGreyscale(pixels) ? await skinTint() : undefined;
   const { width, height } = pixels;
   // the client sends a copy, so the image's own pixels stay usable here
-  return { result: await models.run('faces.detect', { image: pixels, ...need, ...detectionSettings() }), width, height };
+  return { result: await models.run('faces.detect', { image: pixels, ...need, ...detectionSettings(), ...(meshTint && { meshTint }) }), width, height };
 }
 
 /** The attributes whose answers read the Sunglasses answer (buildFace). */
