@@ -47,9 +47,10 @@ export interface FaceTaskPayload {
   tiles?: TileSearch;
   /**
    * For a black-and-white photo: the colour each grey level becomes (256 RGB triples) in the copy
-   * blazeface and the mesh see. Everything else reads the photo as it is.
+   * the detectors and the checks see (blazeface, the mesh, FaceBoxes, centernet). The attributes,
+   * identity and measurements read the photo as it is.
    */
-  meshTint?: number[];
+  detectionTint?: number[];
 }
 
 /**
@@ -973,21 +974,22 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   const wantCrops = Boolean(payload.emotion);
   const photo: Rgb = { data: new Uint8Array(payload.pixels), width: payload.width, height: payload.height };
   let rgb = photo;
-  // what blazeface and the mesh see: the photo, or its tinted copy
-  let meshRgb = payload.meshTint ? tintedGrey(photo, payload.meshTint) : photo;
+  // what the detectors and checks see: the photo, or its tinted copy
+  const seenPhoto = payload.detectionTint ? tintedGrey(photo, payload.detectionTint) : photo;
+  let seen = seenPhoto;
   let offset = 0;
-  let found = await refitWeakFaces(meshRgb, await detect(meshRgb, gates, wantCrops), gates, wantCrops);
+  let found = await refitWeakFaces(seen, await detect(seen, gates, wantCrops), gates, wantCrops);
   // tile faces are found on a square around them already: no refit
-  found.push(...(await tileFaces(meshRgb, found, gates, wantCrops, payload.tiles)));
+  found.push(...(await tileFaces(seen, found, gates, wantCrops, payload.tiles)));
   if (!found.length) {
     // a face filling the frame defeats the detector: search the image padded (edges repeated)
     const pad = Math.round(Math.max(rgb.width, rgb.height) * CROP_PAD);
     const padding = (image: Rgb) => regionOf(image, -pad, -pad, image.width + 2 * pad, image.height + 2 * pad);
-    const paddedMesh = padding(meshRgb);
-    found = await detect(paddedMesh, gates, wantCrops);
+    const paddedSeen = padding(seen);
+    found = await detect(paddedSeen, gates, wantCrops);
     if (found.length) {
       rgb = padding(rgb);
-      meshRgb = paddedMesh;
+      seen = paddedSeen;
       offset = pad;
     }
   }
@@ -997,14 +999,14 @@ export async function detectFacesTask(payload: FaceTaskPayload, ctx: TaskContext
   for (const c of candidates) if (!unique.includes(c)) c.human.tensor?.dispose();
   let checks: FaceCheck[] = [];
   if (payload.verify || payload.profiles) {
-    const image = imageTensor(rgb);
-    const personScore = personScores(rgb, { rgb: photo, offset }, Math.min(payload.verify?.person ?? 1, payload.profiles?.person ?? 1), ctx);
+    const image = imageTensor(seen);
+    const personScore = personScores(seen, { rgb: seenPhoto, offset }, Math.min(payload.verify?.person ?? 1, payload.profiles?.person ?? 1), ctx);
     try {
       let proposals: FaceBoxDetection[] = [];
       if (payload.profiles) {
         await loadProfiles(ctx);
         proposals = await proposeFaces(image, payload.profiles.proposal);
-        unique = (await refitPartialFaces(meshRgb, unique.map((c) => c.human), proposals, gates, wantCrops)).map(candidate);
+        unique = (await refitPartialFaces(seen, unique.map((c) => c.human), proposals, gates, wantCrops)).map(candidate);
       }
       if (payload.verify) checks = await verifyFaces(image, unique.map((c) => c.mesh), payload.verify, personScore, ctx);
       if (payload.profiles) {

@@ -103,16 +103,23 @@ export const PROFILE_GATE: ProfileGate = { proposal: 0.25, secondLook: 0.8, pers
  */
 export const VERIFY_GATE: VerifyGate = { enough: 0.7, person: 0.05 };
 
+/**
+ * The checks on a black-and-white photo, which the detectors see tinted (SKIN_TINT): FaceBoxes
+ * confirms animals' and toys' faces there, so no second look is enough, and a person must hold the
+ * face (docs/FACES.md, "Black-and-white photos").
+ */
+export const GREY_VERIFY_GATE: VerifyGate = { enough: Infinity, person: 0.1 };
+
 /** Large photos are also searched on tiles (models/tasks/faces.ts, TileSearch): see docs/FACES.md, "Small faces in large photos". */
 export const TILE_SEARCH: TileSearch = { from: 1000, grid: 2, share: 0.6, aspect: 4 / 3, largest: 0.15 };
 
-/** Whether a face passes the checks of VERIFY_GATE (faces found without them pass). */
-export function confirmedFace(raw: RawFace): boolean {
-  return raw.secondOpinion === undefined || raw.secondOpinion >= VERIFY_GATE.enough || (raw.person ?? 0) >= VERIFY_GATE.person;
+/** Whether a face passes the checks of `gate` (faces found without them pass). */
+export function confirmedFace(raw: RawFace, gate = VERIFY_GATE): boolean {
+  return raw.secondOpinion === undefined || raw.secondOpinion >= gate.enough || (raw.person ?? 0) >= gate.person;
 }
 
 /** A face that FaceBoxes did not confirm: only a person around it vouches for it. */
-const vouchedByPersonOnly = (raw: RawFace) => raw.secondOpinion !== undefined && raw.secondOpinion < VERIFY_GATE.enough;
+const vouchedByPersonOnly = (raw: RawFace, gate: VerifyGate) => raw.secondOpinion !== undefined && raw.secondOpinion < gate.enough;
 
 /** A face's box in the analysed image's pixels: FaceBoxes' box, or the mesh's extent. */
 const rawBox = (raw: RawFace): readonly number[] => raw.box ?? meshExtent(new Mesh(raw.mesh));
@@ -134,9 +141,9 @@ export function belowAHead(face: RawFace, head: RawFace): boolean {
  * person vouches for and that sit just below another face (belowAHead): the person there is the
  * one whose face is above.
  */
-export function keptFaces(raws: readonly RawFace[]): RawFace[] {
-  const confirmed = raws.filter(confirmedFace);
-  return confirmed.filter((face) => !(vouchedByPersonOnly(face) && confirmed.some((head) => head !== face && belowAHead(face, head))));
+export function keptFaces(raws: readonly RawFace[], gate = VERIFY_GATE): RawFace[] {
+  const confirmed = raws.filter((face) => confirmedFace(face, gate));
+  return confirmed.filter((face) => !(vouchedByPersonOnly(face, gate) && confirmed.some((head) => head !== face && belowAHead(face, head))));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -632,6 +639,8 @@ interface Analysis {
   result: FaceTaskResult;
   width: number;
   height: number;
+  /** The checks the faces were found with. */
+  verify: VerifyGate;
 }
 
 /**
@@ -657,15 +666,19 @@ export interface DetectOptions {
   maxFaces?: number;
 }
 
-/** How DetectFaces runs the face task: the regions it measures and every gate, check and tile search. */
-export function detectionSettings() {
-  return { regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE }, verify: { ...VERIFY_GATE }, tiles: { ...TILE_SEARCH } };
+/**
+ * How DetectFaces runs the face task: the regions it measures and every gate, check and tile search;
+ * for a black-and-white photo, `tint` (skinTint) for the detectors and the checks that go with it.
+ */
+export function detectionSettings(tint?: number[]) {
+  const settings = { regions: REGIONS, gates: [...FACE_GATES], profiles: { ...PROFILE_GATE }, tiles: { ...TILE_SEARCH } };
+  return tint ? { ...settings, verify: { ...GREY_VERIFY_GATE }, detectionTint: tint } : { ...settings, verify: { ...VERIFY_GATE } };
 }
 
 /**
- * The median cheek colour of the labelled development faces. blazeface and the mesh were trained on
- * colour photos: on a black-and-white one the mesh doubts faces it is sure of in colour, so they see
- * such a photo tinted to this colour (docs/FACES.md, "Black-and-white photos").
+ * The median cheek colour of the labelled development faces. The detectors were trained on colour
+ * photos: on a black-and-white one the mesh and FaceBoxes doubt faces they are sure of in colour, so
+ * they see such a photo tinted to this colour (docs/FACES.md, "Black-and-white photos").
  */
 export const SKIN_TINT = { r: 196, g: 144, b: 124 };
 
@@ -679,10 +692,10 @@ export function skinTint(): Promise<number[]> {
 
 async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Promise<Analysis> {
   const pixels = await fitRgb(await image.rgb(), ANALYSIS_MAX_SIDE);
-  const meshTint = isGreyscale(pixels) ? await skinTint() : undefined;
+  const settings = detectionSettings(isGreyscale(pixels) ? await skinTint() : undefined);
   const { width, height } = pixels;
   // the client sends a copy, so the image's own pixels stay usable here
-  return { result: await models.run('faces.detect', { image: pixels, ...need, ...detectionSettings(), ...(meshTint && { meshTint }) }), width, height };
+  return { result: await models.run('faces.detect', { image: pixels, ...need, ...settings }), width, height, verify: settings.verify };
 }
 
 /** The attributes whose answers read the Sunglasses answer (buildFace). */
@@ -702,9 +715,9 @@ function needsOf(requested: ReturnType<typeof resolveAttributes>, opts: DetectOp
 }
 
 /** The analysed faces, largest first, at most `maxFaces` (and 100), with the requested attributes. */
-function facesOf({ result, width, height }: Analysis, requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions, heads: FaceHeads = FACE_HEADS): DetectedFace[] {
+function facesOf({ result, width, height, verify }: Analysis, requested: ReturnType<typeof resolveAttributes>, opts: DetectOptions, heads: FaceHeads = FACE_HEADS): DetectedFace[] {
   const limit = Math.min(MAX_FACES, opts.maxFaces ?? MAX_FACES);
-  return keptFaces(result.faces)
+  return keptFaces(result.faces, verify)
     .map((f) => buildFace(f, width, height, requested, heads))
     .sort((a, b) => b.area - a.area)
     .slice(0, limit)

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ageRange, buildFace, confirmedFace, keptFaces, decide, detectorScoreFor, faceConfidence, profileConfidence, resolveAttributes, FACE_ATTRIBUTES, MIN_DETECTOR_SCORE, PROFILE_GATE, VERIFY_GATE } from '../../src/analysis/faces';
+import { ageRange, buildFace, confirmedFace, GREY_VERIFY_GATE, keptFaces, decide, detectorScoreFor, faceConfidence, profileConfidence, resolveAttributes, FACE_ATTRIBUTES, MIN_DETECTOR_SCORE, PROFILE_GATE, VERIFY_GATE } from '../../src/analysis/faces';
 import { headAngles, meshAxes } from '../../models/tasks/faces';
 import type { RawFace } from '../../models/tasks/faces';
 
@@ -59,6 +59,10 @@ describe('face confidence', () => {
     expect(confirmedFace(face(VERIFY_GATE.enough - 0.01, 0))).toBe(false);
     expect(confirmedFace(face(0.2, VERIFY_GATE.person))).toBe(true);
     expect(confirmedFace(face(0.2, VERIFY_GATE.person / 2))).toBe(false);
+    // a black-and-white photo: FaceBoxes alone is not enough, a person must hold the face
+    expect(confirmedFace(face(0.99, 0), GREY_VERIFY_GATE)).toBe(false);
+    expect(confirmedFace(face(0.99, GREY_VERIFY_GATE.person), GREY_VERIFY_GATE)).toBe(true);
+    expect(confirmedFace(face(0.2, VERIFY_GATE.person), GREY_VERIFY_GATE)).toBe(false);
   });
 
   it('a face only a person vouches for is dropped just below another face (a chest under the head), and kept elsewhere', () => {
