@@ -48,9 +48,11 @@ export async function benchFaces(rounds = Number(process.env.BENCH_FACES_ROUNDS)
   const one = (await photo640('celebrities/barack_obama/3.jpg')).toString('base64');
   const other = (await photo640('celebrities/joe_biden/2.jpg')).toString('base64');
   const group = (await group1080()).toString('base64');
+  const grey = (await sharp(await photo640('celebrities/barack_obama/3.jpg')).greyscale().jpeg({ quality: 90 }).toBuffer()).toString('base64');
   const cases: [string, string, unknown, (out: Record<string, unknown[]>) => string][] = [
     ['DetectFaces, default attributes, 640x480, 1 face', 'DetectFaces', { Image: { Bytes: one } }, (o) => `${o.FaceDetails.length} face`],
     ['DetectFaces, Attributes ALL, 640x480, 1 face', 'DetectFaces', { Image: { Bytes: one }, Attributes: ['ALL'] }, (o) => `${o.FaceDetails.length} face`],
+    ['DetectFaces, default attributes, the same photo in black and white', 'DetectFaces', { Image: { Bytes: grey } }, (o) => `${o.FaceDetails.length} face`],
     ['DetectFaces, default attributes, 1920x1080 group photo', 'DetectFaces', { Image: { Bytes: group } }, (o) => `${o.FaceDetails.length} faces`],
     [
       'CompareFaces, two 640x480 photos of different people',

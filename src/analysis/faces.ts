@@ -105,10 +105,10 @@ export const VERIFY_GATE: VerifyGate = { enough: 0.7, person: 0.05 };
 
 /**
  * The checks on a black-and-white photo, which the detectors see tinted (SKIN_TINT): FaceBoxes
- * confirms animals' and toys' faces there, so no second look is enough, and a person must hold the
- * face (docs/FACES.md, "Black-and-white photos").
+ * confirms animals' and toys' faces there at up to 0.95, so only a surer second look is enough, and
+ * below it a person must hold the face (docs/FACES.md, "Black-and-white photos").
  */
-export const GREY_VERIFY_GATE: VerifyGate = { enough: Infinity, person: 0.1 };
+export const GREY_VERIFY_GATE: VerifyGate = { enough: 0.98, person: 0.1 };
 
 /** Large photos are also searched on tiles (models/tasks/faces.ts, TileSearch): see docs/FACES.md, "Small faces in large photos". */
 export const TILE_SEARCH: TileSearch = { from: 1000, grid: 2, share: 0.6, aspect: 4 / 3, largest: 0.15 };
