@@ -47,8 +47,9 @@ export interface FaceTaskPayload {
   tiles?: TileSearch;
   /**
    * For a black-and-white photo: the colour each grey level becomes (256 RGB triples) in the copy
-   * the detectors and the checks see (blazeface, the mesh, FaceBoxes, centernet). The attributes,
-   * identity and measurements read the photo as it is.
+   * the detectors and the checks see (blazeface, the mesh, FaceBoxes, centernet). What is measured
+   * on a face (attributes, identity, regions) reads the photo as it is; the emotion net reads the
+   * detector's crop as grey levels, which the tint keeps.
    */
   detectionTint?: number[];
 }

@@ -167,7 +167,6 @@ async function decodeRgb(bytes: Buffer, format: 'jpeg' | 'png'): Promise<RgbImag
 }
 
 
-/** The pixels shrunk to fit `maxSide` on their longer side, aspect kept; returned as they are when already small enough. */
 /**
  * Whether a photo is black and white: at most 1% of its pixels (a coloured logo, JPEG noise) have
  * channels more than `tolerance` apart. Every fourth pixel is read: enough for 1%, and quick on the
@@ -194,6 +193,7 @@ export async function tinted(rgb: RgbPixels, colour: { r: number; g: number; b: 
   return { data, width: info.width, height: info.height, channels: 3 };
 }
 
+/** The pixels shrunk to fit `maxSide` on their longer side, aspect kept; returned as they are when already small enough. */
 export async function fitRgb<T extends RgbPixels>(rgb: T, maxSide: number): Promise<T | RgbImage> {
   if (Math.max(rgb.width, rgb.height) <= maxSide) return rgb;
   const { data, info } = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
