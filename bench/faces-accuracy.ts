@@ -11,7 +11,8 @@
  * `npx tsx bench/faces-accuracy.ts`. Every photo goes once through DetectFaces with
  * Attributes ALL on an in-process emulator, one request at a time. FACES_WRONG=beard,smile also
  * lists the faces whose answer for those attributes differs from the label. FACES_GREY=1 sends each
- * photo as a greyscale JPEG copy instead (same size, quality 90): old and black-and-white photos.
+ * photo as a greyscale JPEG copy instead (same size, quality 90): old and black-and-white photos;
+ * FACES_DARK=0.35 sends it darkened (every channel times 0.35, JPEG quality 90): dim light.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -148,12 +149,18 @@ function toDetection(face: WireFace, width: number, height: number): Detection {
   };
 }
 
-/** A greyscale JPEG of a photo, upright (the copy carries no EXIF orientation). */
-const greyCopy = (bytes: Buffer) => sharp(bytes).rotate().greyscale().jpeg({ quality: 90 }).toBuffer();
+/** The photo as sent: as it is, or a JPEG copy (upright, no EXIF orientation) in grey or darkened (FACES_GREY, FACES_DARK). */
+function photoCopy(bytes: Buffer): Promise<Buffer> | Buffer {
+  const dark = Number(process.env.FACES_DARK);
+  if (!process.env.FACES_GREY && !dark) return bytes;
+  let copy = sharp(bytes).rotate();
+  if (process.env.FACES_GREY) copy = copy.greyscale();
+  if (dark) copy = copy.linear(dark, 0);
+  return copy.jpeg({ quality: 90 }).toBuffer();
+}
 
 async function detectFaces(emulator: Emulator, dir: string, file: string): Promise<PhotoResult> {
-  const original = readFileSync(labelledPhotoPath(dir, file));
-  const bytes = process.env.FACES_GREY ? await greyCopy(original) : original;
+  const bytes = await photoCopy(readFileSync(labelledPhotoPath(dir, file)));
   const { width, height } = await displayedSize(bytes);
   const t0 = performance.now();
   const answer = await emulator.dispatch('DetectFaces', JSON.stringify({ Image: { Bytes: bytes.toString('base64') }, Attributes: ['ALL'] }), CALLER);
