@@ -45,10 +45,11 @@ export async function benchFaces(rounds = Number(process.env.BENCH_FACES_ROUNDS)
   console.log(`${pool.size} workers up with the face models in ${(performance.now() - t0).toFixed(0)} ms`);
   const emulator = createEmulator({}, { inference: pool, runtime: { log: new Logger('warn') } });
 
-  const one = (await photo640('celebrities/barack_obama/3.jpg')).toString('base64');
+  const obama = await photo640('celebrities/barack_obama/3.jpg');
+  const one = obama.toString('base64');
   const other = (await photo640('celebrities/joe_biden/2.jpg')).toString('base64');
   const group = (await group1080()).toString('base64');
-  const grey = (await sharp(await photo640('celebrities/barack_obama/3.jpg')).greyscale().jpeg({ quality: 90 }).toBuffer()).toString('base64');
+  const grey = (await sharp(obama).greyscale().jpeg({ quality: 90 }).toBuffer()).toString('base64');
   const cases: [string, string, unknown, (out: Record<string, unknown[]>) => string][] = [
     ['DetectFaces, default attributes, 640x480, 1 face', 'DetectFaces', { Image: { Bytes: one } }, (o) => `${o.FaceDetails.length} face`],
     ['DetectFaces, Attributes ALL, 640x480, 1 face', 'DetectFaces', { Image: { Bytes: one }, Attributes: ['ALL'] }, (o) => `${o.FaceDetails.length} face`],

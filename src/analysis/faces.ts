@@ -686,8 +686,8 @@ let skinTintTable: Promise<number[]> | undefined;
 
 /** The colour each grey level takes when tinted with SKIN_TINT: 256 RGB triples. */
 export function skinTint(): Promise<number[]> {
-  const greyLevels = Uint8Array.from({ length: 256 * 3 }, (_, i) => Math.floor(i / 3));
-  return (skinTintTable ??= tinted({ data: greyLevels, width: 256, height: 1 }, SKIN_TINT).then((out) => [...out.data]));
+  skinTintTable ??= tinted({ data: Uint8Array.from({ length: 256 * 3 }, (_, i) => Math.floor(i / 3)), width: 256, height: 1 }, SKIN_TINT).then((out) => [...out.data]);
+  return skinTintTable;
 }
 
 async function runTask(image: LoadedImage, models: FaceModels, need: Needs): Promise<Analysis> {

@@ -165,7 +165,7 @@ describe('faces the detector finds hard, on single photos', () => {
     expect(face.Confidence).toBeGreaterThanOrEqual(90);
   });
 
-  it('the same face cut out, in black and white: the mesh doubts the grey face, so blazeface and the mesh see the photo tinted to skin tones, and the face is found', async () => {
+  it('the same face cut out, in black and white: the mesh doubts the grey face, so the detectors and their checks see the photo tinted to skin tones, and the face is found', async () => {
     const photo = readFileSync(new URL('../../fixtures/images/argon-team-2-face-crop.jpg', import.meta.url));
     const grey = await sharp(photo).greyscale().jpeg({ quality: 90 }).toBuffer();
     const image = await sharp(grey).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
